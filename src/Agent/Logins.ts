@@ -1,0 +1,97 @@
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Scope from "effect/Scope"
+import { randomToken } from "../Layers/Pkce.js"
+import { type AgentError, NotFound, Unauthenticated } from "../Schemas/AgentErrors.js"
+import type { GrantType, ServerConfig } from "../Schemas/ServerConfig.js"
+import type { LoginChallenge, SessionInfo } from "../Schemas/Session.js"
+import { LOGIN_TIMEOUT, OAuth } from "../Services/OAuth.js"
+import { serverKey, sessionInfo } from "../Services/SessionStore.js"
+import type { Sessions } from "./Sessions.js"
+
+interface PendingLogin {
+  readonly started: Deferred.Deferred<LoginChallenge, AgentError>
+  readonly finished: Deferred.Deferred<SessionInfo, AgentError>
+}
+
+/** A finished login stays joinable this long, so that every waiting client learns how it ended. */
+const FINISHED_GRACE = "1 minute"
+
+/**
+ * Logins held by the agent: at most one pending login per server. A second
+ * client that asks joins it (same URL or code) instead of opening another.
+ */
+export const makeLogins = (sessions: Sessions) =>
+  Effect.gen(function*() {
+    const oauth = yield* OAuth
+    const agentScope = yield* Effect.scope
+    const byServer = new Map<string, PendingLogin>()
+    const byHandle = new Map<string, PendingLogin>()
+
+    const run = (server: ServerConfig, grantType: GrantType | undefined, pending: PendingLogin) =>
+      Effect.gen(function*() {
+        const key = serverKey(server)
+        const handle = randomToken(16)
+        const scope = yield* Scope.make()
+        const cleanUp = Effect.gen(function*() {
+          if (byServer.get(key) === pending) byServer.delete(key)
+          yield* Scope.close(scope, Exit.void)
+          yield* Effect.sleep(FINISHED_GRACE)
+          byHandle.delete(handle)
+        })
+        const grant = yield* oauth.start(server, grantType).pipe(Scope.extend(scope), Effect.exit)
+        if (Exit.isFailure(grant)) {
+          yield* Deferred.failCause(pending.started, grant.cause)
+          yield* Deferred.failCause(pending.finished, grant.cause)
+          return yield* cleanUp
+        }
+        byHandle.set(handle, pending)
+        yield* Deferred.succeed(pending.started, { ...grant.value.challenge, handle })
+        const result = yield* grant.value.tokens.pipe(
+          Effect.timeoutFail({
+            duration: LOGIN_TIMEOUT,
+            onTimeout: () =>
+              new Unauthenticated({
+                serverId: server.id,
+                message: `nobody finished the login to ${server.id} within ${LOGIN_TIMEOUT}`
+              })
+          }),
+          Effect.flatMap((tokens) => sessions.establish(server, tokens)),
+          Effect.map(sessionInfo),
+          Effect.exit
+        )
+        yield* Deferred.done(pending.finished, result)
+        yield* cleanUp
+      })
+
+    const start = (server: ServerConfig, grantType: GrantType | undefined) =>
+      Effect.suspend(() => {
+        const existing = byServer.get(serverKey(server))
+        if (existing !== undefined) {
+          return Deferred.await(existing.started).pipe(Effect.map((challenge) => ({ challenge, joined: true })))
+        }
+        const pending: PendingLogin = {
+          started: Deferred.unsafeMake(FiberId.none),
+          finished: Deferred.unsafeMake(FiberId.none)
+        }
+        byServer.set(serverKey(server), pending)
+        return run(server, grantType, pending).pipe(
+          Effect.forkIn(agentScope),
+          Effect.zipRight(Deferred.await(pending.started)),
+          Effect.map((challenge) => ({ challenge, joined: false }))
+        )
+      })
+
+    const complete = (handle: string) =>
+      Effect.suspend(() => {
+        const pending = byHandle.get(handle)
+        if (pending === undefined) {
+          return Effect.fail(new NotFound({ message: "no login with that handle is in progress (it ended or expired)" }))
+        }
+        return Deferred.await(pending.finished)
+      })
+
+    return { start, complete }
+  })

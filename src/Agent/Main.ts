@@ -1,0 +1,35 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { CredentialBackendLive } from "../Layers/CredentialBackendLive.js"
+import { CredentialCacheLive } from "../Layers/CredentialCacheLive.js"
+import { OAuthLive } from "../Layers/OAuthLive.js"
+import { SessionStoreLive } from "../Layers/SessionStoreLive.js"
+import { PROTOCOL_VERSION } from "../Schemas/AgentProtocol.js"
+import { Paths } from "../Services/Paths.js"
+import { VERSION } from "../Version.js"
+import { makeHandlers } from "./Handlers.js"
+import { preparePrivateFolder } from "./SocketPath.js"
+import { serveSocket } from "./SocketServer.js"
+
+export const AgentLive = Layer.mergeAll(SessionStoreLive, CredentialBackendLive, OAuthLive).pipe(
+  Layer.provideMerge(CredentialCacheLive),
+  Layer.provide(FetchHttpClient.layer)
+)
+
+/** Runs the agent in this process until it is asked to shut down or interrupted. */
+export const runAgent = Effect.gen(function*() {
+  process.umask(0o077)
+  const paths = yield* Paths
+  yield* preparePrivateFolder(paths.socketPath)
+  const stop = yield* Deferred.make<void>()
+  // Answer the Shutdown request before the socket closes.
+  const shutdown = Deferred.succeed(stop, undefined).pipe(Effect.delay("50 millis"), Effect.forkDaemon, Effect.asVoid)
+  const status = { version: VERSION, protocol: PROTOCOL_VERSION, pid: process.pid, startedAt: new Date() }
+  const handle = yield* makeHandlers(status, shutdown)
+  yield* serveSocket(paths.socketPath, handle)
+  yield* Effect.logInfo(`mairu agent ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`)
+  yield* Deferred.await(stop)
+  yield* Effect.logInfo("mairu agent shutting down")
+}).pipe(Effect.scoped, Effect.provide(AgentLive))

@@ -1,0 +1,130 @@
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as ParseResult from "effect/ParseResult"
+import * as Runtime from "effect/Runtime"
+import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as path from "node:path"
+import { type AgentError, InvalidArgument, Unknown } from "../Schemas/AgentErrors.js"
+import {
+  AgentRequest,
+  Hello,
+  MAX_LINE_BYTES,
+  PROTOCOL_VERSION,
+  RequestEnvelope
+} from "../Schemas/AgentProtocol.js"
+import { VERSION } from "../Version.js"
+import { LineReader } from "./LineReader.js"
+import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from "./SocketPath.js"
+
+const decodeEnvelope = Schema.decodeUnknownEither(Schema.parseJson(RequestEnvelope))
+const decodeRequest = Schema.decodeUnknownEither(AgentRequest)
+const encodeRequestExit = (request: AgentRequest, exit: Exit.Exit<unknown, AgentError>) =>
+  Schema.serializeExit(request as Schema.WithResult.Any, exit) as Effect.Effect<unknown, ParseResult.ParseError>
+
+/** An error answer for a line that is not a request we can read. */
+const protocolError = (id: number, error: AgentError) =>
+  Schema.serializeExit(new Hello(), Exit.fail(error)).pipe(
+    Effect.map((exit) => JSON.stringify({ id, exit }) + "\n"),
+    Effect.orDie
+  )
+
+/** Connections answered at once; beyond this the agent refuses new ones until some close. */
+const MAX_CONNECTIONS = 1024
+
+/**
+ * Serves the agent protocol on a unix socket for as long as the scope lives:
+ * one JSON request per line, answered in any order, each in its own fiber,
+ * interrupted when its client goes away.
+ */
+export const serveSocket = (socketPath: string, handle: (request: AgentRequest) => Effect.Effect<unknown, AgentError>) =>
+  Effect.gen(function*() {
+    const runtime = yield* Effect.runtime<never>()
+    const runFork = Runtime.runFork(runtime)
+
+    const answer = (line: string): Effect.Effect<string | undefined> =>
+      Effect.gen(function*() {
+        const envelope = decodeEnvelope(line)
+        if (envelope._tag === "Left") {
+          return yield* protocolError(0, new InvalidArgument({ message: "malformed request line: not a request envelope" }))
+        }
+        const { id, v, version } = envelope.right
+        const request = decodeRequest(envelope.right.request)
+        const isShutdown = request._tag === "Right" && request.right._tag === "Shutdown"
+        if ((v !== PROTOCOL_VERSION || version !== VERSION) && !isShutdown) {
+          return JSON.stringify({ id, mismatch: { protocol: PROTOCOL_VERSION, version: VERSION } }) + "\n"
+        }
+        if (request._tag === "Left") {
+          const reason = ParseResult.TreeFormatter.formatErrorSync(request.left)
+          return yield* protocolError(id, new InvalidArgument({ message: `malformed request: ${reason}` }))
+        }
+        yield* Effect.logDebug(`request ${request.right._tag}`)
+        const exit = yield* handle(request.right).pipe(
+          Effect.catchAllDefect((defect) => {
+            return Effect.logError("request failed unexpectedly", defect).pipe(
+              Effect.zipRight(Effect.fail(new Unknown({ message: "the agent failed unexpectedly; see its log" })))
+            )
+          }),
+          Effect.exit
+        )
+        if (Exit.isFailure(exit)) yield* Effect.logDebug(`request ${request.right._tag} failed`, exit.cause)
+        const encoded = yield* encodeRequestExit(request.right, exit).pipe(Effect.orDie)
+        return JSON.stringify({ id, exit: encoded }) + "\n"
+      })
+
+    const sockets = new Set<net.Socket>()
+    const onConnection = (socket: net.Socket) => {
+      sockets.add(socket)
+      const reader = new LineReader(MAX_LINE_BYTES)
+      const fibers = new Set<Fiber.RuntimeFiber<void>>()
+      socket.on("data", (chunk: Buffer) => {
+        const lines = reader.push(chunk)
+        if (lines === "overflow") {
+          socket.pause()
+          const tooLarge = new InvalidArgument({ message: `request line exceeds ${MAX_LINE_BYTES} bytes` })
+          runFork(protocolError(0, tooLarge).pipe(Effect.map((text) => socket.end(text))))
+          return
+        }
+        for (const line of lines) {
+          if (line.trim() === "") continue
+          const fiber = runFork(
+            answer(line).pipe(
+              Effect.flatMap((text) => Effect.sync(() => text !== undefined && !socket.destroyed && socket.write(text))),
+              Effect.asVoid
+            )
+          )
+          fibers.add(fiber)
+          fiber.addObserver(() => fibers.delete(fiber))
+        }
+      })
+      socket.on("error", () => socket.destroy())
+      socket.on("close", () => {
+        sockets.delete(socket)
+        for (const fiber of fibers) runFork(Fiber.interrupt(fiber))
+      })
+    }
+
+    const temporaryPath = path.join(path.dirname(socketPath), `.mairu-agent.${process.pid}.sock`)
+    yield* Effect.sync(() => fs.rmSync(temporaryPath, { force: true }))
+    const server = net.createServer(onConnection)
+    server.maxConnections = MAX_CONNECTIONS
+    yield* Effect.acquireRelease(
+      Effect.async<void, AgentStartError>((resume) => {
+        server.once("error", (error) =>
+          resume(Effect.fail(new AgentStartError({ message: `cannot listen on ${temporaryPath}: ${error.message}` }))))
+        server.listen(temporaryPath, () => resume(Effect.void))
+      }),
+      () => Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+        for (const socket of sockets) socket.destroy()
+      })
+    )
+    const claimed = yield* claimSocketPath(socketPath, temporaryPath).pipe(
+      Effect.ensuring(Effect.sync(() => fs.rmSync(temporaryPath, { force: true })))
+    )
+    const ino = socketInode(socketPath)
+    yield* Effect.addFinalizer(() => releaseSocketPath(socketPath, ino))
+    return claimed
+  })

@@ -1,0 +1,23 @@
+import * as Command from "@effect/cli/Command"
+import { agentCommand } from "./Commands/Agent.js"
+import { credentialProcessCommand } from "./Commands/CredentialProcess.js"
+import { killAgentCommand } from "./Commands/KillAgent.js"
+import { listRolesCommand } from "./Commands/ListRoles.js"
+import { listSessionsCommand } from "./Commands/ListSessions.js"
+import { loginCommand } from "./Commands/Login.js"
+import { refreshCommand } from "./Commands/Refresh.js"
+
+export const mairuCommand = Command.make("mairu").pipe(
+  Command.withDescription(
+    "On-memory AWS credentials agent and executor for AWS IAM Identity Center and Mairu API credential servers."
+  ),
+  Command.withSubcommands([
+    credentialProcessCommand,
+    loginCommand,
+    listSessionsCommand,
+    listRolesCommand,
+    refreshCommand,
+    agentCommand,
+    killAgentCommand
+  ])
+)

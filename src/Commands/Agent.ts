@@ -1,0 +1,37 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import { runAgent } from "../Agent/Main.js"
+import { AgentClient } from "../Services/AgentClient.js"
+import { Paths } from "../Services/Paths.js"
+import { Terminal } from "../Services/Terminal.js"
+import { ExitCode, reportFailures } from "./Failure.js"
+
+export const agentCommand = Command.make(
+  "agent",
+  {
+    foreground: Options.boolean("foreground").pipe(
+      Options.withDescription("Run attached to this terminal, logging to stderr (for debugging)")
+    )
+  },
+  ({ foreground }) =>
+    Effect.gen(function*() {
+      const terminal = yield* Terminal
+      const { socketPath } = yield* Paths
+      if (foreground) {
+        return yield* runAgent.pipe(
+          Effect.catchTag("AgentStartError", (error) =>
+            terminal.message(`cannot start the agent: ${error.message}`).pipe(
+              Effect.zipRight(Effect.fail(new ExitCode({ code: 1 })))
+            ))
+        )
+      }
+      const agent = yield* AgentClient
+      if (yield* agent.ping) {
+        yield* terminal.message(`An agent is already running at ${socketPath}.`)
+        return
+      }
+      yield* reportFailures(agent.start)
+      yield* terminal.message(`Started the agent at ${socketPath}.`)
+    })
+).pipe(Command.withDescription("Start the agent in the background (it starts by itself when needed)."))

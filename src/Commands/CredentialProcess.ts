@@ -1,0 +1,45 @@
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { GetCredentials } from "../Schemas/AgentProtocol.js"
+import { type AwsCredentials, formatExpiration } from "../Schemas/Credentials.js"
+import { AgentClient } from "../Services/AgentClient.js"
+import { ServerConfigs } from "../Services/ServerConfigs.js"
+import { Terminal } from "../Services/Terminal.js"
+import { reportFailures } from "./Failure.js"
+
+/** The AWS `credential_process` JSON, with exactly the documented keys in order. */
+export const credentialProcessJson = (credentials: AwsCredentials): string =>
+  JSON.stringify({
+    Version: 1,
+    AccessKeyId: credentials.accessKeyId,
+    SecretAccessKey: Redacted.value(credentials.secretAccessKey),
+    ...(credentials.sessionToken === undefined ? {} : { SessionToken: Redacted.value(credentials.sessionToken) }),
+    ...(credentials.expiration === undefined ? {} : { Expiration: formatExpiration(credentials.expiration) })
+  })
+
+export const credentialProcessCommand = Command.make(
+  "credential-process",
+  {
+    noCache: Options.boolean("no-cache").pipe(
+      Options.withDescription("Fetch new credentials instead of using the agent's cached ones")
+    ),
+    server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url (see servers.d)")),
+    role: Args.text({ name: "ROLE" }).pipe(Args.withDescription("Role to assume, as the server names it"))
+  },
+  ({ noCache, role, server: name }) =>
+    Effect.gen(function*() {
+      const server = yield* (yield* ServerConfigs).resolve(name)
+      const credentials = yield* (yield* AgentClient).call(
+        new GetCredentials({ server, role, assumeRole: undefined, noCache })
+      )
+      yield* (yield* Terminal).product(credentialProcessJson(credentials) + "\n")
+    }).pipe(reportFailures)
+).pipe(
+  Command.withDescription(
+    "Print credentials for ROLE as the JSON that an AWS credential_process must print. " +
+      "It never starts a login: when one is needed it prints the mairu login command and exits 1."
+  )
+)

@@ -1,0 +1,51 @@
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { ListRoles } from "../Schemas/AgentProtocol.js"
+import type { ServerConfig } from "../Schemas/ServerConfig.js"
+import { AgentClient } from "../Services/AgentClient.js"
+import { ServerConfigs } from "../Services/ServerConfigs.js"
+import { Terminal } from "../Services/Terminal.js"
+import { describeFailure, ExitCode, reportFailures } from "./Failure.js"
+
+export const listRolesCommand = Command.make(
+  "list-roles",
+  {
+    server: Args.text({ name: "SERVER" }).pipe(
+      Args.withDescription("Server id or url; all configured servers when omitted"),
+      Args.optional
+    )
+  },
+  ({ server: name }) =>
+    Effect.gen(function*() {
+      const configs = yield* ServerConfigs
+      const agent = yield* AgentClient
+      const terminal = yield* Terminal
+      const servers: ReadonlyArray<ServerConfig> = Option.isSome(name)
+        ? [yield* configs.resolve(name.value)]
+        : (yield* configs.load).servers
+      if (servers.length === 0) {
+        yield* terminal.message("No servers are configured. Add a servers.d file or run: mairu setup-sso")
+        return
+      }
+      let failed = false
+      for (const server of servers) {
+        const roles = yield* agent.call(new ListRoles({ server })).pipe(Effect.either)
+        if (roles._tag === "Left") {
+          if (roles.left._tag === "AgentUnavailable" || roles.left._tag === "AgentVersionMismatch") {
+            return yield* Effect.fail(roles.left)
+          }
+          failed = true
+          yield* terminal.message(`${server.id}: ${describeFailure(roles.left)}`)
+          continue
+        }
+        yield* terminal.product(
+          roles.right.map((role) =>
+            `${server.id}\t${role.name}${role.description === undefined ? "" : `\t${role.description}`}\n`
+          ).join("")
+        )
+      }
+      if (failed) return yield* new ExitCode({ code: 1 })
+    }).pipe(reportFailures)
+).pipe(Command.withDescription("List the roles a server offers (one line per role: SERVER, ROLE, description)."))

@@ -1,0 +1,32 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import { ListSessions } from "../Schemas/AgentProtocol.js"
+import type { SessionInfo } from "../Schemas/Session.js"
+import { AgentClient } from "../Services/AgentClient.js"
+import { REFRESH_BEFORE_MS } from "../Services/OAuth.js"
+import { Terminal } from "../Services/Terminal.js"
+import { reportFailures } from "./Failure.js"
+import { formatTime } from "./Format.js"
+
+/** `ID. SERVER_ID: URL [until T]`, or `[renews after T]` when the session can be refreshed. */
+export const sessionLine = (session: SessionInfo, utc: boolean) =>
+  `${session.id}. ${session.serverId}: ${session.serverUrl} ` +
+  (session.refreshable
+    ? `[renews after ${formatTime(new Date(session.expiresAt.getTime() - REFRESH_BEFORE_MS), utc)}]`
+    : `[until ${formatTime(session.expiresAt, utc)}]`)
+
+export const listSessionsCommand = Command.make(
+  "list-sessions",
+  { utc: Options.boolean("utc").pipe(Options.withDescription("Show times in UTC")) },
+  ({ utc }) =>
+    Effect.gen(function*() {
+      const sessions = yield* (yield* AgentClient).call(new ListSessions())
+      const terminal = yield* Terminal
+      if (sessions.length === 0) {
+        yield* terminal.message("No sessions. Log in with: mairu login SERVER")
+        return
+      }
+      yield* terminal.product(sessions.map((s) => sessionLine(s, utc) + "\n").join(""))
+    }).pipe(reportFailures)
+).pipe(Command.withDescription("List the servers the agent holds a session for."))

@@ -1,0 +1,83 @@
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import {
+  type AgentError,
+  InvalidArgument,
+  NotFound,
+  PermissionDenied,
+  ResourceExhausted,
+  Unauthenticated,
+  Unknown
+} from "../Schemas/AgentErrors.js"
+import { type AwsCredentials, MairuAssumeRoleResponse, MairuRolesResponse } from "../Schemas/Credentials.js"
+import { resolveEndpoint, type ServerConfig } from "../Schemas/ServerConfig.js"
+import { excerpt, send, type UpstreamResponse } from "./Upstream.js"
+
+/** Maps a Mairu API status to the failure kind that crosses the socket (reference §6, §9). */
+const statusError = (server: ServerConfig, what: string, response: UpstreamResponse): AgentError => {
+  const detail = `${what}: ${server.url} answered ${response.status}` +
+    (response.text === "" ? "" : ` (${excerpt(response.text)})`)
+  switch (response.status) {
+    case 401:
+      return new Unauthenticated({ serverId: server.id, message: `${detail}; the session is no longer valid` })
+    case 403:
+      return new PermissionDenied({ message: `${detail}; the server does not allow this role for you` })
+    case 404:
+      return new NotFound({ message: detail })
+    case 400:
+    case 422:
+      return new InvalidArgument({ message: detail })
+    case 429:
+      return new ResourceExhausted({ message: `${detail}; try again later` })
+    default:
+      return new Unknown({ message: detail })
+  }
+}
+
+const decodeBody = <A, I>(schema: Schema.Schema<A, I>, response: UpstreamResponse, what: string) =>
+  Schema.decodeUnknown(Schema.parseJson(schema))(response.text).pipe(
+    Effect.mapError((error) =>
+      new Unknown({
+        message: `${what}: the server's answer is not valid: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+      })
+    )
+  )
+
+const bearer = (token: Redacted.Redacted<string>) => ({ authorization: `Bearer ${Redacted.value(token)}` })
+
+export const mairuApiAssumeRole = (server: ServerConfig, accessToken: Redacted.Redacted<string>, role: string) =>
+  Effect.gen(function*() {
+    const what = `assume-role ${role} at ${server.id}`
+    const request = HttpClientRequest.post(resolveEndpoint(server.url, "assume-role")).pipe(
+      HttpClientRequest.setHeaders({ ...bearer(accessToken), accept: "application/json" }),
+      HttpClientRequest.bodyUnsafeJson({ Role: role })
+    )
+    const response = yield* send(request, what)
+    if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))
+    const body = yield* decodeBody(MairuAssumeRoleResponse, response, what)
+    return {
+      accessKeyId: body.AccessKeyId,
+      secretAccessKey: Redacted.make(body.SecretAccessKey),
+      sessionToken: body.SessionToken === undefined ? undefined : Redacted.make(body.SessionToken),
+      expiration: body.Expiration,
+      noCache: body.Mairu?.NoCache ?? false
+    } satisfies AwsCredentials
+  })
+
+export const mairuApiListRoles = (server: ServerConfig, accessToken: Redacted.Redacted<string>) =>
+  Effect.gen(function*() {
+    const what = `list roles at ${server.id}`
+    const request = HttpClientRequest.get(resolveEndpoint(server.url, "roles")).pipe(
+      HttpClientRequest.setHeaders({ ...bearer(accessToken), accept: "application/json" })
+    )
+    const response = yield* send(request, what)
+    if (response.status === 404 || response.status === 405) {
+      return yield* new NotFound({ message: `${server.id} does not offer a list of roles (GET /roles answered ${response.status})` })
+    }
+    if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))
+    const body = yield* decodeBody(MairuRolesResponse, response, what)
+    return body.Roles.map((role) => ({ name: role.Name, description: role.Description ?? undefined }))
+  })

@@ -1,0 +1,156 @@
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
+import { fromFile, InvalidServerConfig, type ServerConfig, ServerConfigFile } from "../Schemas/ServerConfig.js"
+import { Paths } from "../Services/Paths.js"
+import { type ConfigProblem, type LoadedServers, ServerConfigs } from "../Services/ServerConfigs.js"
+import { Terminal } from "../Services/Terminal.js"
+
+const decodeFile = Schema.decodeUnknownEither(ServerConfigFile, { errors: "all" })
+
+const parseJson = (text: string): Either.Either<unknown, string> => {
+  try {
+    return Either.right(JSON.parse(text))
+  } catch (error) {
+    return Either.left(`not valid JSON (${(error as Error).message})`)
+  }
+}
+
+const describeIssues = (error: ParseResult.ParseError) =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => `${issue.path.length === 0 ? "the file" : issue.path.join(".")}: ${issue.message}`)
+    .join("; ")
+
+const parseServerFile = (file: string, text: string): Either.Either<ServerConfig, string> =>
+  parseJson(text).pipe(
+    Either.flatMap((json) => Either.mapLeft(decodeFile(json), describeIssues)),
+    Either.flatMap((raw) => {
+      try {
+        return Either.right(fromFile(raw, file))
+      } catch (error) {
+        if (error instanceof InvalidServerConfig || error instanceof TypeError) return Either.left(error.message)
+        throw error
+      }
+    })
+  )
+
+export const loadServers = (serversDir: string): LoadedServers => {
+  let names: Array<string>
+  try {
+    names = fs.readdirSync(serversDir).filter((name) => name.endsWith(".json")).sort()
+  } catch {
+    return { servers: [], problems: [] }
+  }
+  const servers: Array<ServerConfig> = []
+  const problems: Array<ConfigProblem> = []
+  for (const name of names) {
+    const file = path.join(serversDir, name)
+    let text: string
+    try {
+      text = fs.readFileSync(file, "utf8")
+    } catch (error) {
+      problems.push({ path: file, reason: (error as Error).message })
+      continue
+    }
+    Either.match(parseServerFile(file, text), {
+      onLeft: (reason) => problems.push({ path: file, reason }),
+      onRight: (server) => servers.push(server)
+    })
+  }
+  return { servers, problems }
+}
+
+const sameUrl = (name: string) => {
+  try {
+    const url = new URL(name).toString()
+    return (server: ServerConfig) => server.url === url || server.url === name
+  } catch {
+    return (server: ServerConfig) => server.url === name
+  }
+}
+
+/** `MAIRU_LOCAL_PORT` beats the configured callback port. */
+const withLocalPortOverride = (server: ServerConfig, localPort: number | undefined): ServerConfig => {
+  if (localPort === undefined) return server
+  if (server._tag === "AwsSso") return { ...server, awsSso: { ...server.awsSso, localPort } }
+  if (server.oauth.codeGrant === undefined) return server
+  return { ...server, oauth: { ...server.oauth, codeGrant: { ...server.oauth.codeGrant, localPort } } }
+}
+
+export const findServer = (
+  loaded: LoadedServers,
+  name: string,
+  serversDir: string
+): Either.Either<ServerConfig, NotFound | InvalidArgument> => {
+  const files = (servers: ReadonlyArray<ServerConfig>) => servers.map((s) => path.basename(s.path)).join(", ")
+  const byId = loaded.servers.filter((server) => server.id === name)
+  if (byId.length > 1) {
+    return Either.left(
+      new InvalidArgument({
+        message: `server id "${name}" is defined ${byId.length} times (${files(byId)} in ${serversDir}); ` +
+          `give each file its own "id"`
+      })
+    )
+  }
+  if (byId[0] !== undefined) return Either.right(byId[0])
+  const byUrl = loaded.servers.filter(sameUrl(name))
+  if (byUrl.length > 1) {
+    return Either.left(
+      new InvalidArgument({
+        message: `server url "${name}" is ambiguous: ${byUrl.length} servers use it (${files(byUrl)}); ` +
+          `use the id instead: ${byUrl.map((s) => s.id).join(" or ")}`
+      })
+    )
+  }
+  if (byUrl[0] !== undefined) return Either.right(byUrl[0])
+  const known = loaded.servers.map((s) => s.id)
+  return Either.left(
+    new NotFound({
+      message: `no server "${name}" is configured in ${serversDir}` +
+        (known.length > 0 ? ` (configured: ${known.join(", ")})` : "; add a servers.d file or run mairu setup-sso")
+    })
+  )
+}
+
+const parseLocalPort = (value: string | undefined): number | undefined => {
+  if (value === undefined || value === "") return undefined
+  const port = Number(value)
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined
+}
+
+export const ServerConfigsLive = Layer.effect(
+  ServerConfigs,
+  Effect.gen(function*() {
+    const paths = yield* Paths
+    const terminal = yield* Terminal
+    const load = Effect.sync(() => loadServers(paths.serversDir))
+    const warn = (problems: ReadonlyArray<ConfigProblem>) =>
+      Effect.forEach(
+        problems,
+        (problem) => terminal.message(`warning: skipped server file ${problem.path}: ${problem.reason}`),
+        { discard: true }
+      )
+    const localPortEnv = process.env.MAIRU_LOCAL_PORT
+    const localPort = parseLocalPort(localPortEnv)
+    return {
+      load,
+      resolve: (name) =>
+        Effect.gen(function*() {
+          if (localPortEnv !== undefined && localPortEnv !== "" && localPort === undefined) {
+            return yield* new InvalidArgument({
+              message: `MAIRU_LOCAL_PORT="${localPortEnv}" is not a port number (1-65535)`
+            })
+          }
+          const loaded = yield* load
+          yield* warn(loaded.problems)
+          const server = yield* findServer(loaded, name, paths.serversDir)
+          return withLocalPortOverride(server, localPort)
+        })
+    }
+  })
+)

@@ -1,0 +1,111 @@
+import * as Schema from "effect/Schema"
+import { AgentError } from "./AgentErrors.js"
+import { AwsCredentials, RoleInfo } from "./Credentials.js"
+import { GrantType, ServerConfig } from "./ServerConfig.js"
+import { LoginChallenge, SessionInfo } from "./Session.js"
+
+/**
+ * The agent protocol: one JSON object per line in each direction over the unix
+ * socket. A request line is `{"v":PROTOCOL_VERSION,"id":N,"request":{_tag,...}}`;
+ * the answer is `{"id":N,"exit":EXIT}` with the request's Exit encoded by its own
+ * schemas. A request from a client of another version (or protocol) is answered with
+ * `{"id":N,"mismatch":{...}}`, except Shutdown, so that `mairu kill-agent` always works.
+ */
+export const PROTOCOL_VERSION = 1
+
+/** Lines longer than this are refused and the connection closed. */
+export const MAX_LINE_BYTES = 1024 * 1024
+
+export const AssumeRoleChain = Schema.Struct({
+  roleArn: Schema.String,
+  roleSessionName: Schema.UndefinedOr(Schema.String),
+  durationSeconds: Schema.UndefinedOr(Schema.Int),
+  externalId: Schema.UndefinedOr(Schema.String)
+})
+export type AssumeRoleChain = typeof AssumeRoleChain.Type
+
+export const AgentStatus = Schema.Struct({
+  version: Schema.String,
+  protocol: Schema.Int,
+  pid: Schema.Int,
+  startedAt: Schema.Date
+})
+export type AgentStatus = typeof AgentStatus.Type
+
+export class Hello extends Schema.TaggedRequest<Hello>()("Hello", {
+  failure: AgentError,
+  success: AgentStatus,
+  payload: {}
+}) {}
+
+export class GetCredentials extends Schema.TaggedRequest<GetCredentials>()("GetCredentials", {
+  failure: AgentError,
+  success: AwsCredentials,
+  payload: {
+    server: ServerConfig,
+    role: Schema.String,
+    assumeRole: Schema.UndefinedOr(AssumeRoleChain),
+    noCache: Schema.Boolean
+  }
+}) {}
+
+export class ListRoles extends Schema.TaggedRequest<ListRoles>()("ListRoles", {
+  failure: AgentError,
+  success: Schema.Array(RoleInfo),
+  payload: { server: ServerConfig }
+}) {}
+
+export class ListSessions extends Schema.TaggedRequest<ListSessions>()("ListSessions", {
+  failure: AgentError,
+  success: Schema.Array(SessionInfo),
+  payload: {}
+}) {}
+
+export class RefreshSession extends Schema.TaggedRequest<RefreshSession>()("RefreshSession", {
+  failure: AgentError,
+  success: SessionInfo,
+  payload: { server: ServerConfig }
+}) {}
+
+export class StartLogin extends Schema.TaggedRequest<StartLogin>()("StartLogin", {
+  failure: AgentError,
+  success: Schema.Struct({ challenge: LoginChallenge, joined: Schema.Boolean }),
+  payload: { server: ServerConfig, grantType: Schema.UndefinedOr(GrantType) }
+}) {}
+
+export class CompleteLogin extends Schema.TaggedRequest<CompleteLogin>()("CompleteLogin", {
+  failure: AgentError,
+  success: SessionInfo,
+  payload: { handle: Schema.String }
+}) {}
+
+export class Shutdown extends Schema.TaggedRequest<Shutdown>()("Shutdown", {
+  failure: AgentError,
+  success: Schema.Void,
+  payload: {}
+}) {}
+
+export const AgentRequest = Schema.Union(
+  Hello,
+  GetCredentials,
+  ListRoles,
+  ListSessions,
+  RefreshSession,
+  StartLogin,
+  CompleteLogin,
+  Shutdown
+)
+export type AgentRequest = typeof AgentRequest.Type
+
+export const RequestEnvelope = Schema.Struct({
+  v: Schema.Int,
+  id: Schema.Int,
+  version: Schema.String,
+  request: Schema.Unknown
+})
+
+export const ResponseEnvelope = Schema.Struct({
+  id: Schema.Int,
+  exit: Schema.optional(Schema.Unknown),
+  mismatch: Schema.optional(Schema.Struct({ protocol: Schema.Int, version: Schema.String }))
+})

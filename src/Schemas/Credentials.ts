@@ -1,0 +1,39 @@
+import * as Schema from "effect/Schema"
+
+/** AWS credentials as held in the agent's memory and sent over its socket. */
+export const AwsCredentials = Schema.Struct({
+  accessKeyId: Schema.String,
+  secretAccessKey: Schema.Redacted(Schema.String),
+  sessionToken: Schema.UndefinedOr(Schema.Redacted(Schema.String)),
+  expiration: Schema.UndefinedOr(Schema.Date),
+  noCache: Schema.Boolean
+})
+export type AwsCredentials = typeof AwsCredentials.Type
+
+/** What `POST {url}/assume-role` answers (reference §6). */
+export const MairuAssumeRoleResponse = Schema.Struct({
+  Version: Schema.Literal(1),
+  AccessKeyId: Schema.NonEmptyString,
+  SecretAccessKey: Schema.NonEmptyString,
+  SessionToken: Schema.optional(Schema.NonEmptyString),
+  Expiration: Schema.optional(Schema.Date),
+  Mairu: Schema.optional(Schema.Struct({ NoCache: Schema.optional(Schema.Boolean) }))
+})
+export type MairuAssumeRoleResponse = typeof MairuAssumeRoleResponse.Type
+
+/** What `GET {url}/roles` answers (reference §6). */
+export const MairuRolesResponse = Schema.Struct({
+  Roles: Schema.Array(Schema.Struct({
+    Name: Schema.String,
+    Description: Schema.optional(Schema.NullOr(Schema.String))
+  }))
+})
+
+export const RoleInfo = Schema.Struct({
+  name: Schema.String,
+  description: Schema.UndefinedOr(Schema.String)
+})
+export type RoleInfo = typeof RoleInfo.Type
+
+/** RFC 3339 in UTC without fractional seconds, as the AWS tools print it. */
+export const formatExpiration = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z")

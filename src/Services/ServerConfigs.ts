@@ -1,0 +1,24 @@
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
+import type { ServerConfig } from "../Schemas/ServerConfig.js"
+
+/** A `servers.d` file that could not be used, and why. */
+export interface ConfigProblem {
+  readonly path: string
+  readonly reason: string
+}
+
+export interface LoadedServers {
+  readonly servers: ReadonlyArray<ServerConfig>
+  readonly problems: ReadonlyArray<ConfigProblem>
+}
+
+export interface ServerConfigsShape {
+  /** Every server file, with the ones that do not parse listed as problems. */
+  readonly load: Effect.Effect<LoadedServers>
+  /** A server by id, then by url; warns (on the terminal) about files it had to skip. */
+  readonly resolve: (name: string) => Effect.Effect<ServerConfig, NotFound | InvalidArgument>
+}
+
+export class ServerConfigs extends Context.Tag("mairu/ServerConfigs")<ServerConfigs, ServerConfigsShape>() {}
