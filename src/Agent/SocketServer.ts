@@ -84,7 +84,7 @@ export const serveSocket = (socketPath: string, handle: (request: AgentRequest) 
         if (lines === "overflow") {
           socket.pause()
           const tooLarge = new InvalidArgument({ message: `request line exceeds ${MAX_LINE_BYTES} bytes` })
-          runFork(protocolError(0, tooLarge).pipe(Effect.map((text) => socket.end(text))))
+          runFork(protocolError(0, tooLarge).pipe(Effect.map((text) => socket.write(text, () => socket.destroy()))))
           return
         }
         for (const line of lines) {

@@ -108,7 +108,7 @@ export const findServer = (
     )
   }
   if (byUrl[0] !== undefined) return Either.right(byUrl[0])
-  const known = loaded.servers.map((s) => s.id)
+  const known = [...new Set(loaded.servers.map((s) => s.id))]
   return Either.left(
     new NotFound({
       message: `no server "${name}" is configured in ${serversDir}` +

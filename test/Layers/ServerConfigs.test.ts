@@ -1,0 +1,120 @@
+import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { describe, expect, it } from "vitest"
+import { findServer, loadServers } from "../../src/Layers/ServerConfigsLive.js"
+
+const serversDir = (files: Record<string, string>) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-servers-"))
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content)
+  return dir
+}
+
+const oauthServer = (extra: object = {}) =>
+  JSON.stringify({ url: "https://cred.example.com/base/", oauth: { client_id: "abc", code_grant: {} }, ...extra })
+
+describe("servers.d loading", () => {
+  it("applies every default of a Mairu API server and resolves endpoints with URL rules", () => {
+    const loaded = loadServers(serversDir({ "a.json": oauthServer() }))
+    expect(loaded.problems).toEqual([])
+    const server = loaded.servers[0]!
+    expect(server._tag).toBe("MairuApi")
+    if (server._tag !== "MairuApi") return
+    expect(server.id).toBe("https://cred.example.com/base/")
+    expect(server.oauth).toMatchObject({
+      clientId: "abc",
+      clientSecret: undefined,
+      tokenEndpoint: "https://cred.example.com/base/oauth/token",
+      scope: ["profile"],
+      deviceGrant: undefined,
+      codeGrant: {
+        authorizationEndpoint: "https://cred.example.com/base/oauth/authorize",
+        localPort: undefined,
+        useLocalhost: false
+      },
+      defaultGrantType: "code_grant"
+    })
+  })
+
+  it("keeps explicit endpoints, secrets redacted, and chooses the code grant when both are offered", () => {
+    const loaded = loadServers(serversDir({
+      "a.json": JSON.stringify({
+        url: "https://h.example/",
+        id: "h",
+        oauth: {
+          client_id: "abc",
+          client_secret: "s3cret",
+          token_endpoint: "https://idp.example/token",
+          scope: ["a", "b"],
+          device_grant: { device_authorization_endpoint: "device" },
+          code_grant: { local_port: 16624, use_localhost: true }
+        }
+      })
+    }))
+    const server = loaded.servers[0]!
+    if (server._tag !== "MairuApi") throw new Error("expected a Mairu API server")
+    expect(server.oauth.tokenEndpoint).toBe("https://idp.example/token")
+    expect(server.oauth.deviceGrant?.deviceAuthorizationEndpoint).toBe("https://h.example/device")
+    expect(server.oauth.codeGrant).toMatchObject({ localPort: 16624, useLocalhost: true })
+    expect(server.oauth.defaultGrantType).toBe("code_grant")
+    expect(Redacted.value(server.oauth.clientSecret!)).toBe("s3cret")
+    expect(String(server.oauth.clientSecret)).not.toContain("s3cret")
+  })
+
+  it("parses AWS SSO servers with their defaults", () => {
+    const loaded = loadServers(serversDir({
+      "sso.json": JSON.stringify({ url: "https://x.awsapps.com/start", id: "contoso", aws_sso: { region: "us-east-1" } })
+    }))
+    expect(loaded.servers[0]).toMatchObject({
+      _tag: "AwsSso",
+      id: "contoso",
+      awsSso: { region: "us-east-1", scope: ["sso:account:access"], localPort: undefined }
+    })
+  })
+
+  it("skips files that do not parse, naming them and why, without hiding the others", () => {
+    const dir = serversDir({
+      "a-bad-json.json": "{ nope",
+      "b-no-client.json": JSON.stringify({ url: "https://x/", oauth: { code_grant: {} } }),
+      "c-no-grant.json": JSON.stringify({ url: "https://x/", oauth: { client_id: "a" } }),
+      "d-both-kinds.json": JSON.stringify({ url: "https://x/", oauth: { client_id: "a", code_grant: {} }, aws_sso: { region: "r" } }),
+      "e-bad-url.json": JSON.stringify({ url: "not a url", oauth: { client_id: "a", code_grant: {} } }),
+      "f-wrong-default.json": JSON.stringify({ url: "https://x/", oauth: { client_id: "a", code_grant: {}, default_grant_type: "device_grant" } }),
+      "good.json": oauthServer({ id: "good" }),
+      "notes.txt": "ignored"
+    })
+    const loaded = loadServers(dir)
+    expect(loaded.servers.map((s) => s.id)).toEqual(["good"])
+    const reasons = Object.fromEntries(loaded.problems.map((p) => [path.basename(p.path), p.reason]))
+    expect(Object.keys(reasons)).toHaveLength(6)
+    expect(reasons["a-bad-json.json"]).toContain("not valid JSON")
+    expect(reasons["b-no-client.json"]).toContain("oauth.client_id")
+    expect(reasons["c-no-grant.json"]).toContain("code_grant")
+    expect(reasons["d-both-kinds.json"]).toContain("exactly one")
+    expect(reasons["e-bad-url.json"]).toContain("Invalid URL")
+    expect(reasons["f-wrong-default.json"]).toContain("default_grant_type")
+  })
+
+  it("finds by id, then url; duplicate ids and shared urls are errors that say what to do", () => {
+    const dir = serversDir({
+      "a.json": oauthServer({ id: "dup" }),
+      "b.json": oauthServer({ id: "dup" }),
+      "c.json": JSON.stringify({ url: "https://shared.example/", id: "one", oauth: { client_id: "a", code_grant: {} } }),
+      "d.json": JSON.stringify({ url: "https://shared.example/", id: "two", oauth: { client_id: "a", code_grant: {} } }),
+      "e.json": JSON.stringify({ url: "https://unique.example/x/", id: "uniq", oauth: { client_id: "a", code_grant: {} } })
+    })
+    const loaded = loadServers(dir)
+    const dup = findServer(loaded, "dup", dir)
+    expect(Either.isLeft(dup) && dup.left._tag).toBe("InvalidArgument")
+    expect(Either.isLeft(dup) && dup.left.message).toContain("a.json, b.json")
+    const ambiguous = findServer(loaded, "https://shared.example/", dir)
+    expect(Either.isLeft(ambiguous) && ambiguous.left.message).toContain("use the id instead: one or two")
+    expect(Either.getOrThrow(findServer(loaded, "one", dir)).id).toBe("one")
+    expect(Either.getOrThrow(findServer(loaded, "https://unique.example/x/", dir)).id).toBe("uniq")
+    const missing = findServer(loaded, "nope", dir)
+    expect(Either.isLeft(missing) && missing.left._tag).toBe("NotFound")
+    expect(Either.isLeft(missing) && missing.left.message).toContain("configured: dup, one, two, uniq")
+  })
+})

@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
+export const mairuBin = path.join(repoRoot, "dist", "mairu.js")
+
+/** A private HOME, XDG folders and agent socket for one test. */
+export interface MairuHome {
+  readonly root: string
+  readonly env: Record<string, string>
+  readonly configDir: string
+  readonly stateDir: string
+  readonly socketPath: string
+}
+
+export const makeHome = (extraEnv: Record<string, string> = {}): MairuHome => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-test-"))
+  const home = path.join(root, "home")
+  const configDir = path.join(home, ".config")
+  const stateDir = path.join(home, ".local", "state")
+  fs.mkdirSync(configDir, { recursive: true })
+  const socketPath = path.join(root, "run", "mairu-agent.sock")
+  return {
+    root,
+    configDir,
+    stateDir,
+    socketPath,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: home,
+      XDG_CONFIG_HOME: configDir,
+      XDG_STATE_HOME: stateDir,
+      MAIRU_AGENT_SOCK: socketPath,
+      ...extraEnv
+    }
+  }
+}
+
+export interface RunResult {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Starts mairu detached (a new session: no controlling terminal, so messages go to stderr). */
+export const startMairu = (home: MairuHome, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  spawn(process.execPath, [mairuBin, ...args], {
+    env: { ...home.env, ...env },
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"]
+  })
+
+export const collect = (child: ChildProcess, timeoutMs = 45_000): Promise<RunResult> =>
+  new Promise((resolve, reject) => {
+    let stdout = ""
+    let stderr = ""
+    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`mairu did not exit within ${timeoutMs} ms; stderr: ${stderr}`))
+    }, timeoutMs)
+    child.on("error", reject)
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+
+export const runMairu = (
+  home: MairuHome,
+  args: ReadonlyArray<string>,
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}
+): Promise<RunResult> => {
+  const child = startMairu(home, args, options.env)
+  child.stdin?.end(options.input ?? "")
+  return collect(child, options.timeoutMs)
+}
+
+/** Resolves with the first match of `pattern` in the child's stderr. */
+export const waitForStderr = (child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> =>
+  new Promise((resolve, reject) => {
+    let seen = ""
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} on stderr within ${timeoutMs} ms: ${seen}`)), timeoutMs)
+    const onData = (d: Buffer) => {
+      seen += d.toString()
+      const match = seen.match(pattern)
+      if (match !== null) {
+        clearTimeout(timer)
+        child.stderr?.off("data", onData)
+        resolve(match)
+      }
+    }
+    child.stderr?.on("data", onData)
+  })
+
+/** Stops the test's agent and removes its folders. */
+export const cleanupHome = async (home: MairuHome) => {
+  await runMairu(home, ["kill-agent"], { timeoutMs: 10_000 }).catch(() => undefined)
+  fs.rmSync(home.root, { recursive: true, force: true })
+}
+
+/** Every file below `dir` with its content, for secret scans. */
+export const readAllFiles = (dir: string): Array<{ file: string; content: string }> => {
+  const out: Array<{ file: string; content: string }> = []
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name)
+      if (entry.isDirectory()) walk(full)
+      else if (entry.isFile()) out.push({ file: full, content: fs.readFileSync(full, "latin1") })
+    }
+  }
+  if (fs.existsSync(dir)) walk(dir)
+  return out
+}
