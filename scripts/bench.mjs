@@ -1,0 +1,101 @@
+// Start-up benchmark: mairu commands against a bare `node -e 0`, measured
+// interleaved in one run on this machine. Prints medians and ratios; asserts nothing.
+import { spawn, spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+const mairu = path.join(root, "dist", "mairu.js")
+const runs = Number(process.env.BENCH_RUNS ?? 25)
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-bench-"))
+const env = {
+  PATH: process.env.PATH,
+  HOME: path.join(tmp, "home"),
+  XDG_CONFIG_HOME: path.join(tmp, "config"),
+  XDG_STATE_HOME: path.join(tmp, "state"),
+  MAIRU_AGENT_SOCK: path.join(tmp, "run", "agent.sock")
+}
+
+const startDevServer = () =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, "dist", "devserver.js"), "--auto-approve"], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    child.stdout.once("data", (line) => resolve({ child, ...JSON.parse(line.toString().split("\n")[0]) }))
+    child.once("exit", (code) => reject(new Error(`dev server exited with ${code}`)))
+  })
+
+const mairuSync = (args) => spawnSync(process.execPath, [mairu, ...args], { env, encoding: "utf8" })
+
+const agentPid = () =>
+  new Promise((resolve, reject) => {
+    const socket = net.createConnection(env.MAIRU_AGENT_SOCK)
+    let text = ""
+    socket.on("data", (d) => {
+      text += d
+      if (text.includes("\n")) {
+        socket.destroy()
+        resolve(JSON.parse(text).exit.value.pid)
+      }
+    })
+    socket.on("error", reject)
+    socket.write(JSON.stringify({ v: 1, id: 1, version: JSON.parse(fs.readFileSync(path.join(root, "package.json"))).version, request: { _tag: "Hello" } }) + "\n")
+  })
+
+const rssMb = (pid) => {
+  const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))
+  return Number(line.split(/\s+/)[1]) / 1024
+}
+
+const time = (file, args) => {
+  const started = process.hrtime.bigint()
+  const result = spawnSync(file, args, { env, stdio: ["ignore", "ignore", "ignore"] })
+  if (result.status !== 0) throw new Error(`${args.join(" ")} exited ${result.status}`)
+  return Number(process.hrtime.bigint() - started) / 1e6
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+const server = await startDevServer()
+try {
+  fs.mkdirSync(path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d"), { recursive: true })
+  fs.writeFileSync(
+    path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d", "local.json"),
+    JSON.stringify({ id: "local", url: server.url, oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} } })
+  )
+  const login = mairuSync(["login", "--oauth-grant-type", "device_code", "local"])
+  if (login.status !== 0) throw new Error(`login failed: ${login.stderr}`)
+
+  const cases = [
+    { name: "node -e 0", args: ["-e", "0"], target: undefined },
+    { name: "mairu credential-process (warm)", args: [mairu, "credential-process", "local", "demo"], target: 1.5 },
+    { name: "mairu --version", args: [mairu, "--version"], target: 2 },
+    { name: "mairu --help", args: [mairu, "--help"], target: 2 }
+  ]
+  for (const c of cases) time(process.execPath, c.args) // warm-up (and the credential cache)
+  const samples = cases.map(() => [])
+  for (let i = 0; i < runs; i++) {
+    cases.forEach((c, j) => samples[j].push(time(process.execPath, c.args)))
+  }
+  const base = median(samples[0])
+  console.log(`mairu bench — node ${process.version}, ${os.cpus().length} cpus, ${runs} interleaved runs each`)
+  cases.forEach((c, j) => {
+    const m = median(samples[j])
+    const ratio = m / base
+    const target = c.target === undefined ? "" : `  target ≤ ${c.target}×  ${ratio <= c.target ? "met" : "NOT met"}`
+    console.log(`${c.name.padEnd(36)} median ${m.toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}× node -e 0${target}`)
+  })
+  const pid = await agentPid()
+  console.log(`${"agent RSS (1 session, few roles)".padEnd(36)} ${rssMb(pid).toFixed(1)} MB`)
+} finally {
+  mairuSync(["kill-agent"])
+  server.child.kill("SIGTERM")
+  fs.rmSync(tmp, { recursive: true, force: true })
+}

@@ -1,0 +1,104 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { loginByDevice } from "../support/session.js"
+
+let server: DevServer
+let home: MairuHome
+
+beforeAll(async () => {
+  server = await startDevServer()
+  home = makeHome()
+  writeServerConfig(home.configDir, server)
+  await loginByDevice(home, server)
+})
+afterAll(async () => {
+  await cleanupHome(home)
+  await server.stop()
+})
+
+const stillServes = async () => {
+  await server.faults({ assumeRole: "none" })
+  const result = await runMairu(home, ["credential-process", "local", "after-fault"])
+  expect(result.code).toBe(0)
+  expect(JSON.parse(result.stdout).Version).toBe(1)
+}
+
+describe("upstream faults", () => {
+  it("reports a 500 without caching it, and keeps serving", async () => {
+    await server.faults({ assumeRole: "500" })
+    const result = await runMairu(home, ["credential-process", "local", "role-500"])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain("answered 500")
+    await stillServes()
+    const retried = await runMairu(home, ["credential-process", "local", "role-500"])
+    expect(retried.code).toBe(0)
+  })
+
+  it("reports a body that is not JSON", async () => {
+    await server.faults({ assumeRole: "invalid-json" })
+    const result = await runMairu(home, ["credential-process", "local", "role-json"])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("not valid")
+    await stillServes()
+  })
+
+  it("gives up on a server that hangs, well under a minute", async () => {
+    await server.faults({ assumeRole: "hang" })
+    const started = Date.now()
+    const result = await runMairu(home, ["credential-process", "local", "role-hang"])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("no answer from")
+    expect(Date.now() - started).toBeLessThan(40_000)
+    await stillServes()
+  })
+})
+
+describe("configuration problems", () => {
+  it("warns about a file that does not parse, naming it, and still uses the others", async () => {
+    const dir = path.join(home.configDir, "mairu", "servers.d")
+    fs.writeFileSync(path.join(dir, "broken.json"), "{ not json")
+    try {
+      const result = await runMairu(home, ["credential-process", "local", "demo"])
+      expect(result.code).toBe(0)
+      expect(result.stderr).toContain(`skipped server file ${path.join(dir, "broken.json")}`)
+    } finally {
+      fs.rmSync(path.join(dir, "broken.json"))
+    }
+  })
+
+  it("names the configured servers when asked for an unknown one", async () => {
+    const result = await runMairu(home, ["credential-process", "nope", "demo"])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain('no server "nope" is configured')
+    expect(result.stderr).toContain("configured: local")
+  })
+
+  it("refuses a duplicate id and an ambiguous url, saying what to do", async () => {
+    const dir = path.join(home.configDir, "mairu", "servers.d")
+    writeServerConfig(home.configDir, server, { id: "twin" })
+    fs.copyFileSync(path.join(dir, "twin.json"), path.join(dir, "twin-copy.json"))
+    try {
+      const duplicate = await runMairu(home, ["credential-process", "twin", "demo"])
+      expect(duplicate.code).toBe(1)
+      expect(duplicate.stderr).toContain('server id "twin" is defined 2 times')
+      const ambiguous = await runMairu(home, ["credential-process", server.url, "demo"])
+      expect(ambiguous.code).toBe(1)
+      expect(ambiguous.stderr).toContain("is ambiguous")
+      expect(ambiguous.stderr).toContain("use the id instead")
+    } finally {
+      fs.rmSync(path.join(dir, "twin.json"))
+      fs.rmSync(path.join(dir, "twin-copy.json"))
+    }
+  })
+
+  it("rejects a bad MAIRU_LOCAL_PORT", async () => {
+    const result = await runMairu(home, ["login", "local"], { env: { MAIRU_LOCAL_PORT: "http" } })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('MAIRU_LOCAL_PORT="http" is not a port number')
+  })
+})

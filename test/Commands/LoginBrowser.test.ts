@@ -1,0 +1,52 @@
+import { chromium } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+
+let server: DevServer
+let home: MairuHome
+
+beforeAll(async () => {
+  server = await startDevServer()
+  home = makeHome()
+  writeServerConfig(home.configDir, server)
+})
+afterAll(async () => {
+  await cleanupHome(home)
+  await server.stop()
+})
+
+describe("login by code grant in a real browser", () => {
+  it("opens the short local URL, approves, and leaves the session in the agent", async () => {
+    const child = startMairu(home, ["login", "local"])
+    child.stdin.end()
+    const done = collect(child)
+    const [shortUrl] = await waitForStderr(child, /http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]+/)
+
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
+    })
+    try {
+      const page = await browser.newPage()
+      await page.goto(shortUrl!)
+      expect(page.url().startsWith(server.url)).toBe(true)
+      await page.click("#approve")
+      await page.waitForURL(/\/oauth2callback/)
+      expect(await page.textContent("#message")).toContain("You can close this window")
+    } finally {
+      await browser.close()
+    }
+
+    const result = await done
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain("Logged in to local")
+    expect((await server.stats()).token.authorization_code).toBe(1)
+
+    const sessions = await runMairu(home, ["list-sessions"])
+    expect(sessions.stdout).toMatch(/^1\. local: http:\/\/127\.0\.0\.1:\d+\/ \[renews after /)
+    const creds = await runMairu(home, ["credential-process", "local", "demo"])
+    expect(creds.code).toBe(0)
+  })
+})

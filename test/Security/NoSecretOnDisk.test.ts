@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { cleanupHome, type MairuHome, makeHome, readAllFiles, runMairu } from "../support/mairu.js"
+import { loginByDevice } from "../support/session.js"
+
+let server: DevServer
+let home: MairuHome
+
+beforeAll(async () => {
+  server = await startDevServer()
+  home = makeHome()
+  writeServerConfig(home.configDir, server)
+})
+afterAll(async () => {
+  await cleanupHome(home)
+  await server.stop()
+})
+
+describe("no secret on disk", () => {
+  it("leaves none of the issued tokens or keys in HOME, the state folder or the socket folder", async () => {
+    await loginByDevice(home, server)
+    for (const role of ["demo", "123456789012/Developer", "nocache-role"]) {
+      const result = await runMairu(home, ["credential-process", "local", role])
+      expect(result.code).toBe(0)
+    }
+    expect((await runMairu(home, ["refresh", "local"])).code).toBe(0)
+    const { secrets } = await server.secrets()
+    expect(secrets.length).toBeGreaterThan(5)
+    const files = readAllFiles(home.root)
+    expect(files.length).toBeGreaterThan(0)
+    for (const { file, content } of files) {
+      for (const secret of secrets) {
+        if (content.includes(secret)) throw new Error(`${file} contains an issued secret`)
+      }
+    }
+  })
+})

@@ -1,0 +1,47 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { expect } from "vitest"
+import type { DevServer } from "./devServer.js"
+import { collect, type MairuHome, mairuBin, startMairu, waitForStderr } from "./mairu.js"
+
+/** Logs `home` in to the server `id` by device grant, approving the code through the dev server. */
+export const loginByDevice = async (home: MairuHome, server: DevServer, id = "local") => {
+  const child = startMairu(home, ["login", "--oauth-grant-type", "device_code", id])
+  child.stdin.end()
+  const done = collect(child)
+  const [, userCode] = await waitForStderr(child, /confirm the code: (\S+)/)
+  await server.approveDevice(userCode!)
+  const result = await done
+  expect(result.stderr).toContain(`Logged in to ${id}`)
+  expect(result.code).toBe(0)
+  return result
+}
+
+/**
+ * Writes an AWS config whose profile `name` runs mairu as its credential_process,
+ * with the test's mairu environment spelled out so any AWS tool can run it.
+ */
+export const writeAwsConfig = (home: MairuHome, profiles: Record<string, string>) => {
+  const envPrefix = ["XDG_CONFIG_HOME", "XDG_STATE_HOME", "MAIRU_AGENT_SOCK", "HOME"]
+    .map((key) => `${key}=${home.env[key]}`)
+    .join(" ")
+  const body = Object.entries(profiles)
+    .map(([name, args]) =>
+      `[profile ${name}]\nregion = us-east-1\n` +
+      `credential_process = /usr/bin/env ${envPrefix} ${process.execPath} ${mairuBin} credential-process ${args}\n`
+    )
+    .join("\n")
+  const file = path.join(home.root, "aws-config")
+  fs.writeFileSync(file, body)
+  return file
+}
+
+/** A clean environment for the AWS CLI and boto3 (this machine sets AWS_CA_BUNDLE and other things). */
+export const awsToolEnv = (home: MairuHome, configFile: string, profile: string): Record<string, string> => ({
+  PATH: "/usr/bin:/bin",
+  HOME: home.env.HOME!,
+  AWS_CONFIG_FILE: configFile,
+  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+  AWS_PROFILE: profile,
+  AWS_EC2_METADATA_DISABLED: "true"
+})
