@@ -67,13 +67,20 @@ const exchange = (socket: net.Socket, line: string, id: number) =>
     })
   })
 
-/** Starts `mairu agent --foreground` detached from this process, with its output discarded. */
+/**
+ * Starts `mairu agent --foreground` detached from this process, with its output
+ * discarded; the returned effect completes with the exit code if it ends early.
+ */
 const spawnAgent = Effect.sync(() => {
   const script = process.argv[1]
   const args = script === undefined ? ["agent", "--foreground"] : [script, "agent", "--foreground"]
   const child = spawn(process.execPath, args, { detached: true, stdio: "ignore", env: process.env })
-  child.on("error", () => undefined)
+  const exited = Effect.async<number | null>((resume) => {
+    child.once("exit", (code) => resume(Effect.succeed(code)))
+    child.once("error", () => resume(Effect.succeed(null)))
+  })
   child.unref()
+  return exited
 })
 
 export const AgentClientLive = Layer.effect(
@@ -83,15 +90,31 @@ export const AgentClientLive = Layer.effect(
     const noAutoAgent = (process.env.MAIRU_NO_AUTO_AGENT ?? "") !== ""
     let nextId = 1
 
+    const connectSoon = connect(paths.socketPath).pipe(
+      Effect.flatMap((result) =>
+        result._tag === "Connected" ? Effect.succeed(result.socket) : Effect.fail(result).pipe(Effect.delay("50 millis"))
+      ),
+      Effect.eventually
+    )
+
     const spawnAndConnect = Effect.gen(function*() {
-      yield* spawnAgent
-      const connected = yield* connect(paths.socketPath).pipe(
-        Effect.flatMap((result) =>
-          result._tag === "Connected" ? Effect.succeed(result.socket) : Effect.fail(result).pipe(Effect.delay("50 millis"))
-        ),
-        Effect.eventually,
-        Effect.timeoutOption("20 seconds")
+      const exited = yield* spawnAgent
+      // An agent that exits at once may have lost a race to another one that now answers.
+      const afterExit = exited.pipe(
+        Effect.zipLeft(Effect.sleep("100 millis")),
+        Effect.flatMap((code) =>
+          connect(paths.socketPath).pipe(
+            Effect.flatMap((result) =>
+              result._tag === "Connected" ? Effect.succeed(result.socket) : Effect.fail(
+                new AgentUnavailable({
+                  message: `the agent exited as it started (exit code ${code}); run mairu agent --foreground to see why`
+                })
+              )
+            )
+          )
+        )
       )
+      const connected = yield* Effect.raceFirst(connectSoon, afterExit).pipe(Effect.timeoutOption("20 seconds"))
       return yield* Option.match(connected, {
         onNone: () =>
           new AgentUnavailable({

@@ -98,6 +98,20 @@ describe("agent lifecycle", () => {
     expect(fs.readFileSync(home.socketPath, "utf8")).toBe("not a socket")
   })
 
+  it("refuses a shared socket folder, and the client says so at once", async () => {
+    const home = newHome({ MAIRU_AGENT_SOCK: `/tmp/mairu-test-${process.pid}-${Date.now()}.sock` })
+    const foreground = await runMairu(home, ["agent", "--foreground"])
+    expect(foreground.code).toBe(1)
+    expect(foreground.stderr).toContain("is a shared folder")
+    expect(foreground.stderr).toContain("MAIRU_AGENT_SOCK")
+    const started = Date.now()
+    const client = await runMairu(home, ["list-sessions"])
+    expect(client.code).toBe(1)
+    expect(client.stderr).toContain("the agent exited as it started")
+    expect(client.stderr).toContain("mairu agent --foreground")
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
   it("ends with one agent when ten clients race to start it", async () => {
     const home = newHome()
     const results = await Promise.all(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
@@ -27,7 +28,7 @@ const server = (id: string): ServerConfig => ({
 })
 
 /** A fetch that counts its runs and hands out credentials valid for `lifetimeMs`. */
-const countingFetch = (lifetimeMs: number, options: { noCache?: boolean; delay?: string } = {}) => {
+const countingFetch = (lifetimeMs: number, options: { noCache?: boolean; delay?: Duration.DurationInput } = {}) => {
   let runs = 0
   const fetch = Effect.gen(function*() {
     runs++
