@@ -3,11 +3,15 @@ import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { findServer, loadServers } from "../../src/Layers/ServerConfigsLive.js"
+
+const made: Array<string> = []
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })))
 
 const serversDir = (files: Record<string, string>) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-servers-"))
+  made.push(dir)
   for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content)
   return dir
 }

@@ -1,0 +1,45 @@
+import type * as http from "node:http"
+import { readBody, sendJson } from "./Http.js"
+import type { Oidc } from "./Oidc.js"
+import { type DevState, FAULT_MODES, type FaultMode, type FaultTarget } from "./State.js"
+
+const readJson = async (req: http.IncomingMessage): Promise<Record<string, unknown>> => {
+  try {
+    return JSON.parse(((await readBody(req)) ?? Buffer.alloc(0)).toString("utf8") || "{}") as Record<string, unknown>
+  } catch {
+    return {}
+  }
+}
+
+/** Test controls under `/_admin/`: statistics, fault injection, revocation, device approval, issued secrets. */
+export const makeAdmin = (state: DevState, oidc: Oidc) =>
+async (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
+  switch (`${req.method} ${path}`) {
+    case "GET /_admin/stats":
+      return sendJson(res, 200, state.stats)
+    case "GET /_admin/secrets":
+      return sendJson(res, 200, { secrets: [...state.secrets] })
+    case "POST /_admin/faults": {
+      const body = await readJson(req)
+      for (const target of ["assumeRole", "roles", "token"] as Array<FaultTarget>) {
+        const mode = body[target]
+        if (mode === undefined) continue
+        if (!FAULT_MODES.includes(mode as FaultMode)) {
+          return sendJson(res, 400, { error: `unknown fault mode ${String(mode)} for ${target}` })
+        }
+        state.faults[target] = mode as FaultMode
+      }
+      return sendJson(res, 200, state.faults)
+    }
+    case "POST /_admin/revoke":
+      await oidc.revokeAll()
+      return sendJson(res, 200, { revoked: true })
+    case "POST /_admin/device/approve": {
+      const body = await readJson(req)
+      const approved = typeof body.user_code === "string" && await oidc.approveDevice(body.user_code)
+      return sendJson(res, approved ? 200 : 404, { approved })
+    }
+    default:
+      return sendJson(res, 404, { error: "not found" })
+  }
+}

@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { repoRoot } from "./mairu.js"
+
+export interface DevServerStats {
+  readonly assumeRole: Record<string, number>
+  readonly roles: number
+  readonly token: Record<string, number>
+  readonly sts: Record<string, number>
+  readonly assumeRoleCalls: ReadonlyArray<{
+    roleArn: string
+    roleSessionName: string
+    externalId: string | null
+    durationSeconds: number | null
+  }>
+}
+
+export type FaultMode = "none" | "500" | "hang" | "invalid-json" | "401"
+
+export interface DevServer {
+  readonly url: string
+  readonly clientId: string
+  readonly stsEndpoint: string
+  readonly process: ChildProcess
+  readonly stats: () => Promise<DevServerStats>
+  readonly faults: (faults: Partial<Record<"assumeRole" | "roles" | "token", FaultMode>>) => Promise<void>
+  readonly revoke: () => Promise<void>
+  readonly approveDevice: (userCode: string) => Promise<void>
+  readonly secrets: () => Promise<{ secrets: Array<string> }>
+  readonly stop: () => Promise<void>
+}
+
+export interface DevServerOptions {
+  readonly autoApprove?: boolean
+  readonly credentialTtl?: number
+  readonly accessTokenTtl?: number
+  readonly refreshTokenTtl?: number
+  readonly port?: number
+}
+
+/** Starts `dist/devserver.js` as its own process and waits for its ready line. */
+export const startDevServer = (options: DevServerOptions = {}): Promise<DevServer> => {
+  const args = [path.join(repoRoot, "dist", "devserver.js")]
+  if (options.autoApprove === true) args.push("--auto-approve")
+  if (options.credentialTtl !== undefined) args.push("--credential-ttl", String(options.credentialTtl))
+  if (options.accessTokenTtl !== undefined) args.push("--access-token-ttl", String(options.accessTokenTtl))
+  if (options.refreshTokenTtl !== undefined) args.push("--refresh-token-ttl", String(options.refreshTokenTtl))
+  if (options.port !== undefined) args.push("--port", String(options.port))
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
+  let stderr = ""
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`the dev server did not start within 15 s: ${stderr}`))
+    }, 15_000)
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the dev server exited with ${code}: ${stderr}`))
+    })
+    child.stdout.once("data", (data: Buffer) => {
+      clearTimeout(timer)
+      const ready = JSON.parse(data.toString().split("\n")[0]!) as { url: string; clientId: string; stsEndpoint: string }
+      const admin = async (method: string, route: string, body?: unknown) => {
+        const response = await fetch(`${ready.url}_admin/${route}`, {
+          method,
+          ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } })
+        })
+        if (!response.ok) throw new Error(`dev server ${route} answered ${response.status}`)
+        return response.json() as Promise<unknown>
+      }
+      resolve({
+        ...ready,
+        process: child,
+        stats: () => admin("GET", "stats") as Promise<DevServerStats>,
+        faults: async (faults) => void (await admin("POST", "faults", faults)),
+        revoke: async () => void (await admin("POST", "revoke")),
+        approveDevice: async (userCode) => void (await admin("POST", "device/approve", { user_code: userCode })),
+        secrets: () => admin("GET", "secrets") as Promise<{ secrets: Array<string> }>,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done()
+            child.removeAllListeners("exit")
+            child.once("exit", () => done())
+            child.kill("SIGTERM")
+          })
+      })
+    })
+  })
+}
+
+/** Writes `servers.d/ID.json` for the dev server under `configDir` (what XDG_CONFIG_HOME will be). */
+export const writeServerConfig = (
+  configDir: string,
+  server: DevServer,
+  extra: { id?: string; oauth?: object } = {}
+) => {
+  const id = extra.id ?? "local"
+  const dir = path.join(configDir, "mairu", "servers.d")
+  fs.mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `${id}.json`)
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ id, url: server.url, oauth: { client_id: server.clientId, device_grant: {}, code_grant: {}, ...extra.oauth } })
+  )
+  return file
+}
