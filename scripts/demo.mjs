@@ -11,6 +11,11 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const interactive = process.argv.includes("--interactive")
+// The AWS SDK's notice about future Node versions is not part of the demo.
+process.removeAllListeners("warning")
+process.on("warning", (warning) => {
+  if (warning.name !== "NodeVersionSupportWarning") console.error(`${warning.name}: ${warning.message}`)
+})
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const mairu = path.join(root, "dist", "mairu.js")
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-demo-"))
