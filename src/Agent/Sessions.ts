@@ -4,7 +4,7 @@ import * as Option from "effect/Option"
 import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
-import { OAuth, REFRESH_BEFORE_MS } from "../Services/OAuth.js"
+import { OAuth, refreshDueAt } from "../Services/OAuth.js"
 import { type Session, SessionStore, serverKey, type Tokens } from "../Services/SessionStore.js"
 import { makeSingleFlight } from "./SingleFlight.js"
 
@@ -56,7 +56,7 @@ export const makeSessions = Effect.gen(function*() {
       const session = found.value
       const now = yield* Clock.currentTimeMillis
       const left = session.expiresAt.getTime() - now
-      if (left > REFRESH_BEFORE_MS) return session
+      if (now < refreshDueAt(session)) return session
       if (session.refreshToken !== undefined) {
         const refreshed = yield* refresh(session).pipe(Effect.either)
         if (refreshed._tag === "Right") return refreshed.right

@@ -4,7 +4,6 @@ import * as Effect from "effect/Effect"
 import { ListSessions } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
-import { REFRESH_BEFORE_MS } from "../Services/OAuth.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
 import { formatTime } from "./Format.js"
@@ -12,9 +11,9 @@ import { formatTime } from "./Format.js"
 /** `ID. SERVER_ID: URL [until T]`, or `[renews after T]` when the session can be refreshed. */
 export const sessionLine = (session: SessionInfo, utc: boolean) =>
   `${session.id}. ${session.serverId}: ${session.serverUrl} ` +
-  (session.refreshable
-    ? `[renews after ${formatTime(new Date(session.expiresAt.getTime() - REFRESH_BEFORE_MS), utc)}]`
-    : `[until ${formatTime(session.expiresAt, utc)}]`)
+  (session.renewsAt === undefined
+    ? `[until ${formatTime(session.expiresAt, utc)}]`
+    : `[renews after ${formatTime(session.renewsAt, utc)}]`)
 
 export const listSessionsCommand = Command.make(
   "list-sessions",

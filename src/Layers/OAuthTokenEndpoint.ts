@@ -70,6 +70,7 @@ export const requestToken = (
       const token = decoded.right
       return Either.right<Tokens>({
         accessToken: Redacted.make(token.access_token),
+        issuedAt: new Date(now),
         expiresAt: new Date(now + (token.expires_in ?? DEFAULT_TOKEN_LIFETIME_S) * 1000),
         refreshToken: token.refresh_token === undefined ? undefined : Redacted.make(token.refresh_token)
       })

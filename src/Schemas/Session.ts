@@ -6,7 +6,8 @@ export const SessionInfo = Schema.Struct({
   serverId: Schema.String,
   serverUrl: Schema.String,
   expiresAt: Schema.Date,
-  refreshable: Schema.Boolean
+  /** When the agent refreshes the session by itself, if it can. */
+  renewsAt: Schema.UndefinedOr(Schema.Date)
 })
 export type SessionInfo = typeof SessionInfo.Type
 

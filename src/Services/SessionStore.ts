@@ -4,10 +4,12 @@ import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import type { SessionInfo } from "../Schemas/Session.js"
+import { refreshDueAt } from "./OAuth.js"
 
 /** What a token endpoint hands out. */
 export interface Tokens {
   readonly accessToken: Redacted.Redacted<string>
+  readonly issuedAt: Date
   readonly expiresAt: Date
   readonly refreshToken: Redacted.Redacted<string> | undefined
 }
@@ -35,5 +37,5 @@ export const sessionInfo = (session: Session): SessionInfo => ({
   serverId: session.server.id,
   serverUrl: session.server.url,
   expiresAt: session.expiresAt,
-  refreshable: session.refreshToken !== undefined
+  renewsAt: session.refreshToken === undefined ? undefined : new Date(refreshDueAt(session))
 })

@@ -1,0 +1,98 @@
+import { chromium } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+
+let server: DevServer
+let home: MairuHome
+
+beforeAll(async () => {
+  // Access tokens live 2 s, so the agent refreshes one half-way through its life, before using it.
+  server = await startDevServer({ accessTokenTtl: 2 })
+  home = makeHome()
+  writeServerConfig(home.configDir, server)
+})
+afterAll(async () => {
+  await cleanupHome(home)
+  await server.stop()
+})
+
+const launchBrowser = () =>
+  chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
+  })
+
+describe("logins", () => {
+  it("logs in by device grant through the server's verification page in a real browser", async () => {
+    const child = startMairu(home, ["login", "--oauth-grant-type", "device_code", "local"])
+    child.stdin.end()
+    const done = collect(child)
+    const [, verificationUrl, userCode] = await waitForStderr(child, /open (\S+)\n.*confirm the code: (\S+)/)
+    expect(verificationUrl).toContain(`user_code=${userCode}`)
+    const browser = await launchBrowser()
+    try {
+      const page = await browser.newPage()
+      await page.goto(verificationUrl!)
+      await page.click("button[type=submit]")
+      await page.click("#approve")
+      await page.waitForSelector("#message")
+      expect(await page.textContent("#message")).toContain("return to your terminal")
+    } finally {
+      await browser.close()
+    }
+    const result = await done
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain("Logged in to local")
+    expect((await server.stats()).token.device_code).toBe(1)
+  })
+
+  it("refreshes an access token that is due for refresh before using it", async () => {
+    const before = (await server.stats()).token.refresh_token ?? 0
+    await new Promise((r) => setTimeout(r, 1200))
+    const result = await runMairu(home, ["credential-process", "local", "demo"])
+    expect(result.code).toBe(0)
+    expect((await server.stats()).token.refresh_token).toBe(before + 1)
+  })
+
+  it("joins a login already in progress instead of starting another", async () => {
+    const first = startMairu(home, ["login", "--oauth-grant-type", "device_code", "local"])
+    first.stdin.end()
+    const firstDone = collect(first)
+    const [, code1] = await waitForStderr(first, /confirm the code: (\S+)/)
+    const second = startMairu(home, ["login", "--oauth-grant-type", "device_code", "local"])
+    second.stdin.end()
+    const secondDone = collect(second)
+    const [, code2] = await waitForStderr(second, /confirm the code: (\S+)/)
+    expect(code2).toBe(code1)
+    await server.approveDevice(code1!)
+    const [r1, r2] = await Promise.all([firstDone, secondDone])
+    expect(r1.code).toBe(0)
+    expect(r2.code).toBe(0)
+    expect(r2.stderr).toContain("already in progress; joining it")
+    expect((await server.stats()).token.device_code).toBe(2)
+  })
+
+  it("uses MAIRU_LOCAL_PORT for the code grant's callback", async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const fresh = makeHome({ MAIRU_LOCAL_PORT: String(port) })
+    try {
+      writeServerConfig(fresh.configDir, server, { oauth: { code_grant: { use_localhost: true } } })
+      const child = startMairu(fresh, ["login", "local"])
+      child.stdin.end()
+      const done = collect(child)
+      const [shortUrl] = await waitForStderr(child, /http:\/\/localhost:\d+\/auth\/\S+/)
+      expect(shortUrl).toContain(`http://localhost:${port}/auth/`)
+      const redirect = await fetch(shortUrl!.replace("localhost", "127.0.0.1"), { redirect: "manual" })
+      const location = new URL(redirect.headers.get("location")!)
+      expect(location.searchParams.get("redirect_uri")).toBe(`http://localhost:${port}/oauth2callback`)
+      expect(location.searchParams.get("code_challenge_method")).toBe("S256")
+      expect(location.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/)
+      child.kill("SIGTERM")
+      await done
+    } finally {
+      await cleanupHome(fresh)
+    }
+  })
+})
