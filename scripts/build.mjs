@@ -1,9 +1,11 @@
 // Bundles the CLI (and the local credential server used by the demo and tests)
 // into single files so that start-up does not pay for module resolution.
 import { build } from "esbuild"
-import { readFileSync } from "node:fs"
+import { readFileSync, rmSync } from "node:fs"
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
+
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true })
 
 const common = {
   bundle: true,
@@ -17,10 +19,13 @@ const common = {
   }
 }
 
+// Code only the agent needs (the AWS SDK) sits behind dynamic imports in chunks of its own.
 await build({
   ...common,
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/mairu.js",
+  entryPoints: { mairu: "src/main.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   define: { __MAIRU_VERSION__: JSON.stringify(pkg.version) },
   banner: { js: "#!/usr/bin/env node\n" + common.banner.js }
 })

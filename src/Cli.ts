@@ -1,5 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import { agentCommand } from "./Commands/Agent.js"
+import { execCommand } from "./Commands/Exec.js"
 import { credentialProcessCommand } from "./Commands/CredentialProcess.js"
 import { killAgentCommand } from "./Commands/KillAgent.js"
 import { listRolesCommand } from "./Commands/ListRoles.js"
@@ -12,6 +13,7 @@ export const mairuCommand = Command.make("mairu").pipe(
     "On-memory AWS credentials agent and executor for AWS IAM Identity Center and Mairu API credential servers."
   ),
   Command.withSubcommands([
+    execCommand,
     credentialProcessCommand,
     loginCommand,
     listSessionsCommand,

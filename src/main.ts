@@ -9,7 +9,15 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as os from "node:os"
 import { mairuCommand } from "./Cli.js"
+import { splitExecArgs } from "./Commands/ExecArgv.js"
+import { ExecCommandLine } from "./Commands/ExecCommandLine.js"
+import { ExitCode } from "./Commands/Failure.js"
+import { AutoConfigsLive } from "./Layers/AutoConfigsLive.js"
+import { EcsEndpointLive } from "./Layers/EcsEndpointLive.js"
+import { ExecRunnerLive } from "./Layers/ExecRunnerLive.js"
+import { TrustStoreLive } from "./Layers/TrustStoreLive.js"
 import { AgentClientLive } from "./Layers/AgentClientLive.js"
 import { PathsLive } from "./Layers/PathsLive.js"
 import { ServerConfigsLive } from "./Layers/ServerConfigsLive.js"
@@ -27,7 +35,22 @@ const LoggingLive = Layer.merge(
   Logger.minimumLogLevel(logLevel(isAgent ? process.env.MAIRU_AGENT_LOG ?? process.env.MAIRU_LOG : process.env.MAIRU_LOG))
 )
 
-const MainLive = Layer.mergeAll(ServerConfigsLive, AgentClientLive).pipe(
+const argv = process.argv.slice(2)
+const split = argv[0] === "exec" ? splitExecArgs(argv.slice(1)) : undefined
+const cliArgv = split === undefined ? process.argv : [...process.argv.slice(0, 2), "exec", ...split.mairuArgs]
+const execCommandLine = split === undefined
+  ? { options: [], command: [] }
+  : { options: split.mairuArgs.slice(0, -1), command: split.command }
+
+const MainLive = Layer.mergeAll(
+  ServerConfigsLive,
+  AgentClientLive,
+  TrustStoreLive,
+  AutoConfigsLive,
+  EcsEndpointLive,
+  ExecRunnerLive,
+  Layer.succeed(ExecCommandLine, execCommandLine)
+).pipe(
   Layer.provideMerge(Layer.mergeAll(PathsLive, TerminalLive)),
   Layer.provideMerge(NodeContext.layer),
   Layer.provideMerge(LoggingLive)
@@ -35,7 +58,7 @@ const MainLive = Layer.mergeAll(ServerConfigsLive, AgentClientLive).pipe(
 
 const cli = Command.run(mairuCommand, { name: "mairu", version: VERSION })
 
-const program = cli(process.argv).pipe(
+const program = cli(cliArgv).pipe(
   Effect.tapErrorCause((cause) => {
     const failure = Cause.failureOption(cause)
     if (Option.isSome(failure) && failure.value._tag === "ExitCode") return Effect.void
@@ -46,16 +69,28 @@ const program = cli(process.argv).pipe(
   Effect.provide(MainLive)
 )
 
+/** Dies by `signal` like the command did, or exits 128+N where that is not possible. */
+const dieBy = (signal: NodeJS.Signals) => {
+  process.removeAllListeners(signal)
+  try {
+    process.kill(process.pid, signal)
+  } catch {
+    // fall through to the exit code
+  }
+  process.exit(128 + (os.constants.signals[signal] ?? 0))
+}
+
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
-  teardown: (exit, onExit) => {
-    if (Exit.isSuccess(exit)) return onExit(0)
-    if (Cause.isInterruptedOnly(exit.cause)) return onExit(130)
+  // Exit at once: nothing left open (an agent connection, a timer) may keep a finished command alive.
+  teardown: (exit) => {
+    if (Exit.isSuccess(exit)) return process.exit(0)
+    if (Cause.isInterruptedOnly(exit.cause)) return process.exit(130)
     const failure = Cause.failureOption(exit.cause)
-    const code = Option.isSome(failure) && typeof failure.value === "object" && failure.value !== null &&
-        "_tag" in failure.value && failure.value._tag === "ExitCode" && "code" in failure.value
-      ? Number(failure.value.code)
-      : 1
-    onExit(code)
+    if (Option.isSome(failure) && failure.value instanceof ExitCode) {
+      if (failure.value.signal !== undefined) return dieBy(failure.value.signal)
+      return process.exit(failure.value.code)
+    }
+    process.exit(1)
   }
 })

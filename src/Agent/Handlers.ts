@@ -1,8 +1,9 @@
 import * as Effect from "effect/Effect"
-import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
+import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AgentRequest, AgentStatus } from "../Schemas/AgentProtocol.js"
 import { CredentialBackend } from "../Services/CredentialBackend.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
+import { RoleChain } from "../Services/RoleChain.js"
 import { SessionStore, sessionInfo } from "../Services/SessionStore.js"
 import { makeLogins } from "./Logins.js"
 import { makeSessions } from "./Sessions.js"
@@ -13,6 +14,7 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
     const store = yield* SessionStore
     const cache = yield* CredentialCache
     const backend = yield* CredentialBackend
+    const roleChain = yield* RoleChain
     const sessions = yield* makeSessions
     const logins = yield* makeLogins(sessions)
 
@@ -31,17 +33,23 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
         case "Hello":
           return Effect.succeed(status)
         case "GetCredentials": {
-          if (request.assumeRole !== undefined) {
-            return Effect.fail(new InvalidArgument({ message: "role chaining is not supported by this agent yet" }))
-          }
-          const key = JSON.stringify([request.role])
-          return withSession(request.server, (session) =>
-            cache.get(
-              request.server,
-              key,
-              backend.assumeRole(request.server, session.accessToken, request.role),
-              { noCache: request.noCache }
-            ))
+          const { assumeRole, noCache, role, server } = request
+          return withSession(server, (session) => {
+            // Both hops are cached, each under its full role specification.
+            const firstHop = cache.get(
+              server,
+              JSON.stringify([role]),
+              backend.assumeRole(server, session.accessToken, role),
+              { noCache }
+            )
+            if (assumeRole === undefined) return firstHop
+            return cache.get(
+              server,
+              JSON.stringify([role, assumeRole]),
+              Effect.flatMap(firstHop, (credentials) => roleChain.assume(credentials, assumeRole)),
+              { noCache }
+            )
+          })
         }
         case "ListRoles":
           return withSession(request.server, (session) => backend.listRoles(request.server, session.accessToken))

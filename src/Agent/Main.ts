@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer"
 import { CredentialBackendLive } from "../Layers/CredentialBackendLive.js"
 import { CredentialCacheLive } from "../Layers/CredentialCacheLive.js"
 import { OAuthLive } from "../Layers/OAuthLive.js"
+import { RoleChainLive } from "../Layers/RoleChainLive.js"
 import { SessionStoreLive } from "../Layers/SessionStoreLive.js"
 import { PROTOCOL_VERSION } from "../Schemas/AgentProtocol.js"
 import { Paths } from "../Services/Paths.js"
@@ -13,7 +14,7 @@ import { makeHandlers } from "./Handlers.js"
 import { preparePrivateFolder } from "./SocketPath.js"
 import { serveSocket } from "./SocketServer.js"
 
-export const AgentLive = Layer.mergeAll(SessionStoreLive, CredentialBackendLive, OAuthLive).pipe(
+export const AgentLive = Layer.mergeAll(SessionStoreLive, CredentialBackendLive, OAuthLive, RoleChainLive).pipe(
   Layer.provideMerge(CredentialCacheLive),
   Layer.provide(FetchHttpClient.layer)
 )

@@ -9,6 +9,7 @@ import { AgentClient } from "../Services/AgentClient.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
+import { chainFromFlags, roleChainOptions } from "./RoleChainOptions.js"
 
 /** The AWS `credential_process` JSON, with exactly the documented keys in order. */
 export const credentialProcessJson = (credentials: AwsCredentials): string =>
@@ -23,17 +24,19 @@ export const credentialProcessJson = (credentials: AwsCredentials): string =>
 export const credentialProcessCommand = Command.make(
   "credential-process",
   {
+    ...roleChainOptions,
     noCache: Options.boolean("no-cache").pipe(
       Options.withDescription("Fetch new credentials instead of using the agent's cached ones")
     ),
     server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url (see servers.d)")),
     role: Args.text({ name: "ROLE" }).pipe(Args.withDescription("Role to assume, as the server names it"))
   },
-  ({ noCache, role, server: name }) =>
+  ({ noCache, role, server: name, ...chainFlags }) =>
     Effect.gen(function*() {
+      const assumeRole = yield* chainFromFlags(chainFlags)
       const server = yield* (yield* ServerConfigs).resolve(name)
       const credentials = yield* (yield* AgentClient).call(
-        new GetCredentials({ server, role, assumeRole: undefined, noCache })
+        new GetCredentials({ server, role, assumeRole, noCache })
       )
       yield* (yield* Terminal).product(credentialProcessJson(credentials) + "\n")
     }).pipe(reportFailures)

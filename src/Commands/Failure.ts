@@ -5,7 +5,11 @@ import type { AgentCallError } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
 
 /** Ends the command with this exit code; what went wrong has already been told to the user. */
-export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
+export class ExitCode extends Data.TaggedError("ExitCode")<{
+  readonly code: number
+  /** Die by this signal instead, as the command `exec` ran did. */
+  readonly signal?: NodeJS.Signals
+}> {}
 
 /** One line that says what happened and what to do next, for every failure kind. */
 export const describeFailure = (error: AgentError | AgentCallError): string => {

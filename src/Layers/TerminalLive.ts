@@ -1,6 +1,9 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as fs from "node:fs"
+import * as readline from "node:readline"
+import * as tty from "node:tty"
 import { MESSAGE_PREFIX, Terminal } from "../Services/Terminal.js"
 
 const openTty = (): number | undefined => {
@@ -19,6 +22,41 @@ const writeAll = (fd: number, text: string) => {
   }
 }
 
+/** Reads one line from /dev/tty, echoing the question there too (never on stdout). */
+const askOnTty = (question: string) =>
+  Effect.async<Option.Option<string>>((resume) => {
+    let input: tty.ReadStream
+    let output: tty.WriteStream
+    try {
+      input = new tty.ReadStream(fs.openSync("/dev/tty", "r"))
+      output = new tty.WriteStream(fs.openSync("/dev/tty", "w"))
+    } catch {
+      resume(Effect.succeed(Option.none()))
+      return
+    }
+    const rl = readline.createInterface({ input, output, terminal: true })
+    let answered = false
+    const close = () => {
+      rl.close()
+      input.destroy()
+      output.destroy()
+    }
+    rl.question(MESSAGE_PREFIX + question, (answer) => {
+      answered = true
+      close()
+      resume(Effect.succeed(Option.some(answer.trim())))
+    })
+    rl.on("close", () => {
+      if (!answered) {
+        answered = true
+        input.destroy()
+        output.destroy()
+        resume(Effect.succeed(Option.none()))
+      }
+    })
+    return Effect.sync(close)
+  })
+
 export const TerminalLive = Layer.scoped(
   Terminal,
   Effect.gen(function*() {
@@ -33,7 +71,8 @@ export const TerminalLive = Layer.scoped(
         Effect.sync(() =>
           writeAll(messageFd, text.split("\n").map((line) => MESSAGE_PREFIX + line).join("\n") + "\n")
         ),
-      product: (text) => Effect.sync(() => writeAll(1, text))
+      product: (text) => Effect.sync(() => writeAll(1, text)),
+      prompt: (question) => tty === undefined ? Effect.succeed(Option.none()) : askOnTty(question)
     }
   })
 )

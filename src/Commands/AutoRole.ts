@@ -1,0 +1,70 @@
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
+import type { AutoConfig } from "../Schemas/AutoConfig.js"
+import { AUTO_CONFIG_NAME, AutoConfigs } from "../Services/AutoConfigs.js"
+import { Terminal } from "../Services/Terminal.js"
+import { TrustStore } from "../Services/TrustStore.js"
+
+const describe = (auto: AutoConfig) => {
+  const { assume_role, mode, region, role, server } = auto.config
+  return [
+    `  server: ${server}`,
+    `  role:   ${role}`,
+    ...(mode === undefined ? [] : [`  mode:   ${mode}`]),
+    ...(region === undefined ? [] : [`  region: ${region}`]),
+    ...(assume_role === undefined ? [] : [`  then assume: ${assume_role.role_arn}`])
+  ].join("\n")
+}
+
+/** The nearest `.mairu.json`, or an error saying where it was looked for. */
+export const findAutoConfig = (cwd: string) =>
+  Effect.flatMap(AutoConfigs, (configs) => configs.find(cwd)).pipe(
+    Effect.flatMap(Option.match({
+      onNone: () =>
+        Effect.fail(
+          new NotFound({
+            message: `no ${AUTO_CONFIG_NAME} in ${cwd} or any folder above it; create one, or name a role instead of auto`
+          })
+        ),
+      onSome: Effect.succeed
+    }))
+  )
+
+/**
+ * Makes sure the user trusts this exact file: a record, a matching `--confirm-trust`
+ * digest, or a "yes" on the terminal. Without a terminal it fails and names the
+ * command that approves it (`approveCommand(digest)`).
+ */
+export const ensureTrusted = (
+  auto: AutoConfig,
+  confirmDigest: Option.Option<string>,
+  approveCommand: (digest: string) => string
+) =>
+  Effect.gen(function*() {
+    const trust = yield* TrustStore
+    const terminal = yield* Terminal
+    if (yield* trust.isTrusted(auto)) return
+    const digest = trust.digest(auto)
+    if (Option.isSome(confirmDigest)) {
+      if (confirmDigest.value !== digest) {
+        return yield* new InvalidArgument({
+          message: `--confirm-trust ${confirmDigest.value} does not match ${auto.path} as it is now ` +
+            `(it may have changed); review the file, then run:\n  ${approveCommand(digest)}`
+        })
+      }
+      return yield* trust.trust(auto).pipe(Effect.mapError((e) => new InvalidArgument({ message: e.message })))
+    }
+    yield* terminal.message(`${auto.path} asks mairu for credentials:\n${describe(auto)}`)
+    const answer = yield* terminal.prompt("Trust this file? (yes/no) ")
+    if (Option.isNone(answer)) {
+      return yield* new InvalidArgument({
+        message: `${auto.path} is not trusted yet and there is no terminal to ask on; review it, then run:\n` +
+          `  ${approveCommand(digest)}`
+      })
+    }
+    if (answer.value.toLowerCase() !== "yes") {
+      return yield* new InvalidArgument({ message: `${auto.path} was not trusted; the command was not run` })
+    }
+    yield* trust.trust(auto).pipe(Effect.mapError((e) => new InvalidArgument({ message: e.message })))
+  })

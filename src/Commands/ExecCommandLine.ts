@@ -1,0 +1,12 @@
+import * as Context from "effect/Context"
+
+/** What main.ts split off argv for `exec`: its own options as typed, and the command untouched. */
+export interface ExecCommandLineShape {
+  readonly options: ReadonlyArray<string>
+  readonly command: ReadonlyArray<string>
+}
+
+export class ExecCommandLine extends Context.Tag("mairu/ExecCommandLine")<ExecCommandLine, ExecCommandLineShape>() {}
+
+/** Quotes a word for a POSIX shell only when it needs it. */
+export const shellQuote = (word: string) => /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`

@@ -1,0 +1,100 @@
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import {
+  type AgentError,
+  InvalidArgument,
+  PermissionDenied,
+  ResourceExhausted,
+  Unknown
+} from "../Schemas/AgentErrors.js"
+import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
+import type { AwsCredentials } from "../Schemas/Credentials.js"
+import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
+import { RoleChain, sessionNameFromArn, validSessionName } from "../Services/RoleChain.js"
+
+interface AwsError {
+  readonly name?: string
+  readonly message?: string
+  readonly $metadata?: { readonly httpStatusCode?: number }
+}
+
+const describeStsError = (what: string, error: unknown): AgentError => {
+  const e = (error ?? {}) as AwsError
+  const detail = `${what}: ${e.name ?? "error"}: ${e.message ?? String(error)}`
+  switch (e.name) {
+    case "AccessDenied":
+    case "AccessDeniedException":
+      return new PermissionDenied({ message: detail })
+    case "ValidationError":
+    case "MalformedPolicyDocument":
+      return new InvalidArgument({ message: detail })
+    case "Throttling":
+    case "ThrottlingException":
+    case "RegionDisabledException":
+      return new ResourceExhausted({ message: detail })
+    default:
+      return new Unknown({ message: detail })
+  }
+}
+
+/** The AWS SDK is loaded on first use only: clients that never chain roles do not pay for it. */
+const loadSts = Effect.promise(() => import("@aws-sdk/client-sts"))
+
+const client = (sts: typeof import("@aws-sdk/client-sts"), credentials: AwsCredentials) =>
+  new sts.STSClient({
+    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+    maxAttempts: 3,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: Redacted.value(credentials.secretAccessKey),
+      ...(credentials.sessionToken === undefined ? {} : { sessionToken: Redacted.value(credentials.sessionToken) })
+    }
+  })
+
+const call = <A>(what: string, send: (signal: AbortSignal) => Promise<A>) =>
+  Effect.tryPromise({ try: send, catch: (error) => describeStsError(what, error) }).pipe(
+    Effect.timeoutFail({
+      duration: UPSTREAM_TIMEOUT,
+      onTimeout: () => new Unknown({ message: `${what}: STS did not answer within ${UPSTREAM_TIMEOUT}` })
+    })
+  )
+
+export const RoleChainLive = Layer.succeed(RoleChain, {
+  assume: (firstHop: AwsCredentials, chain: AssumeRoleChain) =>
+    Effect.gen(function*() {
+      const sts = yield* loadSts
+      const stsClient = client(sts, firstHop)
+      const sessionName = validSessionName(chain.roleSessionName) ?? (yield* call(
+        "sts:GetCallerIdentity with the first hop",
+        (abortSignal) => stsClient.send(new sts.GetCallerIdentityCommand({}), { abortSignal })
+      ).pipe(
+        Effect.map((identity) => sessionNameFromArn(identity.Arn ?? "")),
+        Effect.orElseSucceed(() => undefined)
+      )) ?? validSessionName(process.env.USER) ?? "mairu"
+      const answer = yield* call(
+        `sts:AssumeRole ${chain.roleArn}`,
+        (abortSignal) =>
+          stsClient.send(
+            new sts.AssumeRoleCommand({
+              RoleArn: chain.roleArn,
+              RoleSessionName: sessionName,
+              ...(chain.durationSeconds === undefined ? {} : { DurationSeconds: chain.durationSeconds }),
+              ...(chain.externalId === undefined ? {} : { ExternalId: chain.externalId })
+            }),
+            { abortSignal }
+          )
+      )
+      const c = answer.Credentials
+      if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
+        return yield* new Unknown({ message: `sts:AssumeRole ${chain.roleArn}: the answer has no credentials` })
+      }
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: Redacted.make(c.SecretAccessKey),
+        sessionToken: c.SessionToken === undefined ? undefined : Redacted.make(c.SessionToken),
+        expiration: c.Expiration,
+        noCache: false
+      } satisfies AwsCredentials
+    })
+})

@@ -1,0 +1,26 @@
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import type { AwsCredentials } from "../Schemas/Credentials.js"
+
+export interface EcsEndpointInfo {
+  /** `http://127.0.0.1:PORT/…`, for AWS_CONTAINER_CREDENTIALS_FULL_URI. */
+  readonly url: string
+  /** For AWS_CONTAINER_AUTHORIZATION_TOKEN: a fresh 256-bit secret. */
+  readonly token: Redacted.Redacted<string>
+}
+
+/**
+ * The container-credentials endpoint of one `exec` (ecs mode), alive exactly as long as its scope.
+ * `fetch` is run once for any number of concurrent requests; its failures are answered with an
+ * error status (never stale credentials) and handed to `onError`.
+ */
+export interface EcsEndpointShape {
+  readonly serve: <E>(
+    fetch: Effect.Effect<AwsCredentials, E>,
+    onError: (error: E) => Effect.Effect<void>
+  ) => Effect.Effect<EcsEndpointInfo, never, Scope.Scope>
+}
+
+export class EcsEndpoint extends Context.Tag("mairu/EcsEndpoint")<EcsEndpoint, EcsEndpointShape>() {}
