@@ -12,6 +12,8 @@ const common = {
   platform: "node",
   format: "esm",
   target: "node20",
+  // Prefer packages' ESM builds: smaller bundles, and dynamic imports keep their named exports.
+  mainFields: ["module", "main"],
   sourcemap: "linked",
   logLevel: "warning",
   banner: {

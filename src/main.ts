@@ -31,7 +31,7 @@ const logLevel = (name: string | undefined): LogLevel.LogLevel =>
 const isAgent = process.argv[2] === "agent"
 
 const LoggingLive = Layer.merge(
-  Logger.replace(Logger.defaultLogger, Logger.withLeveledConsole(Logger.logfmtLogger).pipe(Logger.withConsoleError)),
+  Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)),
   Logger.minimumLogLevel(logLevel(isAgent ? process.env.MAIRU_AGENT_LOG ?? process.env.MAIRU_LOG : process.env.MAIRU_LOG))
 )
 
@@ -82,6 +82,7 @@ const dieBy = (signal: NodeJS.Signals) => {
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
+  disablePrettyLogger: true,
   // Exit at once: nothing left open (an agent connection, a timer) may keep a finished command alive.
   teardown: (exit) => {
     if (Exit.isSuccess(exit)) return process.exit(0)

@@ -47,9 +47,15 @@ export interface RunResult {
 }
 
 /** Starts mairu detached (a new session: no controlling terminal, so messages go to stderr). */
-export const startMairu = (home: MairuHome, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+export const startMairu = (
+  home: MairuHome,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  cwd?: string
+) =>
   spawn(process.execPath, [mairuBin, ...args], {
     env: { ...home.env, ...env },
+    ...(cwd === undefined ? {} : { cwd }),
     detached: true,
     stdio: ["pipe", "pipe", "pipe"]
   })
@@ -74,9 +80,9 @@ export const collect = (child: ChildProcess, timeoutMs = 45_000): Promise<RunRes
 export const runMairu = (
   home: MairuHome,
   args: ReadonlyArray<string>,
-  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {}
 ): Promise<RunResult> => {
-  const child = startMairu(home, args, options.env)
+  const child = startMairu(home, args, options.env, options.cwd)
   child.stdin?.end(options.input ?? "")
   return collect(child, options.timeoutMs)
 }
