@@ -76,6 +76,8 @@ try {
   const cases = [
     { name: "node -e 0", args: ["-e", "0"], target: undefined },
     { name: "mairu credential-process (warm)", args: [mairu, "credential-process", "local", "demo"], target: 1.5 },
+    { name: "mairu exec --mode static ROLE true", args: [mairu, "exec", "--server", "local", "--mode", "static", "demo", "true"], target: 2 },
+    { name: "mairu exec --mode ecs ROLE true", args: [mairu, "exec", "--server", "local", "demo", "true"], target: 2.5 },
     { name: "mairu --version", args: [mairu, "--version"], target: 2 },
     { name: "mairu --help", args: [mairu, "--help"], target: 2 }
   ]
@@ -92,6 +94,20 @@ try {
     const target = c.target === undefined ? "" : `  target ≤ ${c.target}×  ${ratio <= c.target ? "met" : "NOT met"}`
     console.log(`${c.name.padEnd(36)} median ${m.toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}× node -e 0${target}`)
   })
+  // A warm ecs endpoint, from one client inside `mairu exec`: latency of sequential requests and throughput.
+  const probe = `
+const url = process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, headers = { authorization: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN }
+const get = () => fetch(url, { headers }).then((r) => r.arrayBuffer())
+for (let i = 0; i < 200; i++) await get()
+const times = []
+for (let i = 0; i < 1000; i++) { const t = process.hrtime.bigint(); await get(); times.push(Number(process.hrtime.bigint() - t) / 1e6) }
+times.sort((a, b) => a - b)
+const started = process.hrtime.bigint(); let n = 0
+while (Number(process.hrtime.bigint() - started) < 2e9) { await get(); n++ }
+console.log(JSON.stringify({ median: times[500], rps: n / 2 }))`
+  const ecs = JSON.parse(mairuSync(["exec", "--server", "local", "demo", process.execPath, "--input-type=module", "-e", probe]).stdout)
+  console.log(`${"ecs endpoint, warm request".padEnd(36)} median ${ecs.median.toFixed(2).padStart(7)} ms  target ≤ 1 ms  ${ecs.median <= 1 ? "met" : "NOT met"}`)
+  console.log(`${"ecs endpoint, one client".padEnd(36)} ${String(Math.round(ecs.rps)).padStart(7)} req/s  target ≥ 2000  ${ecs.rps >= 2000 ? "met" : "NOT met"}`)
   const pid = await agentPid()
   console.log(`${"agent RSS (1 session, few roles)".padEnd(36)} ${rssMb(pid).toFixed(1)} MB`)
 } finally {

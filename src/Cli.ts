@@ -7,6 +7,7 @@ import { listRolesCommand } from "./Commands/ListRoles.js"
 import { listSessionsCommand } from "./Commands/ListSessions.js"
 import { loginCommand } from "./Commands/Login.js"
 import { refreshCommand } from "./Commands/Refresh.js"
+import { showCommand } from "./Commands/Show.js"
 
 export const mairuCommand = Command.make("mairu").pipe(
   Command.withDescription(
@@ -20,6 +21,7 @@ export const mairuCommand = Command.make("mairu").pipe(
     listRolesCommand,
     refreshCommand,
     agentCommand,
-    killAgentCommand
+    killAgentCommand,
+    showCommand
   ])
 )

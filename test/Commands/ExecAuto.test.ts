@@ -79,6 +79,30 @@ describe("exec auto", () => {
     expect(JSON.parse(identity.stdout).Arn).toBe("arn:aws:sts::123456789012:assumed-role/ReadOnly/alice")
   })
 
+  it("shows the auto config in effect, its trust and the session as JSON", async () => {
+    writeAuto({ server: "local", role: "shown-role" })
+    const untrusted = await execAuto(["auto", "true"])
+    const digest = untrusted.stderr.match(/--confirm-trust (\S+)/)![1]!
+    const shown = await runMairu(home, ["show"], { cwd: path.join(project, "deep") })
+    expect(shown.code).toBe(0)
+    expect(JSON.parse(shown.stdout)).toEqual({
+      path: path.join(project, ".mairu.json"),
+      config: { server: "local", role: "shown-role" },
+      digest,
+      trusted: false,
+      server: { id: "local", url: server.url },
+      logged_in: true
+    })
+    await execAuto(["--confirm-trust", digest, "auto", "true"])
+    expect(JSON.parse((await runMairu(home, ["show"], { cwd: project })).stdout).trusted).toBe(true)
+    const nowhere = await runMairu(home, ["show", "-f", "-q"], { cwd: home.root })
+    expect(nowhere.code).toBe(1)
+    expect(nowhere.stdout).toBe("")
+    const lenient = await runMairu(home, ["show"], { cwd: home.root })
+    expect(lenient.code).toBe(0)
+    expect(lenient.stdout).toBe("null\n")
+  })
+
   it("says where it looked when there is no .mairu.json", async () => {
     const result = await runMairu(home, ["exec", "auto", "true"], { cwd: home.root })
     expect(result.code).toBe(1)

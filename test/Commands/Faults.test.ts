@@ -49,10 +49,18 @@ describe("upstream faults", () => {
   it("gives up on a server that hangs, well under a minute", async () => {
     await server.faults({ assumeRole: "hang" })
     const started = Date.now()
-    const result = await runMairu(home, ["credential-process", "local", "role-hang"])
+    const [result, exec] = await Promise.all([
+      runMairu(home, ["credential-process", "local", "role-hang"]),
+      runMairu(home, ["exec", "--server", "local", "role-hang-exec", "sh", "-c", "echo ran"])
+    ])
     expect(result.code).toBe(1)
     expect(result.stderr).toContain("no answer from")
     expect(Date.now() - started).toBeLessThan(40_000)
+    // exec says it is waiting after 2 s, then fails without running the command.
+    expect(exec.stderr).toContain("Waiting for credentials for role-hang-exec from local…")
+    expect(exec.stderr).toContain("no credentials for role-hang-exec from local")
+    expect(exec.stdout).toBe("")
+    expect(exec.code).toBe(1)
     await stillServes()
   })
 })

@@ -1,0 +1,54 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import { ListSessions } from "../Schemas/AgentProtocol.js"
+import { AgentClient } from "../Services/AgentClient.js"
+import { AutoConfigs } from "../Services/AutoConfigs.js"
+import { ServerConfigs } from "../Services/ServerConfigs.js"
+import { Terminal } from "../Services/Terminal.js"
+import { TrustStore } from "../Services/TrustStore.js"
+import { ExitCode, reportFailures } from "./Failure.js"
+
+export const showCommand = Command.make(
+  "show",
+  {
+    fail: Options.boolean("fail").pipe(
+      Options.withAlias("f"),
+      Options.withDescription("Exit 1 when no .mairu.json applies here")
+    ),
+    quiet: Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Print nothing; use the exit code"))
+  },
+  ({ fail, quiet }) =>
+    Effect.gen(function*() {
+      const terminal = yield* Terminal
+      const found = yield* (yield* AutoConfigs).find(process.cwd())
+      if (Option.isNone(found)) {
+        if (!quiet) yield* terminal.product("null\n")
+        if (fail) return yield* new ExitCode({ code: 1 })
+        return
+      }
+      const auto = found.value
+      const trust = yield* TrustStore
+      const resolved = yield* (yield* ServerConfigs).resolve(auto.config.server).pipe(Effect.either)
+      const server = Either.getRight(resolved)
+      const agent = yield* AgentClient
+      // Asking whether a session exists must not start an agent.
+      const sessions = (yield* agent.ping) ? yield* agent.call(new ListSessions()) : []
+      const loggedIn = Option.isSome(server) &&
+        sessions.some((s) => s.serverId === server.value.id && s.serverUrl === server.value.url)
+      const report = {
+        path: auto.path,
+        config: auto.config,
+        digest: trust.digest(auto),
+        trusted: yield* trust.isTrusted(auto),
+        server: Option.match(server, { onNone: () => null, onSome: (s) => ({ id: s.id, url: s.url }) }),
+        logged_in: loggedIn,
+        ...(Either.isLeft(resolved) ? { server_error: resolved.left.message } : {})
+      }
+      if (!quiet) yield* terminal.product(JSON.stringify(report, null, 2) + "\n")
+    }).pipe(reportFailures)
+).pipe(Command.withDescription(
+  "Show the auto role in effect here as JSON: the .mairu.json path and content, whether you trust it, whether you are logged in."
+))
