@@ -7,6 +7,7 @@ import { listRolesCommand } from "./Commands/ListRoles.js"
 import { listSessionsCommand } from "./Commands/ListSessions.js"
 import { loginCommand } from "./Commands/Login.js"
 import { refreshCommand } from "./Commands/Refresh.js"
+import { setupSsoCommand } from "./Commands/SetupSso.js"
 import { showCommand } from "./Commands/Show.js"
 
 export const mairuCommand = Command.make("mairu").pipe(
@@ -22,6 +23,7 @@ export const mairuCommand = Command.make("mairu").pipe(
     refreshCommand,
     agentCommand,
     killAgentCommand,
-    showCommand
+    showCommand,
+    setupSsoCommand
   ])
 )

@@ -4,6 +4,7 @@ import type { AgentRequest, AgentStatus } from "../Schemas/AgentProtocol.js"
 import { CredentialBackend } from "../Services/CredentialBackend.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
 import { RoleChain } from "../Services/RoleChain.js"
+import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { SessionStore, sessionInfo } from "../Services/SessionStore.js"
 import { makeLogins } from "./Logins.js"
 import { makeSessions } from "./Sessions.js"
@@ -15,6 +16,7 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
     const cache = yield* CredentialCache
     const backend = yield* CredentialBackend
     const roleChain = yield* RoleChain
+    const registrations = yield* SsoRegistrations
     const sessions = yield* makeSessions
     const logins = yield* makeLogins(sessions)
 
@@ -66,6 +68,10 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
           return logins.start(request.server, request.grantType)
         case "CompleteLogin":
           return logins.complete(request.handle)
+        case "RegisterClient":
+          return registrations.obtain(request.server, request.grantType === "code_grant" ? "code" : "device").pipe(
+            Effect.map((registration) => ({ expiresAt: registration.expiresAt }))
+          )
         case "Shutdown":
           return shutdown
       }

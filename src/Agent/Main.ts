@@ -6,6 +6,7 @@ import { CredentialBackendLive } from "../Layers/CredentialBackendLive.js"
 import { CredentialCacheLive } from "../Layers/CredentialCacheLive.js"
 import { OAuthLive } from "../Layers/OAuthLive.js"
 import { RoleChainLive } from "../Layers/RoleChainLive.js"
+import { SsoRegistrationsLive } from "../Layers/SsoRegistrationsLive.js"
 import { SessionStoreLive } from "../Layers/SessionStoreLive.js"
 import { PROTOCOL_VERSION } from "../Schemas/AgentProtocol.js"
 import { Paths } from "../Services/Paths.js"
@@ -15,7 +16,7 @@ import { preparePrivateFolder } from "./SocketPath.js"
 import { serveSocket } from "./SocketServer.js"
 
 export const AgentLive = Layer.mergeAll(SessionStoreLive, CredentialBackendLive, OAuthLive, RoleChainLive).pipe(
-  Layer.provideMerge(CredentialCacheLive),
+  Layer.provideMerge(Layer.merge(CredentialCacheLive, SsoRegistrationsLive)),
   Layer.provide(FetchHttpClient.layer)
 )
 

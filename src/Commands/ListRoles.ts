@@ -36,8 +36,12 @@ export const listRolesCommand = Command.make(
           if (roles.left._tag === "AgentUnavailable" || roles.left._tag === "AgentVersionMismatch") {
             return yield* Effect.fail(roles.left)
           }
-          failed = true
-          yield* terminal.message(`${server.id}: ${describeFailure(roles.left)}`)
+          // Listing every server: one without a session is reported, not an error.
+          const notLoggedIn = Option.isNone(name) && roles.left._tag === "Unauthenticated"
+          failed = failed || !notLoggedIn
+          yield* terminal.message(
+            notLoggedIn ? `${server.id}: not logged in (mairu login ${server.id})` : `${server.id}: ${describeFailure(roles.left)}`
+          )
           continue
         }
         yield* terminal.product(

@@ -1,12 +1,9 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { CredentialBackend } from "../Services/CredentialBackend.js"
+import { awsSsoAssumeRole, awsSsoListRoles } from "./AwsSsoBackend.js"
 import { mairuApiAssumeRole, mairuApiListRoles } from "./MairuApiBackend.js"
-
-const awsSsoNotYet = (serverId: string) =>
-  new InvalidArgument({ message: `${serverId} is an AWS IAM Identity Center server, which this build cannot use yet` })
 
 /** Chooses the backend by the server's kind. */
 export const CredentialBackendLive = Layer.effect(
@@ -17,11 +14,11 @@ export const CredentialBackendLive = Layer.effect(
       assumeRole: (server, accessToken, role) =>
         server._tag === "MairuApi"
           ? mairuApiAssumeRole(server, accessToken, role).pipe(Effect.provide(context))
-          : Effect.fail(awsSsoNotYet(server.id)),
+          : awsSsoAssumeRole(server, accessToken, role),
       listRoles: (server, accessToken) =>
         server._tag === "MairuApi"
           ? mairuApiListRoles(server, accessToken).pipe(Effect.provide(context))
-          : Effect.fail(awsSsoNotYet(server.id))
+          : awsSsoListRoles(server, accessToken)
     }
   })
 )

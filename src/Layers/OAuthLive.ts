@@ -1,27 +1,26 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { OAuth } from "../Services/OAuth.js"
+import { SsoRegistrations } from "../Services/SsoRegistrations.js"
+import { awsSsoRefresh, awsSsoStartLogin } from "./AwsSsoOAuth.js"
 import { mairuApiStartLogin } from "./MairuApiOAuth.js"
 import { refreshTokens } from "./OAuthTokenEndpoint.js"
 
-const awsSsoNotYet = (serverId: string) =>
-  new InvalidArgument({ message: `${serverId} is an AWS IAM Identity Center server, which this build cannot log in to yet` })
-
+/** The OAuth flows of both server kinds: RFC 6749 for Mairu API servers, sso-oidc for AWS SSO. */
 export const OAuthLive = Layer.effect(
   OAuth,
   Effect.gen(function*() {
-    const context = yield* Effect.context<HttpClient.HttpClient>()
+    const context = yield* Effect.context<HttpClient.HttpClient | SsoRegistrations>()
     return {
       start: (server, grantType) =>
         server._tag === "MairuApi"
           ? mairuApiStartLogin(server, server.oauth, grantType).pipe(Effect.provide(context))
-          : Effect.fail(awsSsoNotYet(server.id)),
+          : awsSsoStartLogin(server, grantType).pipe(Effect.provide(context)),
       refresh: (server, refreshToken) =>
         server._tag === "MairuApi"
           ? refreshTokens(server, server.oauth, refreshToken).pipe(Effect.provide(context))
-          : Effect.fail(awsSsoNotYet(server.id))
+          : awsSsoRefresh(server, refreshToken).pipe(Effect.provide(context))
     }
   })
 )

@@ -12,6 +12,7 @@ import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import { RoleChain, sessionNameFromArn, validSessionName } from "../Services/RoleChain.js"
+import { loadSts } from "./AwsSdk.js"
 
 interface AwsError {
   readonly name?: string
@@ -38,8 +39,6 @@ const describeStsError = (what: string, error: unknown): AgentError => {
   }
 }
 
-/** The AWS SDK is loaded on first use only: clients that never chain roles do not pay for it. */
-const loadSts = Effect.promise(() => import("@aws-sdk/client-sts"))
 
 const client = (sts: typeof import("@aws-sdk/client-sts"), credentials: AwsCredentials) =>
   new sts.STSClient({

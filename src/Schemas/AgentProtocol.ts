@@ -79,6 +79,13 @@ export class CompleteLogin extends Schema.TaggedRequest<CompleteLogin>()("Comple
   payload: { handle: Schema.String }
 }) {}
 
+/** Registers (or reuses) the OAuth client of an AWS SSO server, as `setup-sso` does. */
+export class RegisterClient extends Schema.TaggedRequest<RegisterClient>()("RegisterClient", {
+  failure: AgentError,
+  success: Schema.Struct({ expiresAt: Schema.Date }),
+  payload: { server: ServerConfig, grantType: GrantType }
+}) {}
+
 export class Shutdown extends Schema.TaggedRequest<Shutdown>()("Shutdown", {
   failure: AgentError,
   success: Schema.Void,
@@ -93,6 +100,7 @@ export const AgentRequest = Schema.Union(
   RefreshSession,
   StartLogin,
   CompleteLogin,
+  RegisterClient,
   Shutdown
 )
 export type AgentRequest = typeof AgentRequest.Type

@@ -1,0 +1,67 @@
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { InvalidArgument } from "../Schemas/AgentErrors.js"
+import { RegisterClient } from "../Schemas/AgentProtocol.js"
+import { AgentClient } from "../Services/AgentClient.js"
+import { Paths } from "../Services/Paths.js"
+import { ServerConfigs } from "../Services/ServerConfigs.js"
+import { Terminal } from "../Services/Terminal.js"
+import { reportFailures } from "./Failure.js"
+import { formatTime } from "./Format.js"
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
+
+export const setupSsoCommand = Command.make(
+  "setup-sso",
+  {
+    region: Options.text("region").pipe(Options.withDescription("The IAM Identity Center instance's region, e.g. us-east-1")),
+    startUrl: Options.text("start-url").pipe(
+      Options.withDescription("The AWS access portal URL, e.g. https://my-org.awsapps.com/start")
+    ),
+    scope: Options.text("scope").pipe(
+      Options.withDescription("An OAuth scope to ask for (repeatable; default sso:account:access)"),
+      Options.repeated
+    ),
+    yes: Options.boolean("yes").pipe(Options.withAlias("y"), Options.withDescription("Overwrite an existing server file")),
+    id: Args.text({ name: "ID" }).pipe(Args.withDescription("The server id to use in mairu commands"))
+  },
+  ({ id, region, scope, startUrl, yes }) =>
+    Effect.gen(function*() {
+      const terminal = yield* Terminal
+      const { serversDir } = yield* Paths
+      if (!ID.test(id)) {
+        return yield* new InvalidArgument({ message: `"${id}" cannot be a server id: use letters, digits, ".", "_" and "-"` })
+      }
+      if (!REGION.test(region)) {
+        return yield* new InvalidArgument({ message: `"${region}" is not an AWS region (like us-east-1)` })
+      }
+      const url = yield* Effect.try({
+        try: () => new URL(startUrl),
+        catch: () => new InvalidArgument({ message: `"${startUrl}" is not a URL (like https://my-org.awsapps.com/start)` })
+      })
+      const file = path.join(serversDir, `${id}.json`)
+      if (fs.existsSync(file) && !yes) {
+        return yield* new InvalidArgument({ message: `${file} exists already; to replace it run the same command with -y` })
+      }
+      const config = { url: url.toString(), id, aws_sso: { region, ...(scope.length > 0 ? { scope } : {}) } }
+      yield* Effect.try({
+        try: () => {
+          fs.mkdirSync(serversDir, { recursive: true })
+          fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n")
+        },
+        catch: (error) => new InvalidArgument({ message: `cannot write ${file}: ${String(error)}` })
+      })
+      yield* terminal.message(`Wrote ${file}.`)
+      const server = yield* (yield* ServerConfigs).resolve(id)
+      const { expiresAt } = yield* (yield* AgentClient).call(new RegisterClient({ server, grantType: "code_grant" }))
+      yield* terminal.message(
+        `Registered mairu as an OAuth client of ${url.host} (until ${formatTime(expiresAt, false)}). ` +
+          `Log in with: mairu login ${id}`
+      )
+    }).pipe(reportFailures)
+).pipe(Command.withDescription("Configure an AWS IAM Identity Center instance as server ID and register mairu with it."))

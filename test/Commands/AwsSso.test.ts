@@ -1,0 +1,177 @@
+import { chromium } from "playwright-core"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type DevServer, startDevServer } from "../support/devServer.js"
+import { cleanupHome, collect, type MairuHome, makeHome, readAllFiles, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+import { writeProbes } from "../support/probes.js"
+import { awsToolEnv, writeAwsConfig } from "../support/session.js"
+
+const exec = promisify(execFile)
+
+let server: DevServer
+let home: MairuHome
+let probes: ReturnType<typeof writeProbes>
+
+/** The AWS SDK clients of the agent find the emulator through the standard endpoint variables. */
+const ssoHome = (s: DevServer) =>
+  makeHome({
+    AWS_ENDPOINT_URL_SSO_OIDC: s.url,
+    AWS_ENDPOINT_URL_SSO: s.url,
+    AWS_ENDPOINT_URL_STS: s.stsEndpoint,
+    AWS_CONFIG_FILE: "/dev/null",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    AWS_EC2_METADATA_DISABLED: "true"
+  })
+
+const setup = (h: MairuHome, s: DevServer, id = "contoso") =>
+  runMairu(h, ["setup-sso", id, "--region", "us-east-1", "--start-url", `${s.url}start`])
+
+const loginByDevice = async (h: MairuHome, s: DevServer, id = "contoso") => {
+  const child = startMairu(h, ["login", "--oauth-grant-type", "device_code", id])
+  child.stdin.end()
+  const done = collect(child)
+  const [, userCode] = await waitForStderr(child, /confirm the code: (\S+)/)
+  await s.approveDevice(userCode!)
+  const result = await done
+  expect(result.stderr).toContain(`Logged in to ${id}`)
+  expect(result.code).toBe(0)
+}
+
+beforeAll(async () => {
+  server = await startDevServer({ ssoAccessTokenTtl: 2 })
+  home = ssoHome(server)
+  probes = writeProbes(home)
+})
+afterAll(async () => {
+  await cleanupHome(home)
+  await server.stop()
+})
+
+const ROLE = "111111111111/AdministratorAccess"
+const ARN = "arn:aws:sts::111111111111:assumed-role/AdministratorAccess/alice"
+
+describe("AWS IAM Identity Center", () => {
+  it("setup-sso writes the server file, registers the client once, and refuses to overwrite without -y", async () => {
+    const first = await setup(home, server)
+    expect(first.stderr).toContain("Registered mairu as an OAuth client")
+    expect(first.code).toBe(0)
+    const file = path.join(home.configDir, "mairu", "servers.d", "contoso.json")
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual({
+      url: `${server.url}start`,
+      id: "contoso",
+      aws_sso: { region: "us-east-1" }
+    })
+    const again = await setup(home, server)
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain("exists already; to replace it run the same command with -y")
+    expect((await runMairu(home, ["setup-sso", "contoso", "-y", "--region", "us-east-1", "--start-url", `${server.url}start`])).code).toBe(0)
+    expect((await server.stats()).sso.registerClient).toBe(1)
+    const cache = readAllFiles(path.join(home.stateDir, "mairu", "cache"))
+    expect(cache).toHaveLength(1)
+    expect(fs.statSync(cache[0]!.file).mode & 0o777).toBe(0o600)
+  })
+
+  it("logs in by code grant in a real browser on the emulator's authorize page, reusing the registration", async () => {
+    const child = startMairu(home, ["login", "contoso"])
+    child.stdin.end()
+    const done = collect(child)
+    const [shortUrl] = await waitForStderr(child, /http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]+/)
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
+    })
+    try {
+      const page = await browser.newPage()
+      await page.goto(shortUrl!)
+      expect(page.url()).toContain(`${server.url}authorize?`)
+      await page.click("#approve")
+      await page.waitForURL(/\/oauth\/callback/)
+      expect(await page.textContent("#message")).toContain("You can close this window")
+    } finally {
+      await browser.close()
+    }
+    const result = await done
+    expect(result.code).toBe(0)
+    const stats = await server.stats()
+    expect(stats.sso.registerClient).toBe(1)
+    expect(stats.sso.createToken.authorization_code).toBe(1)
+  })
+
+  it("feeds credential-process to the AWS CLI, boto3 and the SDK for JS, and exec too", async () => {
+    const config = writeAwsConfig(home, { admin: `contoso ${ROLE}` })
+    const cli = await exec("/usr/bin/aws", ["sts", "get-caller-identity", "--endpoint-url", server.stsEndpoint, "--output", "json"], {
+      env: awsToolEnv(home, config, "admin")
+    })
+    expect(JSON.parse(cli.stdout).Arn).toBe(ARN)
+    const boto = await exec("/usr/bin/python3", [probes.botoProbe, server.stsEndpoint], { env: awsToolEnv(home, config, "admin") })
+    expect(JSON.parse(boto.stdout).Arn).toBe(ARN)
+    for (const mode of ["ecs", "static"]) {
+      const result = await runMairu(home, ["exec", "--server", "contoso", "--mode", mode, ROLE, process.execPath, probes.sdkProbe, server.stsEndpoint])
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout).arns).toEqual([ARN])
+    }
+  })
+
+  it("refreshes the short-lived access token without a new login", async () => {
+    const before = (await server.stats()).sso.createToken.refresh_token ?? 0
+    await new Promise((r) => setTimeout(r, 1200))
+    const result = await runMairu(home, ["credential-process", "--no-cache", "contoso", "222222222222/ReadOnly"])
+    expect(result.code).toBe(0)
+    expect((await server.stats()).sso.createToken.refresh_token).toBeGreaterThan(before)
+  })
+
+  it("lists every account and role across pages", async () => {
+    const result = await runMairu(home, ["list-roles", "contoso"])
+    expect(result.code).toBe(0)
+    const pairs = result.stdout.trim().split("\n").map((line) => line.split("\t")[1])
+    expect(pairs).toContain(ROLE)
+    expect(new Set(pairs.map((p) => p!.split("/")[0]))).toEqual(
+      new Set(["111111111111", "222222222222", "333333333333", "444444444444", "555555555555"])
+    )
+    expect(result.stdout).toContain("\tProduction")
+  })
+
+  it("explains a role that is not ACCOUNT_ID/PERMISSION_SET, and a role not assigned", async () => {
+    const malformed = await runMairu(home, ["credential-process", "contoso", "AdministratorAccess"])
+    expect(malformed.code).toBe(1)
+    expect(malformed.stderr).toContain("ACCOUNT_ID/PERMISSION_SET")
+    const forbidden = await runMairu(home, ["credential-process", "contoso", "999999999999/Nope"])
+    expect(forbidden.code).toBe(1)
+    expect(forbidden.stderr).toContain("permission denied")
+  })
+
+  it("logs in by device grant with a registration of its own", async () => {
+    await loginByDevice(home, server)
+    expect((await server.stats()).sso.registerClient).toBe(2)
+  })
+
+  it("asks for a login when the session is revoked", async () => {
+    await server.revoke()
+    const result = await runMairu(home, ["credential-process", "--no-cache", "contoso", ROLE])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain("mairu login contoso")
+  })
+})
+
+describe("an expired client registration", () => {
+  it("is replaced at the next login", async () => {
+    const short = await startDevServer({ ssoClientTtl: 5 })
+    const h = ssoHome(short)
+    try {
+      expect((await setup(h, short)).code).toBe(0)
+      await loginByDevice(h, short)
+      await loginByDevice(h, short)
+      const stats = await short.stats()
+      // setup-sso's code-grant registration, then a device one per login, each replaced as it expires.
+      expect(stats.sso.registerClient).toBe(3)
+    } finally {
+      await cleanupHome(h)
+      await short.stop()
+    }
+  })
+})
