@@ -1,6 +1,7 @@
 import type * as http from "node:http"
 import { readBody, sendJson } from "./Http.js"
 import type { Oidc } from "./Oidc.js"
+import type { SsoOidc } from "./SsoOidc.js"
 import { type DevState, FAULT_MODES, type FaultMode, type FaultTarget } from "./State.js"
 
 const readJson = async (req: http.IncomingMessage): Promise<Record<string, unknown>> => {
@@ -12,7 +13,7 @@ const readJson = async (req: http.IncomingMessage): Promise<Record<string, unkno
 }
 
 /** Test controls under `/_admin/`: statistics, fault injection, revocation, device approval, issued secrets. */
-export const makeAdmin = (state: DevState, oidc: Oidc) =>
+export const makeAdmin = (state: DevState, oidc: Oidc, ssoOidc: SsoOidc) =>
 async (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
   switch (`${req.method} ${path}`) {
     case "GET /_admin/stats":
@@ -21,7 +22,7 @@ async (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
       return sendJson(res, 200, { secrets: [...state.secrets] })
     case "POST /_admin/faults": {
       const body = await readJson(req)
-      for (const target of ["assumeRole", "roles", "token"] as Array<FaultTarget>) {
+      for (const target of ["assumeRole", "roles", "token", "sso"] as Array<FaultTarget>) {
         const mode = body[target]
         if (mode === undefined) continue
         if (!FAULT_MODES.includes(mode as FaultMode)) {
@@ -33,10 +34,12 @@ async (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
     }
     case "POST /_admin/revoke":
       await oidc.revokeAll()
+      ssoOidc.revokeAll()
       return sendJson(res, 200, { revoked: true })
     case "POST /_admin/device/approve": {
       const body = await readJson(req)
-      const approved = typeof body.user_code === "string" && await oidc.approveDevice(body.user_code)
+      const approved = typeof body.user_code === "string" &&
+        (ssoOidc.approveDevice(body.user_code) || await oidc.approveDevice(body.user_code))
       return sendJson(res, approved ? 200 : 404, { approved })
     }
     default:

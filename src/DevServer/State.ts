@@ -3,7 +3,7 @@ import * as crypto from "node:crypto"
 /** How an endpoint misbehaves on purpose, for tests. */
 export type FaultMode = "none" | "500" | "hang" | "invalid-json" | "401"
 export const FAULT_MODES: ReadonlyArray<FaultMode> = ["none", "500", "hang", "invalid-json", "401"]
-export type FaultTarget = "assumeRole" | "roles" | "token"
+export type FaultTarget = "assumeRole" | "roles" | "token" | "sso"
 
 /** AWS credentials this server issued; STS verifies signatures against them. */
 export interface IssuedKey {
@@ -34,13 +34,18 @@ const randomFrom = (alphabet: string, length: number) => {
 export class DevState {
   readonly keys = new Map<string, IssuedKey>()
   readonly secrets = new Set<string>()
-  readonly faults: Record<FaultTarget, FaultMode> = { assumeRole: "none", roles: "none", token: "none" }
+  readonly faults: Record<FaultTarget, FaultMode> = { assumeRole: "none", roles: "none", token: "none", sso: "none" }
   readonly stats = {
     assumeRole: {} as Record<string, number>,
     roles: 0,
     token: { authorization_code: 0, refresh_token: 0, device_code: 0 } as Record<string, number>,
     sts: { GetCallerIdentity: 0, AssumeRole: 0 } as Record<string, number>,
-    assumeRoleCalls: [] as Array<AssumeRoleCall>
+    assumeRoleCalls: [] as Array<AssumeRoleCall>,
+    sso: {
+      registerClient: 0,
+      createToken: { authorization_code: 0, refresh_token: 0, device_code: 0 } as Record<string, number>,
+      getRoleCredentials: {} as Record<string, number>
+    }
   }
 
   constructor(readonly credentialTtlSeconds: number) {}

@@ -8,6 +8,8 @@ import { makeAdmin } from "./Admin.js"
 import { sendJson } from "./Http.js"
 import { applyFault, makeMairuApi } from "./MairuApi.js"
 import { CLIENT_ID, makeOidc } from "./Oidc.js"
+import { makeSsoOidc } from "./SsoOidc.js"
+import { makeSsoPortal } from "./SsoPortal.js"
 import { DevState } from "./State.js"
 import { makeSts } from "./Sts.js"
 
@@ -17,7 +19,9 @@ const { values } = parseArgs({
     "auto-approve": { type: "boolean", default: false },
     "credential-ttl": { type: "string", default: "3600" },
     "access-token-ttl": { type: "string", default: "3600" },
-    "refresh-token-ttl": { type: "string", default: "86400" }
+    "refresh-token-ttl": { type: "string", default: "86400" },
+    "sso-client-ttl": { type: "string", default: String(90 * 24 * 3600) },
+    "sso-access-token-ttl": { type: "string", default: "3600" }
   }
 })
 
@@ -57,12 +61,26 @@ server.listen(Number(values.port), "127.0.0.1", () => {
   }, state)
   const api = makeMairuApi(state, oidc)
   const sts = makeSts(state)
-  const admin = makeAdmin(state, oidc)
+  const ssoOidc = makeSsoOidc({
+    autoApprove: values["auto-approve"],
+    clientTtl: seconds("sso-client-ttl", values["sso-client-ttl"]),
+    accessTokenTtl: seconds("sso-access-token-ttl", values["sso-access-token-ttl"])
+  }, state)
+  const ssoPortal = makeSsoPortal(state, ssoOidc)
+  const admin = makeAdmin(state, oidc, ssoOidc)
   const oauth = oidc.provider.callback()
 
   handler = (req, res) => {
-    const path = new URL(req.url ?? "/", url).pathname
+    const requestUrl = new URL(req.url ?? "/", url)
+    const path = requestUrl.pathname
     const route = async () => {
+      // AWS IAM Identity Center: sso-oidc, its browser pages, and the portal API.
+      if (req.method === "POST" && path === "/client/register") return ssoOidc.registerClient(req, res)
+      if (req.method === "POST" && path === "/device_authorization") return ssoOidc.startDeviceAuthorization(req, res, url)
+      if (req.method === "POST" && path === "/token") return ssoOidc.createToken(req, res)
+      if (req.method === "GET" && path === "/authorize") return ssoOidc.authorize(req, res, requestUrl)
+      if (req.method === "GET" && path === "/sso/device") return ssoOidc.devicePage(req, res, requestUrl)
+      if (/^\/(federation|assignment)\/|^\/logout$/.test(path)) return ssoPortal(req, res, requestUrl)
       if (path === "/assume-role" && req.method === "POST") return api.assumeRole(req, res)
       if (path === "/roles" && req.method === "GET") return api.roles(req, res)
       if (path === "/sts" || path === "/sts/") return sts(req, res)

@@ -14,6 +14,11 @@ export interface DevServerStats {
     externalId: string | null
     durationSeconds: number | null
   }>
+  readonly sso: {
+    readonly registerClient: number
+    readonly createToken: Record<string, number>
+    readonly getRoleCredentials: Record<string, number>
+  }
 }
 
 export type FaultMode = "none" | "500" | "hang" | "invalid-json" | "401"
@@ -24,7 +29,7 @@ export interface DevServer {
   readonly stsEndpoint: string
   readonly process: ChildProcess
   readonly stats: () => Promise<DevServerStats>
-  readonly faults: (faults: Partial<Record<"assumeRole" | "roles" | "token", FaultMode>>) => Promise<void>
+  readonly faults: (faults: Partial<Record<"assumeRole" | "roles" | "token" | "sso", FaultMode>>) => Promise<void>
   readonly revoke: () => Promise<void>
   readonly approveDevice: (userCode: string) => Promise<void>
   readonly secrets: () => Promise<{ secrets: Array<string> }>
@@ -36,6 +41,8 @@ export interface DevServerOptions {
   readonly credentialTtl?: number
   readonly accessTokenTtl?: number
   readonly refreshTokenTtl?: number
+  readonly ssoClientTtl?: number
+  readonly ssoAccessTokenTtl?: number
   readonly port?: number
 }
 
@@ -46,6 +53,8 @@ export const startDevServer = (options: DevServerOptions = {}): Promise<DevServe
   if (options.credentialTtl !== undefined) args.push("--credential-ttl", String(options.credentialTtl))
   if (options.accessTokenTtl !== undefined) args.push("--access-token-ttl", String(options.accessTokenTtl))
   if (options.refreshTokenTtl !== undefined) args.push("--refresh-token-ttl", String(options.refreshTokenTtl))
+  if (options.ssoClientTtl !== undefined) args.push("--sso-client-ttl", String(options.ssoClientTtl))
+  if (options.ssoAccessTokenTtl !== undefined) args.push("--sso-access-token-ttl", String(options.ssoAccessTokenTtl))
   if (options.port !== undefined) args.push("--port", String(options.port))
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
   let stderr = ""
