@@ -2,6 +2,7 @@
 // a login, and an AWS SDK call signed with credentials from `mairu credential-process`.
 //   npm run demo                  the server approves the login by itself
 //   npm run demo -- --interactive you approve it in your browser
+//   npm run demo -- --sso         the same through the AWS IAM Identity Center emulator
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts"
 import { fromProcess } from "@aws-sdk/credential-providers"
 import { spawn, spawnSync } from "node:child_process"
@@ -11,10 +12,11 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const interactive = process.argv.includes("--interactive")
+const sso = process.argv.includes("--sso")
 // The AWS SDK's notice about future Node versions is not part of the demo.
 process.removeAllListeners("warning")
 process.on("warning", (warning) => {
-  if (warning.name !== "NodeVersionSupportWarning") console.error(`${warning.name}: ${warning.message}`)
+  if (!`${warning.name} ${warning.message}`.includes("NodeVersionSupportWarning")) console.error(`${warning.name}: ${warning.message}`)
 })
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const mairu = path.join(root, "dist", "mairu.js")
@@ -55,27 +57,39 @@ try {
   server = await startDevServer()
   console.log(`server: ${server.url}`)
 
-  step("Configuring mairu in a temporary home")
-  const serversDir = path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d")
-  fs.mkdirSync(serversDir, { recursive: true })
-  const config = { id: "local", url: server.url, oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} } }
-  fs.writeFileSync(path.join(serversDir, "local.json"), JSON.stringify(config, null, 2))
-  console.log(`${path.join(serversDir, "local.json")}:\n${JSON.stringify(config, null, 2)}`)
+  const serverId = sso ? "contoso" : "local"
+  if (sso) {
+    step("Configuring an AWS IAM Identity Center instance (the local emulator, through the AWS SDK's endpoint variables)")
+    Object.assign(env, {
+      AWS_ENDPOINT_URL_SSO_OIDC: server.url,
+      AWS_ENDPOINT_URL_SSO: server.url,
+      AWS_ENDPOINT_URL_STS: server.stsEndpoint
+    })
+    runMairu(["setup-sso", "contoso", "--region", "us-east-1", "--start-url", `${server.url}start`])
+  } else {
+    step("Configuring mairu in a temporary home")
+    const serversDir = path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d")
+    fs.mkdirSync(serversDir, { recursive: true })
+    const config = { id: "local", url: server.url, oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} } }
+    fs.writeFileSync(path.join(serversDir, "local.json"), JSON.stringify(config, null, 2))
+    console.log(`${path.join(serversDir, "local.json")}:\n${JSON.stringify(config, null, 2)}`)
+  }
 
   step(interactive ? "Logging in: open the URL below and approve" : "Logging in (the demo server approves by itself)")
-  runMairu(interactive ? ["login", "local"] : ["login", "--oauth-grant-type", "device_code", "local"])
+  runMairu(interactive ? ["login", serverId] : ["login", "--oauth-grant-type", "device_code", serverId])
   runMairu(["list-sessions"])
+  if (sso) runMairu(["list-roles", serverId])
 
   step("credential-process, as ~/.aws/config would run it")
-  const role = "123456789012/Developer"
-  runMairu(["credential-process", "local", role], { redact: true })
+  const role = sso ? "111111111111/AdministratorAccess" : "123456789012/Developer"
+  runMairu(["credential-process", serverId, role], { redact: true })
 
   step("The AWS SDK for JS signs sts:GetCallerIdentity with those credentials; the local STS verifies the signature")
   const awsConfig = path.join(tmp, "aws-config")
   const envPrefix = ["HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "MAIRU_AGENT_SOCK"].map((k) => `${k}=${env[k]}`).join(" ")
   fs.writeFileSync(
     awsConfig,
-    `[profile demo]\ncredential_process = /usr/bin/env ${envPrefix} ${process.execPath} ${mairu} credential-process local ${role}\n`
+    `[profile demo]\ncredential_process = /usr/bin/env ${envPrefix} ${process.execPath} ${mairu} credential-process ${serverId} ${role}\n`
   )
   console.log(fs.readFileSync(awsConfig, "utf8").replace(/\/usr\/bin\/env \S+ \S+ \S+ \S+ /, "").replace(process.execPath + " " + mairu, "mairu"))
   const sts = new STSClient({
