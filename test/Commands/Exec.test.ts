@@ -122,6 +122,26 @@ describe("exec transparency", () => {
     expect(result.code).toBe(9)
   })
 
+  it("leaves no command behind when mairu itself is killed outright", async () => {
+    const { startMairu, collect, waitForStderr } = await import("../support/mairu.js")
+    const child = startMairu(home, ["exec", "--server", "local", "demo", "sh", "-c", "echo pid=$$ >&2; exec sleep 60"])
+    child.stdin.end()
+    const done = collect(child)
+    const [, pid] = await waitForStderr(child, /pid=(\d+)/)
+    child.kill("SIGKILL")
+    await done
+    const alive = () => {
+      try {
+        process.kill(Number(pid), 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    for (let i = 0; i < 40 && alive(); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(alive()).toBe(false)
+  })
+
   it("reports a command that does not exist with exit 127", async () => {
     const result = await exec(["demo", "no-such-command-mairu"])
     expect(result.code).toBe(127)
