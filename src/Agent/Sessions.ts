@@ -1,6 +1,9 @@
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import { retryDelayMs } from "../Backoff.js"
 import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
@@ -16,11 +19,44 @@ export const makeSessions = Effect.gen(function*() {
   const store = yield* SessionStore
   const cache = yield* CredentialCache
   const oauth = yield* OAuth
-  const refreshFlight = makeSingleFlight<Session, AgentError>(yield* Effect.scope)
+  const scope = yield* Effect.scope
+  const refreshFlight = makeSingleFlight<Session, AgentError>(scope)
 
-  /** New tokens replace the session and clear the server's cached credentials. */
-  const establish = (server: ServerConfig, tokens: Tokens) =>
-    cache.clearServer(server).pipe(Effect.zipRight(store.put(server, tokens)))
+  const isCurrent = (session: Session) =>
+    store.get(session.server).pipe(
+      Effect.map((found) => Option.isSome(found) && found.value.accessToken === session.accessToken)
+    )
+
+  /**
+   * Refreshes a session when it is due, retrying with backoff until its token
+   * expires; it ends when the session is replaced (the new one has its own) or ended.
+   */
+  const keepFresh = (session: Session) =>
+    Effect.gen(function*() {
+      if (session.refreshToken === undefined) return
+      const wait = refreshDueAt(session) - (yield* Clock.currentTimeMillis)
+      if (wait > 0) yield* Effect.sleep(Duration.millis(wait))
+      for (let attempt = 0; ; attempt++) {
+        if (!(yield* isCurrent(session))) return
+        const result = yield* Effect.either(refresh(session))
+        if (result._tag === "Right" || result.left._tag === "Unauthenticated") return
+        if ((yield* Clock.currentTimeMillis) >= session.expiresAt.getTime()) return
+        yield* Effect.logDebug(`refreshing the session with ${session.server.id} failed (${result.left._tag}); retrying`)
+        yield* Effect.sleep(Duration.millis(retryDelayMs(attempt, yield* Random.next)))
+      }
+    })
+
+  /** Stores tokens as the server's session and keeps them fresh. */
+  const saveSession = (server: ServerConfig, tokens: Tokens): Effect.Effect<Session> =>
+    store.put(server, tokens).pipe(Effect.tap((session) => Effect.forkIn(keepFresh(session), scope)))
+
+  /**
+   * A login's tokens replace the session and clear the server's cached credentials
+   * (they may belong to another identity). A refresh of the same session keeps
+   * them, so that requests go on being answered from memory.
+   */
+  const establish = (server: ServerConfig, tokens: Tokens): Effect.Effect<Session> =>
+    cache.clearServer(server).pipe(Effect.zipRight(saveSession(server, tokens)))
 
   /** Forgets a session the server no longer accepts, unless a newer one replaced it meanwhile. */
   const invalidate = (session: Session) =>
@@ -34,7 +70,7 @@ export const makeSessions = Effect.gen(function*() {
       }))
     )
 
-  const refresh = (session: Session) =>
+  const refresh = (session: Session): Effect.Effect<Session, AgentError> =>
     refreshFlight(
       serverKey(session.server),
       Effect.suspend(() => {
@@ -43,7 +79,7 @@ export const makeSessions = Effect.gen(function*() {
         }
         return oauth.refresh(session.server, session.refreshToken).pipe(
           Effect.tapErrorTag("Unauthenticated", () => invalidate(session)),
-          Effect.flatMap((tokens) => establish(session.server, tokens))
+          Effect.flatMap((tokens) => saveSession(session.server, tokens))
         )
       })
     )

@@ -2,12 +2,11 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
+import { retryDelayMs } from "../Backoff.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { MIN_REMAINING_MS } from "../Services/CredentialCache.js"
 
 const MIN_WAIT_MS = 60_000
-const FIRST_RETRY_MS = 5_000
-const MAX_RETRY_MS = 120_000
 
 /** How long to wait before asking again: just past the point where the agent stops serving these credentials. */
 export const refreshDelayMs = (credentials: AwsCredentials, now: number, jitterMs: number): number | undefined => {
@@ -15,9 +14,6 @@ export const refreshDelayMs = (credentials: AwsCredentials, now: number, jitterM
   return Math.max(credentials.expiration.getTime() - MIN_REMAINING_MS - now + jitterMs, MIN_WAIT_MS)
 }
 
-/** Exponential backoff from 5 s with jitter (50-100 % of the step), capped at 2 minutes. */
-export const retryDelayMs = (attempt: number, random: number): number =>
-  Math.min(FIRST_RETRY_MS * 2 ** attempt, MAX_RETRY_MS) * (0.5 + random / 2)
 
 /**
  * Keeps the agent's cache warm for a running command: asks for the credentials

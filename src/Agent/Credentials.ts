@@ -1,0 +1,57 @@
+import * as Effect from "effect/Effect"
+import type { AgentError } from "../Schemas/AgentErrors.js"
+import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
+import type { AwsCredentials } from "../Schemas/Credentials.js"
+import type { ServerConfig } from "../Schemas/ServerConfig.js"
+import { CredentialBackend } from "../Services/CredentialBackend.js"
+import { CredentialCache } from "../Services/CredentialCache.js"
+import { RoleChain } from "../Services/RoleChain.js"
+import type { Session } from "../Services/SessionStore.js"
+import type { Sessions } from "./Sessions.js"
+
+/** What a client asks credentials for: a server's role, optionally chained to another. */
+export interface RoleSpec {
+  readonly server: ServerConfig
+  readonly role: string
+  readonly assumeRole: AssumeRoleChain | undefined
+}
+
+/** The cache key of a role specification: both hops are cached, each under its full specification. */
+export const roleSpecKey = (spec: RoleSpec) =>
+  JSON.stringify(spec.assumeRole === undefined ? [spec.role] : [spec.role, spec.assumeRole])
+
+/** Credentials for a role specification, through the session, the cache, the backend and the role chain. */
+export const makeCredentials = (sessions: Sessions) =>
+  Effect.gen(function*() {
+    const cache = yield* CredentialCache
+    const backend = yield* CredentialBackend
+    const roleChain = yield* RoleChain
+
+    /** Runs `use` with a valid session; a server that no longer accepts it ends the session. */
+    const withSession = <A>(server: ServerConfig, use: (session: Session) => Effect.Effect<A, AgentError>) =>
+      sessions.active(server).pipe(
+        Effect.flatMap((session) =>
+          use(session).pipe(Effect.tapErrorTag("Unauthenticated", () => sessions.invalidate(session)))
+        )
+      )
+
+    const get = (spec: RoleSpec, noCache: boolean): Effect.Effect<AwsCredentials, AgentError> =>
+      withSession(spec.server, (session) => {
+        const { assumeRole, role, server } = spec
+        const firstHop = cache.get(
+          server,
+          roleSpecKey({ server, role, assumeRole: undefined }),
+          backend.assumeRole(server, session.accessToken, role),
+          { noCache }
+        )
+        if (assumeRole === undefined) return firstHop
+        return cache.get(
+          server,
+          roleSpecKey(spec),
+          Effect.flatMap(firstHop, (credentials) => roleChain.assume(credentials, assumeRole)),
+          { noCache }
+        )
+      })
+
+    return { get, withSession }
+  })

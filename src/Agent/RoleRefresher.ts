@@ -1,0 +1,77 @@
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+import { retryDelayMs } from "../Backoff.js"
+import type { AgentError } from "../Schemas/AgentErrors.js"
+import type { AwsCredentials } from "../Schemas/Credentials.js"
+import { MIN_REMAINING_MS } from "../Services/CredentialCache.js"
+import { serverKey } from "../Services/SessionStore.js"
+import { type RoleSpec, roleSpecKey } from "./Credentials.js"
+
+/** Credentials are renewed this long before the cache would stop serving them. */
+export const REFRESH_LEAD_MS = 5 * 60 * 1000
+/** Roles due at the same moment are spread over this much time (no thundering herd). */
+export const REFRESH_SPREAD_MS = 2 * 60 * 1000
+/** A role nobody asked for in this long is no longer kept warm (`MAIRU_AGENT_REFRESH_IDLE`, in seconds). */
+export const DEFAULT_IDLE_MS = 4 * 60 * 60 * 1000
+
+export const idleFromEnv = (value: string | undefined): number => {
+  const seconds = Number(value)
+  return value !== undefined && value !== "" && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_IDLE_MS
+}
+
+/** When to renew: before the credentials fall inside the cache's 15-minute window; undefined if they never can be. */
+export const renewAt = (credentials: AwsCredentials, spreadMs: number): number | undefined => {
+  if (credentials.expiration === undefined || credentials.noCache) return undefined
+  return credentials.expiration.getTime() - MIN_REMAINING_MS - REFRESH_LEAD_MS - spreadMs
+}
+
+/**
+ * One scoped fiber per recently used role specification that renews its
+ * credentials ahead of time, so that requests are answered from memory. A role
+ * idle for longer than `idleMs`, or whose session ended, is let go.
+ */
+export const makeRoleRefresher = (
+  fetchFresh: (spec: RoleSpec) => Effect.Effect<AwsCredentials, AgentError>,
+  idleMs: number
+) =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const lastUsed = new Map<string, number>()
+
+    const keep = (spec: RoleSpec, first: AwsCredentials) =>
+      Effect.gen(function*() {
+        const key = `${serverKey(spec.server)}\u0000${roleSpecKey(spec)}`
+        let current = first
+        for (;;) {
+          const at = renewAt(current, yield* Random.nextIntBetween(0, REFRESH_SPREAD_MS))
+          const now = yield* Clock.currentTimeMillis
+          if (at === undefined || at <= now) return
+          yield* Effect.sleep(Duration.millis(at - now))
+          for (let attempt = 0; ; attempt++) {
+            if ((yield* Clock.currentTimeMillis) - (lastUsed.get(key) ?? 0) > idleMs) return
+            const result = yield* Effect.either(fetchFresh(spec))
+            if (result._tag === "Right") {
+              current = result.right
+              break
+            }
+            if (result.left._tag === "Unauthenticated") return
+            yield* Effect.logDebug(`renewing ${spec.role} at ${spec.server.id} failed (${result.left._tag}); retrying`)
+            yield* Effect.sleep(Duration.millis(retryDelayMs(attempt, yield* Random.next)))
+          }
+        }
+      }).pipe(Effect.ensuring(Effect.sync(() => lastUsed.delete(`${serverKey(spec.server)}\u0000${roleSpecKey(spec)}`))))
+
+    /** Notes that `spec` was asked for; starts keeping it warm if nobody does yet. */
+    const touch = (spec: RoleSpec, credentials: AwsCredentials) =>
+      Effect.gen(function*() {
+        const key = `${serverKey(spec.server)}\u0000${roleSpecKey(spec)}`
+        const now = yield* Clock.currentTimeMillis
+        const known = lastUsed.has(key)
+        lastUsed.set(key, now)
+        if (!known) yield* Effect.forkIn(keep(spec, credentials), scope)
+      })
+
+    return { touch, tracked: () => lastUsed.size }
+  })

@@ -1,0 +1,160 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
+import { makeHandlers } from "../../src/Agent/Handlers.js"
+import { CredentialCacheLive } from "../../src/Layers/CredentialCacheLive.js"
+import { SessionStoreLive } from "../../src/Layers/SessionStoreLive.js"
+import { Unknown } from "../../src/Schemas/AgentErrors.js"
+import { CompleteLogin, GetCredentials, StartLogin } from "../../src/Schemas/AgentProtocol.js"
+import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
+import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
+import type { LoginChallenge } from "../../src/Schemas/Session.js"
+import { CredentialBackend } from "../../src/Services/CredentialBackend.js"
+import { OAuth } from "../../src/Services/OAuth.js"
+import { RoleChain } from "../../src/Services/RoleChain.js"
+import type { Tokens } from "../../src/Services/SessionStore.js"
+import { SsoRegistrations } from "../../src/Services/SsoRegistrations.js"
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+
+const server: ServerConfig = {
+  _tag: "MairuApi",
+  id: "local",
+  url: "https://cred.example/",
+  path: "/x/local.json",
+  oauth: {
+    clientId: "c",
+    clientSecret: undefined,
+    tokenEndpoint: "https://cred.example/oauth/token",
+    scope: ["profile"],
+    deviceGrant: { deviceAuthorizationEndpoint: "https://cred.example/oauth/device" },
+    codeGrant: undefined,
+    defaultGrantType: "device_grant"
+  }
+}
+
+/** A simulated server: hour-long tokens and credentials, every call recorded with the simulated time. */
+const fakeServer = (failing: Set<string> = new Set()) => {
+  const fetches: Array<{ role: string; at: number; expiresAt: number }> = []
+  const refreshes: Array<{ at: number }> = []
+  const tokens = Effect.map(Clock.currentTimeMillis, (now): Tokens => ({
+    accessToken: Redacted.make(`token-${now}`),
+    issuedAt: new Date(now),
+    expiresAt: new Date(now + HOUR),
+    refreshToken: Redacted.make("refresh")
+  }))
+  const layer = Layer.mergeAll(
+    Layer.succeed(CredentialBackend, {
+      assumeRole: (_server, _token, role) =>
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          if (failing.has(role) && fetches.some((f) => f.role === role)) {
+            fetches.push({ role, at: now, expiresAt: Number.NaN })
+            return yield* new Unknown({ message: "server error" })
+          }
+          fetches.push({ role, at: now, expiresAt: now + HOUR })
+          return {
+            accessKeyId: `AKID-${role}-${now}`,
+            secretAccessKey: Redacted.make("secret"),
+            sessionToken: undefined,
+            expiration: new Date(now + HOUR),
+            noCache: false
+          } satisfies AwsCredentials
+        }),
+      listRoles: () => Effect.succeed([])
+    }),
+    Layer.succeed(OAuth, {
+      start: () =>
+        Effect.succeed({
+          challenge: {
+            _tag: "DeviceGrant",
+            userCode: "CODE",
+            verificationUri: "https://cred.example/device",
+            verificationUriComplete: undefined,
+            expiresAt: new Date(0)
+          } satisfies Omit<Extract<LoginChallenge, { _tag: "DeviceGrant" }>, "handle">,
+          tokens
+        }),
+      refresh: () =>
+        Effect.flatMap(Clock.currentTimeMillis, (at) => {
+          refreshes.push({ at })
+          return tokens
+        })
+    }),
+    Layer.succeed(RoleChain, { assume: () => Effect.die("unused") }),
+    Layer.succeed(SsoRegistrations, { obtain: () => Effect.die("unused"), existing: () => Effect.die("unused") })
+  ).pipe(Layer.merge(SessionStoreLive), Layer.merge(CredentialCacheLive))
+  return { layer, fetches, refreshes }
+}
+
+const agent = Effect.gen(function*() {
+  const handle = yield* makeHandlers(
+    { version: "test", protocol: 1, pid: 1, startedAt: new Date(0) },
+    Effect.void
+  )
+  const { challenge } = (yield* handle(new StartLogin({ server, grantType: undefined }))) as { challenge: LoginChallenge }
+  yield* handle(new CompleteLogin({ handle: challenge.handle }))
+  const get = (role: string) =>
+    handle(new GetCredentials({ server, role, assumeRole: undefined, noCache: false })) as Effect.Effect<AwsCredentials>
+  return { get }
+})
+
+describe("the agent's refresh fibers over a simulated day", () => {
+  it.scoped("renew tokens and used roles before their deadlines, and let idle roles go", () => {
+    const sim = fakeServer()
+    return Effect.gen(function*() {
+      const { get } = yield* agent
+      yield* get("used")
+      yield* get("idle")
+      for (let minute = 1; minute <= 24 * 60; minute++) {
+        yield* TestClock.adjust("1 minute")
+        if (minute % 30 === 0) {
+          const before = sim.fetches.length
+          yield* get("used")
+          // Always answered from memory: the request itself never waits on the server.
+          expect(sim.fetches.length).toBe(before)
+        }
+      }
+      // Tokens: refreshed before each expiry, about every 55 minutes.
+      expect(sim.refreshes.length).toBeGreaterThanOrEqual(24)
+      let tokenExpiry = HOUR
+      for (const { at } of sim.refreshes) {
+        expect(at).toBeLessThan(tokenExpiry)
+        tokenExpiry = at + HOUR
+      }
+      // The used role: renewed before it would leave the cache (15 minutes before expiry).
+      const used = sim.fetches.filter((f) => f.role === "used")
+      expect(used.length).toBeGreaterThanOrEqual(30)
+      for (let i = 1; i < used.length; i++) {
+        expect(used[i]!.at).toBeLessThanOrEqual(used[i - 1]!.expiresAt - 15 * MINUTE)
+      }
+      // The idle role: kept warm for the idle time (4 hours), then let go.
+      const idle = sim.fetches.filter((f) => f.role === "idle")
+      expect(idle.at(-1)!.at).toBeLessThanOrEqual(4 * HOUR + HOUR)
+      expect(idle.length).toBeLessThanOrEqual(8)
+    }).pipe(Effect.provide(sim.layer))
+  })
+
+  it.scoped("back off from a failing server, growing and capped at 2 minutes", () => {
+    const sim = fakeServer(new Set(["flaky"]))
+    return Effect.gen(function*() {
+      const { get } = yield* agent
+      yield* get("flaky")
+      for (let second = 0; second < 2 * 3600; second += 5) {
+        yield* TestClock.adjust("5 seconds")
+        if (second % 1800 === 0) yield* Effect.either(get("flaky"))
+      }
+      const retries = sim.fetches.filter((f) => f.role === "flaky" && Number.isNaN(f.expiresAt)).map((f) => f.at)
+      const gaps = retries.slice(1).map((at, i) => at - retries[i]!)
+      const scheduled = gaps.filter((gap) => gap <= 2 * MINUTE + 5_000)
+      expect(scheduled.length).toBeGreaterThan(5)
+      expect(Math.max(...scheduled)).toBeLessThanOrEqual(2 * MINUTE + 5_000)
+      expect(scheduled.slice(0, 4).every((gap, i, all) => i === 0 || gap >= all[i - 1]! * 0.5)).toBe(true)
+      expect(Math.max(...scheduled)).toBeGreaterThanOrEqual(MINUTE)
+    }).pipe(Effect.provide(sim.layer))
+  })
+})
