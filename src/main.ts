@@ -19,7 +19,8 @@ import { EcsEndpointLive } from "./Layers/EcsEndpointLive.js"
 import { ExecRunnerLive } from "./Layers/ExecRunnerLive.js"
 import { TrustStoreLive } from "./Layers/TrustStoreLive.js"
 import { AgentClientLive } from "./Layers/AgentClientLive.js"
-import { PathsLive } from "./Layers/PathsLive.js"
+import { fileLogger } from "./Layers/FileLogger.js"
+import { PathsLive, resolvePaths } from "./Layers/PathsLive.js"
 import { ServerConfigsLive } from "./Layers/ServerConfigsLive.js"
 import { TerminalLive } from "./Layers/TerminalLive.js"
 import { MESSAGE_PREFIX } from "./Services/Terminal.js"
@@ -29,9 +30,13 @@ const logLevel = (name: string | undefined): LogLevel.LogLevel =>
   LogLevel.allLevels.find((level) => level.label.toLowerCase() === name?.toLowerCase()) ?? LogLevel.Info
 
 const isAgent = process.argv[2] === "agent"
+const logToFile = isAgent && process.argv.includes("--log-to-file")
 
 const LoggingLive = Layer.merge(
-  Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger)),
+  Logger.replace(
+    Logger.defaultLogger,
+    logToFile ? fileLogger(resolvePaths(process.env).logDir) : Logger.withConsoleError(Logger.logfmtLogger)
+  ),
   Logger.minimumLogLevel(logLevel(isAgent ? process.env.MAIRU_AGENT_LOG ?? process.env.MAIRU_LOG : process.env.MAIRU_LOG))
 )
 

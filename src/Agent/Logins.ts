@@ -62,6 +62,9 @@ export const makeLogins = (sessions: Sessions) =>
           Effect.map(sessionInfo),
           Effect.exit
         )
+        yield* Effect.logInfo(
+          Exit.isSuccess(result) ? `logged in to ${server.id}` : `the login to ${server.id} did not complete`
+        )
         yield* Deferred.done(pending.finished, result)
         yield* cleanUp
       })

@@ -78,7 +78,11 @@ export const makeSessions = Effect.gen(function*() {
           return Effect.fail(notLoggedIn(session.server, `the session with ${session.server.id} cannot be refreshed`))
         }
         return oauth.refresh(session.server, session.refreshToken).pipe(
-          Effect.tapErrorTag("Unauthenticated", () => invalidate(session)),
+          Effect.tapErrorTag("Unauthenticated", (error) =>
+            Effect.logInfo(`the session with ${session.server.id} ended: ${error.message}`).pipe(
+              Effect.zipRight(invalidate(session))
+            )),
+          Effect.tap(() => Effect.logDebug(`refreshed the session with ${session.server.id}`)),
           Effect.flatMap((tokens) => saveSession(session.server, tokens))
         )
       })

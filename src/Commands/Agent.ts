@@ -12,6 +12,9 @@ export const agentCommand = Command.make(
   {
     foreground: Options.boolean("foreground").pipe(
       Options.withDescription("Run attached to this terminal, logging to stderr (for debugging)")
+    ),
+    logToFile: Options.boolean("log-to-file").pipe(
+      Options.withDescription("Log to {state}/log/agent.log (rotated) instead of stderr; level from MAIRU_AGENT_LOG")
     )
   },
   ({ foreground }) =>

@@ -68,13 +68,17 @@ const exchange = (socket: net.Socket, line: string, id: number) =>
   })
 
 /**
- * Starts `mairu agent --foreground` detached from this process, with its output
- * discarded; the returned effect completes with the exit code if it ends early.
+ * Starts the agent detached from this process, logging to its file; the returned
+ * effect completes with the exit code if it ends early. It starts through
+ * `ulimit -c 0` so that a crash never writes its memory (and secrets) to a core file.
  */
 const spawnAgent = Effect.sync(() => {
-  const script = process.argv[1]
-  const args = script === undefined ? ["agent", "--foreground"] : [script, "agent", "--foreground"]
-  const child = spawn(process.execPath, args, { detached: true, stdio: "ignore", env: process.env })
+  const command = [process.execPath, ...(process.argv[1] === undefined ? [] : [process.argv[1]]), "agent", "--foreground", "--log-to-file"]
+  const child = spawn("/bin/sh", ["-c", 'ulimit -c 0; exec "$@"', "mairu-agent", ...command], {
+    detached: true,
+    stdio: "ignore",
+    env: process.env
+  })
   const exited = Effect.async<number | null>((resume) => {
     child.once("exit", (code) => resume(Effect.succeed(code)))
     child.once("error", () => resume(Effect.succeed(null)))

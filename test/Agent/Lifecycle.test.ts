@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
-import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu } from "../support/mairu.js"
+import { agentPids, cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu } from "../support/mairu.js"
 
 const homes: Array<MairuHome> = []
 const newHome = (env: Record<string, string> = {}) => {
@@ -13,20 +13,6 @@ afterEach(async () => {
   await Promise.all(homes.splice(0).map(cleanupHome))
 })
 
-const agentPids = (home: MairuHome) => {
-  const pids: Array<number> = []
-  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
-      const environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8")
-      if (cmdline.includes("agent") && environ.includes(`MAIRU_AGENT_SOCK=${home.socketPath}`)) pids.push(Number(pid))
-    } catch {
-      // the process went away
-    }
-  }
-  return pids
-}
-
 describe("agent lifecycle", () => {
   it("is started by the first client, and kill-agent stops it", async () => {
     const home = newHome()
@@ -36,6 +22,9 @@ describe("agent lifecycle", () => {
     expect(fs.lstatSync(home.socketPath).isSocket()).toBe(true)
     expect(fs.statSync(home.socketPath.replace(/\/[^/]+$/, "")).mode & 0o777).toBe(0o700)
     expect(agentPids(home)).toHaveLength(1)
+    // Started with core dumps off: a crash never writes its memory to disk.
+    const limits = fs.readFileSync(`/proc/${agentPids(home)[0]}/limits`, "utf8")
+    expect(limits).toMatch(/Max core file size\s+0\s+0/)
 
     const killed = await runMairu(home, ["kill-agent"])
     expect(killed.code).toBe(0)

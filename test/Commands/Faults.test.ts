@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { agentPids, cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu } from "../support/mairu.js"
 import { loginByDevice } from "../support/session.js"
 
 let server: DevServer
@@ -62,6 +62,39 @@ describe("upstream faults", () => {
     expect(exec.stdout).toBe("")
     expect(exec.code).toBe(1)
     await stillServes()
+  })
+})
+
+describe("processes that die mid-request", () => {
+  it("a client killed while it waits leaves the agent serving", async () => {
+    await server.faults({ assumeRole: "hang" })
+    const child = startMairu(home, ["credential-process", "local", "role-abandoned"])
+    child.stdin.end()
+    const done = collect(child)
+    await new Promise((r) => setTimeout(r, 500))
+    child.kill("SIGKILL")
+    await done
+    await stillServes()
+  })
+
+  it("an agent killed mid-request is reported, and the next command starts a new one", async () => {
+    await server.faults({ assumeRole: "hang" })
+    const child = startMairu(home, ["credential-process", "local", "role-orphaned"])
+    child.stdin.end()
+    const done = collect(child)
+    await new Promise((r) => setTimeout(r, 500))
+    const [pid] = agentPids(home)
+    process.kill(pid!, "SIGKILL")
+    const result = await done
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain("the agent closed the connection before answering")
+    await server.faults({ assumeRole: "none" })
+    const next = await runMairu(home, ["credential-process", "local", "demo"])
+    expect(next.code).toBe(1)
+    expect(next.stderr).toContain("not logged in to local")
+    expect(agentPids(home)).toHaveLength(1)
+    await loginByDevice(home, server)
   })
 })
 

@@ -1,3 +1,4 @@
+import * as fs from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, readAllFiles, runMairu } from "../support/mairu.js"
@@ -8,7 +9,8 @@ let home: MairuHome
 
 beforeAll(async () => {
   server = await startDevServer()
-  home = makeHome()
+  // Debug logging to the agent's log file: the scan below covers it too.
+  home = makeHome({ MAIRU_AGENT_LOG: "debug" })
   writeServerConfig(home.configDir, server)
 })
 afterAll(async () => {
@@ -27,7 +29,10 @@ describe("no secret on disk", () => {
     const { secrets } = await server.secrets()
     expect(secrets.length).toBeGreaterThan(5)
     const files = readAllFiles(home.root)
-    expect(files.length).toBeGreaterThan(0)
+    const log = files.find((f) => f.file.endsWith("/log/agent.log"))
+    expect(log?.content).toContain("request GetCredentials")
+    expect(log?.content).toContain("logged in to local")
+    expect(fs.statSync(log!.file).mode & 0o777).toBe(0o600)
     for (const { file, content } of files) {
       for (const secret of secrets) {
         if (content.includes(secret)) throw new Error(`${file} contains an issued secret`)

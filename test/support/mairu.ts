@@ -123,3 +123,18 @@ export const readAllFiles = (dir: string): Array<{ file: string; content: string
   if (fs.existsSync(dir)) walk(dir)
   return out
 }
+
+/** The pids of the agents serving `home`'s socket. */
+export const agentPids = (home: MairuHome) => {
+  const pids: Array<number> = []
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")
+      if (cmdline.includes("agent") && environ.includes(`MAIRU_AGENT_SOCK=${home.socketPath}`)) pids.push(Number(pid))
+    } catch {
+      // the process went away
+    }
+  }
+  return pids
+}
