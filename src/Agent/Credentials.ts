@@ -6,8 +6,11 @@ import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { CredentialBackend } from "../Services/CredentialBackend.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
 import { RoleChain } from "../Services/RoleChain.js"
-import type { Session } from "../Services/SessionStore.js"
+import { type Session, serverKey } from "../Services/SessionStore.js"
 import type { Sessions } from "./Sessions.js"
+
+/** Upstream calls to one server at the same time; more wait their turn. */
+export const MAX_UPSTREAM_PER_SERVER = 8
 
 /** What a client asks credentials for: a server's role, optionally chained to another. */
 export interface RoleSpec {
@@ -26,6 +29,19 @@ export const makeCredentials = (sessions: Sessions) =>
     const cache = yield* CredentialCache
     const backend = yield* CredentialBackend
     const roleChain = yield* RoleChain
+    const limits = new Map<string, Effect.Semaphore>()
+
+    /** At most MAX_UPSTREAM_PER_SERVER calls to one server at a time; the others queue. */
+    const limited = <A>(server: ServerConfig, call: Effect.Effect<A, AgentError>) =>
+      Effect.suspend(() => {
+        const key = serverKey(server)
+        let semaphore = limits.get(key)
+        if (semaphore === undefined) {
+          semaphore = Effect.unsafeMakeSemaphore(MAX_UPSTREAM_PER_SERVER)
+          limits.set(key, semaphore)
+        }
+        return semaphore.withPermits(1)(call)
+      })
 
     /** Runs `use` with a valid session; a server that no longer accepts it ends the session. */
     const withSession = <A>(server: ServerConfig, use: (session: Session) => Effect.Effect<A, AgentError>) =>
@@ -41,7 +57,7 @@ export const makeCredentials = (sessions: Sessions) =>
         const firstHop = cache.get(
           server,
           roleSpecKey({ server, role, assumeRole: undefined }),
-          backend.assumeRole(server, session.accessToken, role),
+          limited(server, backend.assumeRole(server, session.accessToken, role)),
           { noCache }
         )
         if (assumeRole === undefined) return firstHop
@@ -53,5 +69,5 @@ export const makeCredentials = (sessions: Sessions) =>
         )
       })
 
-    return { get, withSession }
+    return { get, withSession, limited }
   })

@@ -6,7 +6,7 @@ import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { SessionStore, sessionInfo } from "../Services/SessionStore.js"
 import { makeCredentials } from "./Credentials.js"
 import { makeLogins } from "./Logins.js"
-import { idleFromEnv, makeRoleRefresher } from "./RoleRefresher.js"
+import { DEFAULT_IDLE_MS, DEFAULT_SPREAD_MS, makeRoleRefresher, msFromEnv } from "./RoleRefresher.js"
 import { makeSessions } from "./Sessions.js"
 
 /** The agent's answer to every request kind; the socket server encodes the result. */
@@ -21,7 +21,10 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
     const credentials = yield* makeCredentials(sessions)
     const refresher = yield* makeRoleRefresher(
       (spec) => credentials.get(spec, true),
-      idleFromEnv(process.env.MAIRU_AGENT_REFRESH_IDLE)
+      {
+        idleMs: msFromEnv(process.env.MAIRU_AGENT_REFRESH_IDLE, DEFAULT_IDLE_MS),
+        spreadMs: msFromEnv(process.env.MAIRU_AGENT_REFRESH_SPREAD, DEFAULT_SPREAD_MS)
+      }
     )
 
     return (request: AgentRequest): Effect.Effect<unknown, AgentError> => {
@@ -33,7 +36,10 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
           return credentials.get(spec, request.noCache).pipe(Effect.tap((result) => refresher.touch(spec, result)))
         }
         case "ListRoles":
-          return credentials.withSession(request.server, (session) => backend.listRoles(request.server, session.accessToken))
+          return credentials.withSession(
+            request.server,
+            (session) => credentials.limited(request.server, backend.listRoles(request.server, session.accessToken))
+          )
         case "ListSessions":
           return store.list.pipe(Effect.map((all) => all.map(sessionInfo)))
         case "RefreshSession":

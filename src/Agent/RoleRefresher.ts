@@ -11,14 +11,18 @@ import { type RoleSpec, roleSpecKey } from "./Credentials.js"
 
 /** Credentials are renewed this long before the cache would stop serving them. */
 export const REFRESH_LEAD_MS = 5 * 60 * 1000
-/** Roles due at the same moment are spread over this much time (no thundering herd). */
-export const REFRESH_SPREAD_MS = 2 * 60 * 1000
+/** Roles due at the same moment are spread over this much time, no thundering herd (`MAIRU_AGENT_REFRESH_SPREAD`, s). */
+export const DEFAULT_SPREAD_MS = 2 * 60 * 1000
 /** A role nobody asked for in this long is no longer kept warm (`MAIRU_AGENT_REFRESH_IDLE`, in seconds). */
 export const DEFAULT_IDLE_MS = 4 * 60 * 60 * 1000
 
-export const idleFromEnv = (value: string | undefined): number => {
+/** Role specifications kept warm at most, so that memory stays bounded under many roles. */
+export const MAX_KEPT_WARM = 2_000
+
+/** A duration in seconds from the environment, or the default when unset or not a number >= 0. */
+export const msFromEnv = (value: string | undefined, defaultMs: number): number => {
   const seconds = Number(value)
-  return value !== undefined && value !== "" && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_IDLE_MS
+  return value !== undefined && value !== "" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : defaultMs
 }
 
 /** When to renew: before the credentials fall inside the cache's 15-minute window; undefined if they never can be. */
@@ -34,7 +38,7 @@ export const renewAt = (credentials: AwsCredentials, spreadMs: number): number |
  */
 export const makeRoleRefresher = (
   fetchFresh: (spec: RoleSpec) => Effect.Effect<AwsCredentials, AgentError>,
-  idleMs: number
+  options: { readonly idleMs: number; readonly spreadMs: number }
 ) =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
@@ -45,12 +49,12 @@ export const makeRoleRefresher = (
         const key = `${serverKey(spec.server)}\u0000${roleSpecKey(spec)}`
         let current = first
         for (;;) {
-          const at = renewAt(current, yield* Random.nextIntBetween(0, REFRESH_SPREAD_MS))
+          const at = renewAt(current, options.spreadMs === 0 ? 0 : yield* Random.nextIntBetween(0, options.spreadMs))
           const now = yield* Clock.currentTimeMillis
           if (at === undefined || at <= now) return
           yield* Effect.sleep(Duration.millis(at - now))
           for (let attempt = 0; ; attempt++) {
-            if ((yield* Clock.currentTimeMillis) - (lastUsed.get(key) ?? 0) > idleMs) return
+            if ((yield* Clock.currentTimeMillis) - (lastUsed.get(key) ?? 0) > options.idleMs) return
             const result = yield* Effect.either(fetchFresh(spec))
             if (result._tag === "Right") {
               current = result.right
@@ -69,6 +73,7 @@ export const makeRoleRefresher = (
         const key = `${serverKey(spec.server)}\u0000${roleSpecKey(spec)}`
         const now = yield* Clock.currentTimeMillis
         const known = lastUsed.has(key)
+        if (!known && lastUsed.size >= MAX_KEPT_WARM) return
         lastUsed.set(key, now)
         if (!known) yield* Effect.forkIn(keep(spec, credentials), scope)
       })

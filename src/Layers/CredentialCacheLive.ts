@@ -16,6 +16,9 @@ interface Slot {
   generation: number
 }
 
+/** Role specifications remembered at most; beyond this the cache forgets the least useful. */
+export const MAX_ENTRIES = 10_000
+
 const usable = (credentials: AwsCredentials, now: number) =>
   credentials.expiration === undefined || credentials.expiration.getTime() - now > MIN_REMAINING_MS
 
@@ -25,7 +28,30 @@ export const CredentialCacheLive = Layer.scoped(
     const scope = yield* Effect.scope
     const servers = new Map<string, Map<string, Slot>>()
 
-    const slotFor = (server: ServerConfig, key: string): Slot => {
+    let slotCount = 0
+
+    /** Keeps memory bounded: drops what cannot be served, then the oldest entries. */
+    const sweep = (now: number) => {
+      for (const slots of servers.values()) {
+        for (const [key, slot] of slots) {
+          if (slot.inFlight === undefined && (slot.stored === undefined || !usable(slot.stored, now))) {
+            slots.delete(key)
+            slotCount--
+          }
+        }
+      }
+      for (const slots of servers.values()) {
+        for (const [key, slot] of slots) {
+          if (slotCount <= MAX_ENTRIES * 0.9) return
+          if (slot.inFlight === undefined) {
+            slots.delete(key)
+            slotCount--
+          }
+        }
+      }
+    }
+
+    const slotFor = (server: ServerConfig, key: string, now: number): Slot => {
       const sKey = serverKey(server)
       let slots = servers.get(sKey)
       if (slots === undefined) {
@@ -36,6 +62,7 @@ export const CredentialCacheLive = Layer.scoped(
       if (slot === undefined) {
         slot = { stored: undefined, inFlight: undefined, generation: 0 }
         slots.set(key, slot)
+        if (++slotCount > MAX_ENTRIES) sweep(now)
       }
       return slot
     }
@@ -66,7 +93,7 @@ export const CredentialCacheLive = Layer.scoped(
       get: (server, key, fetch, { noCache }) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
-          const slot = slotFor(server, key)
+          const slot = slotFor(server, key, now)
           if (!noCache && slot.stored !== undefined && usable(slot.stored, now)) return slot.stored
           const deferred = slot.inFlight !== undefined ? slot.inFlight : yield* startFetch(slot, fetch)
           return yield* Deferred.await(deferred)

@@ -14,7 +14,7 @@ import {
 } from "../Schemas/AgentErrors.js"
 import { type AwsCredentials, MairuAssumeRoleResponse, MairuRolesResponse } from "../Schemas/Credentials.js"
 import { resolveEndpoint, type ServerConfig } from "../Schemas/ServerConfig.js"
-import { excerpt, send, type UpstreamResponse } from "./Upstream.js"
+import { excerpt, sendRetrying, type UpstreamResponse } from "./Upstream.js"
 
 /** Maps a Mairu API status to the failure kind that crosses the socket (reference §6, §9). */
 const statusError = (server: ServerConfig, what: string, response: UpstreamResponse): AgentError => {
@@ -55,7 +55,7 @@ export const mairuApiAssumeRole = (server: ServerConfig, accessToken: Redacted.R
       HttpClientRequest.setHeaders({ ...bearer(accessToken), accept: "application/json" }),
       HttpClientRequest.bodyUnsafeJson({ Role: role })
     )
-    const response = yield* send(request, what)
+    const response = yield* sendRetrying(request, what)
     if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))
     const body = yield* decodeBody(MairuAssumeRoleResponse, response, what)
     return {
@@ -73,7 +73,7 @@ export const mairuApiListRoles = (server: ServerConfig, accessToken: Redacted.Re
     const request = HttpClientRequest.get(resolveEndpoint(server.url, "roles")).pipe(
       HttpClientRequest.setHeaders({ ...bearer(accessToken), accept: "application/json" })
     )
-    const response = yield* send(request, what)
+    const response = yield* sendRetrying(request, what)
     if (response.status === 404 || response.status === 405) {
       return yield* new NotFound({ message: `${server.id} does not offer a list of roles (GET /roles answered ${response.status})` })
     }

@@ -1,7 +1,11 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { Unknown } from "../Schemas/AgentErrors.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 
@@ -21,14 +25,17 @@ export const send = (request: HttpClientRequest.HttpClientRequest, what: string)
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
     const response: HttpClientResponse.HttpClientResponse = yield* client.execute(request)
-    const length = Number(response.headers["content-length"] ?? "0")
-    if (length > MAX_BODY_BYTES) {
-      return yield* new Unknown({ message: `${what}: the answer is too large (${length} bytes)` })
-    }
-    const text = yield* response.text
-    if (text.length > MAX_BODY_BYTES) {
-      return yield* new Unknown({ message: `${what}: the answer is too large` })
-    }
+    const tooLarge = new Unknown({ message: `${what}: the answer is larger than ${MAX_BODY_BYTES} bytes` })
+    if (Number(response.headers["content-length"] ?? "0") > MAX_BODY_BYTES) return yield* tooLarge
+    // Read at most MAX_BODY_BYTES, however the body is sent.
+    const chunks = yield* response.stream.pipe(
+      Stream.mapAccum(0, (size, chunk: Uint8Array) => [size + chunk.length, { size: size + chunk.length, chunk }]),
+      Stream.takeUntil(({ size }) => size > MAX_BODY_BYTES),
+      Stream.runCollect
+    )
+    const parts = Chunk.toReadonlyArray(chunks)
+    if ((parts.at(-1)?.size ?? 0) > MAX_BODY_BYTES) return yield* tooLarge
+    const text = Buffer.concat(parts.map(({ chunk }) => chunk)).toString("utf8")
     return { status: response.status, text } satisfies UpstreamResponse
   }).pipe(
     Effect.scoped,
@@ -57,3 +64,24 @@ export const excerpt = (text: string): string => {
   const flat = text.replace(/\s+/g, " ").trim()
   return flat.length > 200 ? flat.slice(0, 200) + "…" : flat
 }
+
+class Retryable extends Data.TaggedError("Retryable")<{ readonly response: UpstreamResponse }> {}
+
+/**
+ * `send`, tried again (twice at most, after about 0.2 s and 0.4 s) when the
+ * server answers 5xx or 429; for requests that are safe to repeat.
+ */
+export const sendRetrying = (request: HttpClientRequest.HttpClientRequest, what: string) =>
+  send(request, what).pipe(
+    Effect.flatMap((response) =>
+      response.status >= 500 || response.status === 429
+        ? Effect.fail(new Retryable({ response }))
+        : Effect.succeed(response)
+    ),
+    Effect.retry({
+      times: 2,
+      schedule: Schedule.exponential("200 millis").pipe(Schedule.jittered),
+      while: (error) => error._tag === "Retryable"
+    }),
+    Effect.catchTag("Retryable", (error) => Effect.succeed(error.response))
+  )
