@@ -143,3 +143,15 @@ describe("configuration problems", () => {
     expect(result.stderr).toContain('MAIRU_LOCAL_PORT="http" is not a port number')
   })
 })
+
+describe("a server that is gone", () => {
+  it("is reported as refusing connections, and the agent keeps serving", async () => {
+    await server.stop()
+    const result = await runMairu(home, ["credential-process", "--no-cache", "local", "demo"])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain("ECONNREFUSED")
+    const sessions = await runMairu(home, ["list-sessions"])
+    expect(sessions.code).toBe(0)
+  })
+})
