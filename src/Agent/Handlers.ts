@@ -1,6 +1,9 @@
 import * as Effect from "effect/Effect"
 import type { AgentError } from "../Schemas/AgentErrors.js"
-import type { AgentRequest, AgentStatus } from "../Schemas/AgentProtocol.js"
+import { findServer, loadServers } from "../Layers/ServerConfigsLive.js"
+import { skippedFileWarning } from "../Plain/Messages.js"
+import type { AgentRequest, AgentStatus, GetCredentials } from "../Schemas/AgentProtocol.js"
+import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { CredentialBackend } from "../Services/CredentialBackend.js"
 import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { SessionStore, sessionInfo } from "../Services/SessionStore.js"
@@ -27,14 +30,26 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
       }
     )
 
-    return (request: AgentRequest): Effect.Effect<unknown, AgentError> => {
+    /** The server a request names: resolved by the client already, or looked up here by name. */
+    const resolveServer = (server: GetCredentials["server"], notices: Array<string>) =>
+      Effect.suspend((): Effect.Effect<ServerConfig, AgentError> => {
+        if (server._tag !== "ServerByName") return Effect.succeed(server)
+        const loaded = loadServers(server.serversDir)
+        notices.push(...loaded.problems.map(skippedFileWarning))
+        return findServer(loaded, server.name, server.serversDir)
+      })
+
+    return (request: AgentRequest, notices: Array<string> = []): Effect.Effect<unknown, AgentError> => {
       switch (request._tag) {
         case "Hello":
           return Effect.succeed(status)
-        case "GetCredentials": {
-          const spec = { server: request.server, role: request.role, assumeRole: request.assumeRole }
-          return credentials.get(spec, request.noCache).pipe(Effect.tap((result) => refresher.touch(spec, result)))
-        }
+        case "GetCredentials":
+          return resolveServer(request.server, notices).pipe(
+            Effect.flatMap((server) => {
+              const spec = { server, role: request.role, assumeRole: request.assumeRole }
+              return credentials.get(spec, request.noCache).pipe(Effect.tap((result) => refresher.touch(spec, result)))
+            })
+          )
         case "ListRoles":
           return credentials.withSession(
             request.server,

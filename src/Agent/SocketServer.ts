@@ -39,7 +39,10 @@ const MAX_CONNECTIONS = 1024
  * one JSON request per line, answered in any order, each in its own fiber,
  * interrupted when its client goes away.
  */
-export const serveSocket = (socketPath: string, handle: (request: AgentRequest) => Effect.Effect<unknown, AgentError>) =>
+export const serveSocket = (
+  socketPath: string,
+  handle: (request: AgentRequest, notices: Array<string>) => Effect.Effect<unknown, AgentError>
+) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<never>()
     const runFork = Runtime.runFork(runtime)
@@ -61,7 +64,8 @@ export const serveSocket = (socketPath: string, handle: (request: AgentRequest) 
           return yield* protocolError(id, new InvalidArgument({ message: `malformed request: ${reason}` }))
         }
         yield* Effect.logDebug(`request ${request.right._tag}`)
-        const exit = yield* handle(request.right).pipe(
+        const notices: Array<string> = []
+        const exit = yield* handle(request.right, notices).pipe(
           Effect.catchAllDefect((defect) => {
             return Effect.logError("request failed unexpectedly", defect).pipe(
               Effect.zipRight(Effect.fail(new Unknown({ message: "the agent failed unexpectedly; see its log" })))
@@ -71,7 +75,7 @@ export const serveSocket = (socketPath: string, handle: (request: AgentRequest) 
         )
         if (Exit.isFailure(exit)) yield* Effect.logDebug(`request ${request.right._tag} failed`, exit.cause)
         const encoded = yield* encodeRequestExit(request.right, exit).pipe(Effect.orDie)
-        return JSON.stringify({ id, exit: encoded }) + "\n"
+        return JSON.stringify({ id, exit: encoded, ...(notices.length > 0 ? { notices } : {}) }) + "\n"
       })
 
     const sockets = new Set<net.Socket>()

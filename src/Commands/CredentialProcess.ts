@@ -4,21 +4,20 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { GetCredentials } from "../Schemas/AgentProtocol.js"
-import { type AwsCredentials, formatExpiration } from "../Schemas/Credentials.js"
+import { credentialProcessJson } from "../Plain/CredentialProcessJson.js"
+import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
 import { chainFromFlags, roleChainOptions } from "./RoleChainOptions.js"
 
-/** The AWS `credential_process` JSON, with exactly the documented keys in order. */
-export const credentialProcessJson = (credentials: AwsCredentials): string =>
-  JSON.stringify({
-    Version: 1,
-    AccessKeyId: credentials.accessKeyId,
-    SecretAccessKey: Redacted.value(credentials.secretAccessKey),
-    ...(credentials.sessionToken === undefined ? {} : { SessionToken: Redacted.value(credentials.sessionToken) }),
-    ...(credentials.expiration === undefined ? {} : { Expiration: formatExpiration(credentials.expiration) })
+const productOf = (credentials: AwsCredentials): string =>
+  credentialProcessJson({
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: Redacted.value(credentials.secretAccessKey),
+    sessionToken: credentials.sessionToken === undefined ? undefined : Redacted.value(credentials.sessionToken),
+    expiration: credentials.expiration
   })
 
 export const credentialProcessCommand = Command.make(
@@ -38,7 +37,7 @@ export const credentialProcessCommand = Command.make(
       const credentials = yield* (yield* AgentClient).call(
         new GetCredentials({ server, role, assumeRole, noCache })
       )
-      yield* (yield* Terminal).product(credentialProcessJson(credentials) + "\n")
+      yield* (yield* Terminal).product(productOf(credentials) + "\n")
     }).pipe(reportFailures)
 ).pipe(
   Command.withDescription(

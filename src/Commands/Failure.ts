@@ -2,6 +2,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AgentCallError } from "../Services/AgentClient.js"
+import { describeFailure } from "../Plain/Messages.js"
 import { Terminal } from "../Services/Terminal.js"
 
 /** Ends the command with this exit code; what went wrong has already been told to the user. */
@@ -11,24 +12,7 @@ export class ExitCode extends Data.TaggedError("ExitCode")<{
   readonly signal?: NodeJS.Signals
 }> {}
 
-/** One line that says what happened and what to do next, for every failure kind. */
-export const describeFailure = (error: AgentError | AgentCallError): string => {
-  switch (error._tag) {
-    case "Unauthenticated":
-      return `${error.message}. Log in with: mairu login ${error.serverId}`
-    case "PermissionDenied":
-      return `permission denied: ${error.message}. Logging in again will not help; ask the server's administrator.`
-    case "NotFound":
-    case "InvalidArgument":
-    case "ResourceExhausted":
-    case "Unknown":
-    case "AgentUnavailable":
-      return error.message
-    case "AgentVersionMismatch":
-      return `the running agent is version ${error.agentVersion} but this mairu is ${error.clientVersion}; ` +
-        `stop it with: mairu kill-agent (the next command starts a new one)`
-  }
-}
+export { describeFailure }
 
 /** Tells the user about a typed failure on the terminal and exits 1. */
 export const reportFailures = <A, R>(effect: Effect.Effect<A, AgentError | AgentCallError | ExitCode, R>) =>

@@ -1,31 +1,7 @@
 import * as Layer from "effect/Layer"
-import * as os from "node:os"
-import * as path from "node:path"
-import { Paths, type PathsShape } from "../Services/Paths.js"
+import { resolvePaths } from "../Plain/XdgPaths.js"
+import { Paths } from "../Services/Paths.js"
 
-type Env = Readonly<Record<string, string | undefined>>
-
-const nonEmpty = (value: string | undefined): string | undefined =>
-  value === undefined || value === "" ? undefined : value
-
-/** XDG base directories with mairu's defaults; pure so that the fast path and tests share it. */
-export const resolvePaths = (env: Env, home: string = env.HOME ?? os.homedir()): PathsShape => {
-  const configDir = path.join(nonEmpty(env.XDG_CONFIG_HOME) ?? path.join(home, ".config"), "mairu")
-  const stateDir = path.join(nonEmpty(env.XDG_STATE_HOME) ?? path.join(home, ".local", "state"), "mairu")
-  const runtimeDir = nonEmpty(env.XDG_RUNTIME_DIR)
-  const socketPath = nonEmpty(env.MAIRU_AGENT_SOCK) ??
-    (runtimeDir !== undefined
-      ? path.join(runtimeDir, "mairu", "mairu-agent.sock")
-      : path.join(stateDir, "run", "mairu-agent.sock"))
-  return {
-    configDir,
-    serversDir: path.join(configDir, "servers.d"),
-    stateDir,
-    trustDir: path.join(stateDir, "trust"),
-    cacheDir: path.join(stateDir, "cache"),
-    logDir: path.join(stateDir, "log"),
-    socketPath
-  }
-}
+export { resolvePaths }
 
 export const PathsLive = Layer.sync(Paths, () => resolvePaths(process.env))

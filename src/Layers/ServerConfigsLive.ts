@@ -7,6 +7,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
 import { fromFile, InvalidServerConfig, type ServerConfig, ServerConfigFile } from "../Schemas/ServerConfig.js"
+import { skippedFileWarning } from "../Plain/Messages.js"
 import { Paths } from "../Services/Paths.js"
 import { type ConfigProblem, type LoadedServers, ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
@@ -132,7 +133,7 @@ export const ServerConfigsLive = Layer.effect(
     const warn = (problems: ReadonlyArray<ConfigProblem>) =>
       Effect.forEach(
         problems,
-        (problem) => terminal.message(`warning: skipped server file ${problem.path}: ${problem.reason}`),
+        (problem) => terminal.message(skippedFileWarning(problem)),
         { discard: true }
       )
     const localPortEnv = process.env.MAIRU_LOCAL_PORT

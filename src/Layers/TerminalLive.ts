@@ -4,23 +4,9 @@ import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as readline from "node:readline"
 import * as tty from "node:tty"
-import { MESSAGE_PREFIX, Terminal } from "../Services/Terminal.js"
+import { MESSAGE_PREFIX, messageText, openTty, writeAll } from "../Plain/Messages.js"
+import { Terminal } from "../Services/Terminal.js"
 
-const openTty = (): number | undefined => {
-  try {
-    return fs.openSync("/dev/tty", "w")
-  } catch {
-    return undefined
-  }
-}
-
-const writeAll = (fd: number, text: string) => {
-  try {
-    fs.writeSync(fd, text)
-  } catch {
-    // The reader went away (closed pipe or terminal): nothing left to tell.
-  }
-}
 
 /** Reads one line from /dev/tty, echoing the question there too (never on stdout). */
 const askOnTty = (question: string) =>
@@ -69,7 +55,7 @@ export const TerminalLive = Layer.scoped(
       hasTty: tty !== undefined,
       message: (text) =>
         Effect.sync(() =>
-          writeAll(messageFd, text.split("\n").map((line) => MESSAGE_PREFIX + line).join("\n") + "\n")
+          writeAll(messageFd, messageText(text))
         ),
       product: (text) => Effect.sync(() => writeAll(1, text)),
       prompt: (question) => tty === undefined ? Effect.succeed(Option.none()) : askOnTty(question)

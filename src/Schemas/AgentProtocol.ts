@@ -38,11 +38,18 @@ export class Hello extends Schema.TaggedRequest<Hello>()("Hello", {
   payload: {}
 }) {}
 
+/**
+ * A server the agent looks up itself in `serversDir` (by id, then url), so that a
+ * client need not load the configuration: the fast `credential-process` path.
+ * Files it had to skip come back as notices.
+ */
+export const ServerByName = Schema.TaggedStruct("ServerByName", { serversDir: Schema.String, name: Schema.String })
+
 export class GetCredentials extends Schema.TaggedRequest<GetCredentials>()("GetCredentials", {
   failure: AgentError,
   success: AwsCredentials,
   payload: {
-    server: ServerConfig,
+    server: Schema.Union(ServerConfig, ServerByName),
     role: Schema.String,
     assumeRole: Schema.UndefinedOr(AssumeRoleChain),
     noCache: Schema.Boolean
@@ -115,5 +122,7 @@ export const RequestEnvelope = Schema.Struct({
 export const ResponseEnvelope = Schema.Struct({
   id: Schema.Int,
   exit: Schema.optional(Schema.Unknown),
+  /** Warnings for the user that the agent met while answering (skipped server files). */
+  notices: Schema.optional(Schema.Array(Schema.String)),
   mismatch: Schema.optional(Schema.Struct({ protocol: Schema.Int, version: Schema.String }))
 })

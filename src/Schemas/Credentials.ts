@@ -35,5 +35,4 @@ export const RoleInfo = Schema.Struct({
 })
 export type RoleInfo = typeof RoleInfo.Type
 
-/** RFC 3339 in UTC without fractional seconds, as the AWS tools print it. */
-export const formatExpiration = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z")
+export { formatExpiration } from "../Plain/CredentialProcessJson.js"

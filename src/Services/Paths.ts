@@ -1,14 +1,6 @@
 import * as Context from "effect/Context"
+import type { MairuPaths } from "../Plain/XdgPaths.js"
 
-/** Where mairu keeps its files (reference §2). */
-export interface PathsShape {
-  readonly configDir: string
-  readonly serversDir: string
-  readonly stateDir: string
-  readonly trustDir: string
-  readonly cacheDir: string
-  readonly logDir: string
-  readonly socketPath: string
-}
+export type PathsShape = MairuPaths
 
 export class Paths extends Context.Tag("mairu/Paths")<Paths, PathsShape>() {}

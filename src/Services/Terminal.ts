@@ -19,4 +19,4 @@ export interface TerminalShape {
 
 export class Terminal extends Context.Tag("mairu/Terminal")<Terminal, TerminalShape>() {}
 
-export const MESSAGE_PREFIX = ":: mairu :: "
+export { MESSAGE_PREFIX } from "../Plain/Messages.js"

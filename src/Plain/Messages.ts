@@ -1,0 +1,52 @@
+import * as fs from "node:fs"
+
+export const MESSAGE_PREFIX = ":: mairu :: "
+
+/** The failures a command tells its user about, as they arrive (typed errors or their encoded form). */
+export type DescribableFailure =
+  | { readonly _tag: "Unauthenticated"; readonly serverId: string; readonly message: string }
+  | {
+    readonly _tag: "PermissionDenied" | "NotFound" | "InvalidArgument" | "ResourceExhausted" | "Unknown" | "AgentUnavailable"
+    readonly message: string
+  }
+  | { readonly _tag: "AgentVersionMismatch"; readonly agentVersion: string; readonly clientVersion: string }
+
+/** One line that says what happened and what to do next, for every failure kind. */
+export const describeFailure = (error: DescribableFailure): string => {
+  switch (error._tag) {
+    case "Unauthenticated":
+      return `${error.message}. Log in with: mairu login ${error.serverId}`
+    case "PermissionDenied":
+      return `permission denied: ${error.message}. Logging in again will not help; ask the server's administrator.`
+    case "AgentVersionMismatch":
+      return `the running agent is version ${error.agentVersion} but this mairu is ${error.clientVersion}; ` +
+        `stop it with: mairu kill-agent (the next command starts a new one)`
+    default:
+      return error.message
+  }
+}
+
+/** The warning for a `servers.d` file that could not be used. */
+export const skippedFileWarning = (problem: { readonly path: string; readonly reason: string }) =>
+  `warning: skipped server file ${problem.path}: ${problem.reason}`
+
+/** `text` with every line prefixed `:: mairu ::`. */
+export const messageText = (text: string) => text.split("\n").map((line) => MESSAGE_PREFIX + line).join("\n") + "\n"
+
+/** The controlling terminal for messages, if there is one. */
+export const openTty = (): number | undefined => {
+  try {
+    return fs.openSync("/dev/tty", "w")
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes all of `text`; a reader that went away (closed pipe or terminal) leaves nothing to tell. */
+export const writeAll = (fd: number, text: string) => {
+  try {
+    fs.writeSync(fd, text)
+  } catch {
+    // nothing left to tell
+  }
+}
