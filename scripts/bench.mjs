@@ -23,7 +23,7 @@ const env = {
 const startDevServer = () =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, "dist", "devserver.js"), "--auto-approve"], {
-      stdio: ["ignore", "pipe", "inherit"]
+      stdio: ["ignore", "pipe", "ignore"]
     })
     child.stdout.once("data", (line) => resolve({ child, ...JSON.parse(line.toString().split("\n")[0]) }))
     child.once("exit", (code) => reject(new Error(`dev server exited with ${code}`)))

@@ -21,15 +21,24 @@ const common = {
   }
 }
 
-// Code only the agent needs (the AWS SDK) sits behind dynamic imports in chunks of its own.
+// The entry holds only the fast credential-process path; the full CLI is a bundle of its own
+// (dist/FullCli.js), and code only the agent needs (the AWS SDK) sits in chunks behind dynamic imports.
+const define = { __MAIRU_VERSION__: JSON.stringify(pkg.version) }
 await build({
   ...common,
-  entryPoints: { mairu: "src/main.ts" },
+  entryPoints: ["src/main.ts"],
+  outfile: "dist/mairu.js",
+  define,
+  external: ["./FullCli.js"],
+  banner: { js: "#!/usr/bin/env node" }
+})
+await build({
+  ...common,
+  entryPoints: { FullCli: "src/FullCli.ts" },
   outdir: "dist",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
-  define: { __MAIRU_VERSION__: JSON.stringify(pkg.version) },
-  banner: { js: "#!/usr/bin/env node\n" + common.banner.js }
+  define
 })
 
 await build({

@@ -13,4 +13,5 @@ const fast = args[0] === "credential-process" && (process.env.MAIRU_NO_FAST_PATH
   : undefined
 
 if (fast !== undefined) process.exit(fast)
+// A separate bundle (see scripts/build.mjs), so that this entry stays one small file.
 else await import("./FullCli.js")

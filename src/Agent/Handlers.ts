@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
 import type { AgentError } from "../Schemas/AgentErrors.js"
-import { findServer, loadServers } from "../Layers/ServerConfigsLive.js"
+import { findServer } from "../Layers/ServerConfigsLive.js"
 import { skippedFileWarning } from "../Plain/Messages.js"
 import type { AgentRequest, AgentStatus, GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
@@ -9,6 +9,7 @@ import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { SessionStore, sessionInfo } from "../Services/SessionStore.js"
 import { makeCredentials } from "./Credentials.js"
 import { makeLogins } from "./Logins.js"
+import { makeServerLookup } from "./ServerLookup.js"
 import { DEFAULT_IDLE_MS, DEFAULT_SPREAD_MS, makeRoleRefresher, msFromEnv } from "./RoleRefresher.js"
 import { makeSessions } from "./Sessions.js"
 
@@ -30,11 +31,13 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
       }
     )
 
+    const lookupServers = makeServerLookup()
+
     /** The server a request names: resolved by the client already, or looked up here by name. */
     const resolveServer = (server: GetCredentials["server"], notices: Array<string>) =>
       Effect.suspend((): Effect.Effect<ServerConfig, AgentError> => {
         if (server._tag !== "ServerByName") return Effect.succeed(server)
-        const loaded = loadServers(server.serversDir)
+        const loaded = lookupServers(server.serversDir)
         notices.push(...loaded.problems.map(skippedFileWarning))
         return findServer(loaded, server.name, server.serversDir)
       })

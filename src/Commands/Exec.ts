@@ -194,7 +194,7 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
 
     const first = plan.mode === "static" || !flags.noPreflightCheck ? yield* preflight : undefined
     const ecs = plan.mode === "ecs"
-      ? yield* (yield* EcsEndpoint).serve(obtain, reportWhileRunning)
+      ? yield* (yield* EcsEndpoint).serve(obtain, reportWhileRunning, { reuse: !flags.noCache })
       : undefined
     const env = commandEnv(plan, {
       ...(plan.mode === "static" && first !== undefined ? { static: first } : {}),

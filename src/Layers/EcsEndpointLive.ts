@@ -7,6 +7,7 @@ import * as crypto from "node:crypto"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { type AwsCredentials, formatExpiration } from "../Schemas/Credentials.js"
+import { MIN_REMAINING_MS } from "../Services/CredentialCache.js"
 import { EcsEndpoint } from "../Services/EcsEndpoint.js"
 
 const FALLBACK_LIFETIME_MS = 60 * 60 * 1000
@@ -27,18 +28,31 @@ const authorized = (header: string | undefined, token: Buffer) => {
 }
 
 export const EcsEndpointLive = Layer.succeed(EcsEndpoint, {
-  serve: <E>(fetch: Effect.Effect<AwsCredentials, E>, onError: (error: E) => Effect.Effect<void>) =>
+  serve: <E>(
+    fetch: Effect.Effect<AwsCredentials, E>,
+    onError: (error: E) => Effect.Effect<void>,
+    options: { readonly reuse: boolean }
+  ) =>
     Effect.gen(function*() {
       const runPromise = Runtime.runPromiseExit(yield* Effect.runtime<never>())
       const token = crypto.randomBytes(32).toString("base64url")
       const tokenBytes = Buffer.from(token)
       const path = `/mairu/credentials/${crypto.randomBytes(8).toString("hex")}`
       let inFlight: Promise<Exit.Exit<AwsCredentials, E>> | undefined
+      let last: Exit.Exit<AwsCredentials, E> | undefined
 
-      const shared = () => {
+      // The same rule as the agent's cache, so no request waits on the agent while it would answer from memory.
+      const reusable = () =>
+        options.reuse && last !== undefined && Exit.isSuccess(last) && !last.value.noCache &&
+        last.value.expiration !== undefined && last.value.expiration.getTime() - Date.now() > MIN_REMAINING_MS
+
+      const shared = (): Promise<Exit.Exit<AwsCredentials, E>> => {
+        if (reusable()) return Promise.resolve(last!)
         if (inFlight === undefined) {
-          inFlight = runPromise(fetch.pipe(Effect.tapError(onError))).finally(() => {
+          inFlight = runPromise(fetch.pipe(Effect.tapError(onError))).then((exit) => {
+            last = exit
             inFlight = undefined
+            return exit
           })
         }
         return inFlight

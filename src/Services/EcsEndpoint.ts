@@ -19,7 +19,11 @@ export interface EcsEndpointInfo {
 export interface EcsEndpointShape {
   readonly serve: <E>(
     fetch: Effect.Effect<AwsCredentials, E>,
-    onError: (error: E) => Effect.Effect<void>
+    onError: (error: E) => Effect.Effect<void>,
+    options: {
+      /** Answer from the last credentials while the agent would still serve them from its cache. */
+      readonly reuse: boolean
+    }
   ) => Effect.Effect<EcsEndpointInfo, never, Scope.Scope>
 }
 
