@@ -20,6 +20,7 @@ import { ExecRunnerLive } from "./Layers/ExecRunnerLive.js"
 import { TrustStoreLive } from "./Layers/TrustStoreLive.js"
 import { AgentClientLive } from "./Layers/AgentClientLive.js"
 import { fileLogger } from "./Layers/FileLogger.js"
+import { stripColourUnlessAllowed } from "./Plain/PlainOutput.js"
 import { PathsLive, resolvePaths } from "./Layers/PathsLive.js"
 import { ServerConfigsLive } from "./Layers/ServerConfigsLive.js"
 import { TerminalLive } from "./Layers/TerminalLive.js"
@@ -60,6 +61,9 @@ const MainLive = Layer.mergeAll(
   Layer.provideMerge(NodeContext.layer),
   Layer.provideMerge(LoggingLive)
 )
+
+stripColourUnlessAllowed(process.stdout, process.env)
+stripColourUnlessAllowed(process.stderr, process.env)
 
 const cli = Command.run(mairuCommand, { name: "mairu", version: VERSION })
 

@@ -1,0 +1,17 @@
+/** ANSI escape sequences (colours, styles). */
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
+
+/** Colour is for terminals only, and never when NO_COLOR is set (https://no-color.org). */
+export const colourAllowed = (stream: NodeJS.WriteStream, env: Readonly<Record<string, string | undefined>>) =>
+  stream.isTTY === true && (env.NO_COLOR ?? "") === ""
+
+/**
+ * Removes colour from what is written to `stream` when colour is not allowed:
+ * the CLI framework styles its help and errors unconditionally.
+ */
+export const stripColourUnlessAllowed = (stream: NodeJS.WriteStream, env: Readonly<Record<string, string | undefined>>) => {
+  if (colourAllowed(stream, env)) return
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: Array<unknown>) => boolean
+  stream.write = ((chunk: unknown, ...rest: Array<unknown>) =>
+    write(typeof chunk === "string" ? chunk.replace(ANSI, "") : chunk, ...rest)) as typeof stream.write
+}
