@@ -1,5 +1,5 @@
 /** ANSI escape sequences (colours, styles). */
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*[A-Za-z]", "g")
 
 /** Colour is for terminals only, and never when NO_COLOR is set (https://no-color.org). */
 export const colourAllowed = (stream: NodeJS.WriteStream, env: Readonly<Record<string, string | undefined>>) =>
