@@ -9,6 +9,7 @@ import { loginCommand } from "./Commands/Login.js"
 import { refreshCommand } from "./Commands/Refresh.js"
 import { setupSsoCommand } from "./Commands/SetupSso.js"
 import { showCommand } from "./Commands/Show.js"
+import { statusCommand } from "./Commands/Status.js"
 
 export const mairuCommand = Command.make("mairu").pipe(
   Command.withDescription(
@@ -24,6 +25,7 @@ export const mairuCommand = Command.make("mairu").pipe(
     agentCommand,
     killAgentCommand,
     showCommand,
-    setupSsoCommand
+    setupSsoCommand,
+    statusCommand
   ])
 )

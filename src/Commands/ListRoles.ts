@@ -8,6 +8,7 @@ import { AgentClient } from "../Services/AgentClient.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { describeFailure, ExitCode, reportFailures } from "./Failure.js"
+import { jsonOption, printJson } from "./Json.js"
 
 export const listRolesCommand = Command.make(
   "list-roles",
@@ -15,9 +16,10 @@ export const listRolesCommand = Command.make(
     server: Args.text({ name: "SERVER" }).pipe(
       Args.withDescription("Server id or url; all configured servers when omitted"),
       Args.optional
-    )
+    ),
+    json: jsonOption
   },
-  ({ server: name }) =>
+  ({ json, server: name }) =>
     Effect.gen(function*() {
       const configs = yield* ServerConfigs
       const agent = yield* AgentClient
@@ -30,6 +32,8 @@ export const listRolesCommand = Command.make(
         return
       }
       let failed = false
+      const listed: Array<{ server_id: string; role: string; description: string | null }> = []
+      const problems: Array<{ server_id: string; kind: string; message: string }> = []
       for (const server of servers) {
         const roles = yield* agent.call(new ListRoles({ server })).pipe(Effect.either)
         if (roles._tag === "Left") {
@@ -39,17 +43,23 @@ export const listRolesCommand = Command.make(
           // Listing every server: one without a session is reported, not an error.
           const notLoggedIn = Option.isNone(name) && roles.left._tag === "Unauthenticated"
           failed = failed || !notLoggedIn
-          yield* terminal.message(
-            notLoggedIn ? `${server.id}: not logged in (mairu login ${server.id})` : `${server.id}: ${describeFailure(roles.left)}`
-          )
+          problems.push({ server_id: server.id, kind: roles.left._tag, message: describeFailure(roles.left) })
+          if (!json) {
+            yield* terminal.message(
+              notLoggedIn ? `${server.id}: not logged in (mairu login ${server.id})` : `${server.id}: ${describeFailure(roles.left)}`
+            )
+          }
           continue
         }
+        for (const role of roles.right) listed.push({ server_id: server.id, role: role.name, description: role.description ?? null })
+        if (json) continue
         yield* terminal.product(
           roles.right.map((role) =>
             `${server.id}\t${role.name}${role.description === undefined ? "" : `\t${role.description}`}\n`
           ).join("")
         )
       }
+      if (json) yield* terminal.product(printJson({ roles: listed, problems }))
       if (failed) return yield* new ExitCode({ code: 1 })
     }).pipe(reportFailures)
 ).pipe(Command.withDescription("List the roles a server offers (one line per role: SERVER, ROLE, description)."))

@@ -7,6 +7,7 @@ import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
 import { formatTime } from "./Format.js"
+import { jsonOption, printJson, sessionJson } from "./Json.js"
 
 /** `ID. SERVER_ID: URL [until T]`, or `[renews after T]` when the session can be refreshed. */
 export const sessionLine = (session: SessionInfo, utc: boolean) =>
@@ -17,11 +18,12 @@ export const sessionLine = (session: SessionInfo, utc: boolean) =>
 
 export const listSessionsCommand = Command.make(
   "list-sessions",
-  { utc: Options.boolean("utc").pipe(Options.withDescription("Show times in UTC")) },
-  ({ utc }) =>
+  { utc: Options.boolean("utc").pipe(Options.withDescription("Show times in UTC")), json: jsonOption },
+  ({ json, utc }) =>
     Effect.gen(function*() {
       const sessions = yield* (yield* AgentClient).call(new ListSessions())
       const terminal = yield* Terminal
+      if (json) return yield* terminal.product(printJson({ sessions: sessions.map(sessionJson) }))
       if (sessions.length === 0) {
         yield* terminal.message("No sessions. Log in with: mairu login SERVER")
         return

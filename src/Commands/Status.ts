@@ -1,0 +1,108 @@
+import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as path from "node:path"
+import { formatExpiration } from "../Plain/CredentialProcessJson.js"
+import { describeFailure, skippedFileWarning } from "../Plain/Messages.js"
+import { Hello, ListSessions } from "../Schemas/AgentProtocol.js"
+import type { SessionInfo } from "../Schemas/Session.js"
+import { AgentClient } from "../Services/AgentClient.js"
+import { AutoConfigs } from "../Services/AutoConfigs.js"
+import { Paths } from "../Services/Paths.js"
+import { ServerConfigs } from "../Services/ServerConfigs.js"
+import { Terminal } from "../Services/Terminal.js"
+import { TrustStore } from "../Services/TrustStore.js"
+import { VERSION } from "../Version.js"
+import { ExitCode } from "./Failure.js"
+import { formatTime } from "./Format.js"
+import { jsonOption, printJson } from "./Json.js"
+
+/** Everything `mairu status` reports; the JSON form uses these field names. */
+const gather = Effect.gen(function*() {
+  const paths = yield* Paths
+  const agent = yield* AgentClient
+  const problems: Array<string> = []
+
+  const running = yield* agent.ping
+  const hello = running ? yield* agent.call(new Hello()).pipe(Effect.either) : undefined
+  const sessions: ReadonlyArray<SessionInfo> = hello?._tag === "Right"
+    ? yield* agent.call(new ListSessions()).pipe(Effect.orElseSucceed(() => []))
+    : []
+  if (hello?._tag === "Left") problems.push(describeFailure(hello.left))
+  const agentReport = {
+    running,
+    socket: paths.socketPath,
+    version: hello?._tag === "Right" ? hello.right.version : null,
+    pid: hello?._tag === "Right" ? hello.right.pid : null,
+    uptime_seconds: hello?._tag === "Right" ? Math.round((Date.now() - hello.right.startedAt.getTime()) / 1000) : null
+  }
+
+  const loaded = yield* (yield* ServerConfigs).load
+  problems.push(...loaded.problems.map(skippedFileWarning))
+  const counts = new Map<string, number>()
+  for (const server of loaded.servers) counts.set(server.id, (counts.get(server.id) ?? 0) + 1)
+  for (const [id, count] of counts) {
+    if (count > 1) problems.push(`server id "${id}" is defined ${count} times in ${paths.serversDir}; give each file its own "id"`)
+  }
+  const servers = loaded.servers.map((server) => {
+    const session = sessions.find((s) => s.serverId === server.id && s.serverUrl === server.url)
+    return {
+      id: server.id,
+      url: server.url,
+      file: server.path,
+      kind: server._tag === "AwsSso" ? "aws_sso" : "mairu_api",
+      logged_in: session !== undefined,
+      expires_at: session === undefined ? null : formatExpiration(session.expiresAt),
+      refreshable: session?.renewsAt !== undefined
+    }
+  })
+
+  const found = yield* (yield* AutoConfigs).find(process.cwd()).pipe(Effect.either)
+  let auto: { path: string; server: string; role: string; trusted: boolean } | null = null
+  if (found._tag === "Left") problems.push(found.left.message)
+  else if (Option.isSome(found.right)) {
+    const config = found.right.value
+    const trusted = yield* (yield* TrustStore).isTrusted(config)
+    auto = { path: config.path, server: config.config.server, role: config.config.role, trusted }
+    if (!trusted) problems.push(`${config.path} is not trusted yet; run mairu exec auto … here to review and trust it`)
+    if (!loaded.servers.some((s) => s.id === config.config.server || s.url === config.config.server)) {
+      problems.push(`${config.path} names server "${config.config.server}", which is not configured`)
+    }
+  }
+  return { version: VERSION, agent: agentReport, servers, auto, problems }
+})
+
+type Report = Effect.Effect.Success<typeof gather>
+
+const text = (report: Report) => {
+  const { agent } = report
+  const lines = [
+    agent.running && agent.version !== null
+      ? `agent: running, version ${agent.version}, pid ${agent.pid}, up ${agent.uptime_seconds} s, at ${agent.socket}`
+      : `agent: ${agent.running ? "running (could not ask it more)" : "not running (it starts when needed)"}, at ${agent.socket}`,
+    report.servers.length === 0 ? "servers: none configured" : "servers:",
+    ...report.servers.map((s) =>
+      `  ${s.id} (${s.kind === "aws_sso" ? "AWS IAM Identity Center" : "Mairu API"}, ${path.basename(s.file)}): ` +
+      (s.logged_in
+        ? `logged in until ${formatTime(new Date(s.expires_at!), false)}${s.refreshable ? ", refreshable" : ""}`
+        : `not logged in (mairu login ${s.id})`)
+    ),
+    report.auto === null
+      ? "auto role: no .mairu.json here"
+      : `auto role: server ${report.auto.server}, role ${report.auto.role} (${report.auto.path}, ${report.auto.trusted ? "trusted" : "not trusted"})`,
+    ...(report.problems.length === 0 ? ["problems: none"] : ["problems:", ...report.problems.map((p) => `  - ${p}`)])
+  ]
+  return lines.join("\n") + "\n"
+}
+
+export const statusCommand = Command.make("status", { json: jsonOption }, ({ json }) =>
+  Effect.gen(function*() {
+    const report = yield* gather
+    yield* (yield* Terminal).product(json ? printJson(report) : text(report))
+    if (report.problems.length > 0) return yield* new ExitCode({ code: 1 })
+  })).pipe(
+    Command.withDescription(
+      "Show the agent, each configured server and its session, the auto role here, and any configuration problem " +
+        "(exit 1 when something needs attention)."
+    )
+  )
