@@ -15,6 +15,7 @@ import { splitExecArgs } from "./Commands/ExecArgv.js"
 import { ExecCommandLine } from "./Commands/ExecCommandLine.js"
 import { ExitCode } from "./Commands/Failure.js"
 import { AutoConfigsLive } from "./Layers/AutoConfigsLive.js"
+import { BrowserLive } from "./Layers/BrowserLive.js"
 import { EcsEndpointLive } from "./Layers/EcsEndpointLive.js"
 import { ExecRunnerLive } from "./Layers/ExecRunnerLive.js"
 import { TrustStoreLive } from "./Layers/TrustStoreLive.js"
@@ -55,6 +56,7 @@ const MainLive = Layer.mergeAll(
   AutoConfigsLive,
   EcsEndpointLive,
   ExecRunnerLive,
+  BrowserLive,
   Layer.succeed(ExecCommandLine, execCommandLine)
 ).pipe(
   Layer.provideMerge(Layer.mergeAll(PathsLive, TerminalLive)),

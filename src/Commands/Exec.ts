@@ -20,7 +20,7 @@ import { ensureTrusted, findAutoConfig } from "./AutoRole.js"
 import { ExecCommandLine, shellQuote } from "./ExecCommandLine.js"
 import { describeFailure, ExitCode, reportFailures } from "./Failure.js"
 import { oauthGrantTypeOption } from "./Login.js"
-import { grantTypeOf, runLogin } from "./LoginFlow.js"
+import { grantTypeOf, noBrowserOption, runLogin } from "./LoginFlow.js"
 import { chainFromFlags, roleChainOptions } from "./RoleChainOptions.js"
 
 const WAITING_NOTICE = "2 seconds"
@@ -56,6 +56,7 @@ const execOptions = {
     Options.withDescription("Start the command without obtaining credentials first (ecs mode)")
   ),
   grantType: oauthGrantTypeOption,
+  noBrowser: noBrowserOption,
   confirmTrust: Options.text("confirm-trust").pipe(
     Options.withDescription("Trust the current .mairu.json if its digest is DIGEST (for use without a terminal)"),
     Options.optional
@@ -182,7 +183,9 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
         flags.noLogin
           ? Effect.fail(error)
           : terminal.message(`${error.message}; logging in to ${plan.server.id}.`).pipe(
-            Effect.zipRight(runLogin(plan.server, grantTypeOf(Option.getOrUndefined(flags.grantType)))),
+            Effect.zipRight(
+              runLogin(plan.server, grantTypeOf(Option.getOrUndefined(flags.grantType)), { browser: !flags.noBrowser })
+            ),
             Effect.zipRight(withNotice(obtain))
           )),
       Effect.catchAll((error) =>

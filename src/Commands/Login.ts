@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { reportFailures } from "./Failure.js"
-import { grantTypeOf, runLogin } from "./LoginFlow.js"
+import { grantTypeOf, noBrowserOption, runLogin } from "./LoginFlow.js"
 
 export const oauthGrantTypeOption = Options.choice("oauth-grant-type", ["code", "device_code"]).pipe(
   Options.withDescription("OAuth grant to log in with (default: the server's default_grant_type, else code)"),
@@ -16,11 +16,12 @@ export const loginCommand = Command.make(
   "login",
   {
     grantType: oauthGrantTypeOption,
+    noBrowser: noBrowserOption,
     server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url (see servers.d)"))
   },
-  ({ grantType, server: name }) =>
+  ({ grantType, noBrowser, server: name }) =>
     Effect.gen(function*() {
       const server = yield* (yield* ServerConfigs).resolve(name)
-      yield* runLogin(server, grantTypeOf(Option.getOrUndefined(grantType)))
+      yield* runLogin(server, grantTypeOf(Option.getOrUndefined(grantType)), { browser: !noBrowser })
     }).pipe(reportFailures)
 ).pipe(Command.withDescription("Log in to a credential server; the agent keeps the session in memory."))

@@ -1,0 +1,67 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+
+let server: DevServer
+let home: MairuHome
+let record: string
+let desktop: Record<string, string>
+
+beforeAll(async () => {
+  server = await startDevServer()
+  home = makeHome()
+  writeServerConfig(home.configDir, server)
+  // A fake xdg-open first on PATH records what it was asked to open.
+  const bin = path.join(home.root, "bin")
+  fs.mkdirSync(bin)
+  record = path.join(home.root, "opened.txt")
+  fs.writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\necho "$1" >> ${record}\n`, { mode: 0o755 })
+  desktop = { PATH: `${bin}:${home.env.PATH}`, DISPLAY: ":99" }
+})
+afterAll(async () => {
+  await cleanupHome(home)
+  await server.stop()
+})
+
+/** Starts a code-grant login, returns the short URL it printed and its stderr, then abandons it. */
+const startLogin = async (env: Record<string, string>, args: Array<string> = []) => {
+  const child = startMairu(home, ["login", ...args, "local"], env)
+  child.stdin.end()
+  const done = collect(child)
+  const [url] = await waitForStderr(child, /http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]+/)
+  await new Promise((r) => setTimeout(r, 500))
+  child.kill("SIGTERM")
+  const result = await done
+  // The agent would hold the abandoned login, and the next attempt would join it.
+  await runMairu(home, ["kill-agent"])
+  expect(result.stderr).not.toContain("joining")
+  return { url: url!, stderr: result.stderr }
+}
+
+const opened = () => (fs.existsSync(record) ? fs.readFileSync(record, "utf8").trim().split("\n") : [])
+
+describe("the browser opener", () => {
+  it("opens the short login URL when a desktop is available", async () => {
+    const { stderr, url } = await startLogin(desktop)
+    expect(stderr).toContain("Opened it in your browser.")
+    expect(opened()).toEqual([url])
+  })
+
+  it("never tries over SSH, nor with --no-browser or MAIRU_NO_BROWSER", async () => {
+    fs.rmSync(record, { force: true })
+    const overSsh = await startLogin({ ...desktop, SSH_CONNECTION: "10.0.0.1 50000 10.0.0.2 22" })
+    const flagged = await startLogin(desktop, ["--no-browser"])
+    const byEnv = await startLogin({ ...desktop, MAIRU_NO_BROWSER: "1" })
+    for (const attempt of [overSsh, flagged, byEnv]) expect(attempt.stderr).not.toContain("Opened it in your browser.")
+    expect(opened()).toEqual([])
+  })
+
+  it("does not try without a display", async () => {
+    fs.rmSync(record, { force: true })
+    const { stderr } = await startLogin({ PATH: desktop.PATH! })
+    expect(stderr).not.toContain("Opened it in your browser.")
+    expect(opened()).toEqual([])
+  })
+})
