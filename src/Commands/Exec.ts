@@ -2,39 +2,22 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
-import { type AssumeRoleChain, GetCredentials } from "../Schemas/AgentProtocol.js"
-import type { ExecMode } from "../Schemas/AutoConfig.js"
+import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
-import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { AgentClient, type AgentCallError } from "../Services/AgentClient.js"
 import { EcsEndpoint } from "../Services/EcsEndpoint.js"
 import { ExecRunner } from "../Services/ExecRunner.js"
-import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { autoRefresh } from "./AutoRefresh.js"
-import { ensureTrusted, findAutoConfig } from "./AutoRole.js"
 import { ExecCommandLine, shellQuote } from "./ExecCommandLine.js"
 import { describeFailure, ExitCode, reportFailures } from "./Failure.js"
 import { oauthGrantTypeOption } from "./Login.js"
-import { grantTypeOf, noBrowserOption, runLogin } from "./LoginFlow.js"
-import { chainFromFlags, roleChainOptions } from "./RoleChainOptions.js"
-
-const WAITING_NOTICE = "2 seconds"
-
-/** What `exec` will do, once ROLE (or `auto`) and the flags are resolved. */
-interface ExecPlan {
-  readonly server: ServerConfig
-  readonly role: string
-  readonly assumeRole: AssumeRoleChain | undefined
-  readonly mode: ExecMode
-  readonly region: string | undefined
-}
-
-const envFlag = (name: string) => (process.env[name] ?? "") !== ""
+import { grantTypeOf, noBrowserOption } from "./LoginFlow.js"
+import { roleChainOptions } from "./RoleChainOptions.js"
+import { type ExecPlan, obtainWithLogin, resolvePlan } from "./RolePlan.js"
 
 const execOptions = {
   server: Options.text("server").pipe(
@@ -70,48 +53,6 @@ const execOptions = {
   )
 }
 
-type ExecFlags = Command.Command.ParseConfig<typeof execOptions>
-
-const resolvePlan = (flags: ExecFlags, approveCommand: (digest: string) => string) =>
-  Effect.gen(function*() {
-    const configs = yield* ServerConfigs
-    const terminal = yield* Terminal
-    const serverFlag = Option.orElse(flags.server, () => Option.fromNullable(process.env.MAIRU_SERVER || undefined))
-    if (flags.role !== "auto") {
-      if (Option.isNone(serverFlag)) {
-        return yield* new InvalidArgument({
-          message: `which server should give ${flags.role}? Pass --server SERVER (or set MAIRU_SERVER), or use the role auto`
-        })
-      }
-      return {
-        server: yield* configs.resolve(serverFlag.value),
-        role: flags.role,
-        assumeRole: yield* chainFromFlags(flags),
-        mode: Option.getOrElse(flags.mode, () => "ecs" as const),
-        region: undefined
-      } satisfies ExecPlan
-    }
-    const auto = yield* findAutoConfig(process.cwd())
-    yield* ensureTrusted(auto, flags.confirmTrust, approveCommand)
-    const file = auto.config
-    const base: AssumeRoleChain | undefined = file.assume_role === undefined ? undefined : {
-      roleArn: file.assume_role.role_arn,
-      roleSessionName: file.assume_role.role_session_name,
-      durationSeconds: file.assume_role.duration_seconds,
-      externalId: file.assume_role.external_id
-    }
-    const plan: ExecPlan = {
-      server: yield* configs.resolve(Option.getOrElse(flags.server, () => file.server)),
-      role: file.role,
-      assumeRole: yield* chainFromFlags(flags, base),
-      mode: Option.getOrElse(flags.mode, () => file.mode ?? "ecs"),
-      region: file.region
-    }
-    if (flags.showAuto || envFlag("MAIRU_SHOW_AUTO_ROLE")) {
-      yield* terminal.message(`auto: server ${plan.server.id}, role ${plan.role} (from ${auto.path})`)
-    }
-    return plan
-  })
 
 /** The command's environment: the user's, plus the credential variables of the mode. */
 const commandEnv = (
@@ -170,24 +111,11 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
       return terminal.message(text)
     }
 
-    const withNotice = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-      Effect.gen(function*() {
-        const notice = yield* Effect.fork(
-          Effect.sleep(WAITING_NOTICE).pipe(Effect.zipRight(terminal.message(`Waiting for credentials for ${what}…`)))
-        )
-        return yield* effect.pipe(Effect.ensuring(Fiber.interrupt(notice)))
-      })
-
-    const preflight = withNotice(obtain).pipe(
-      Effect.catchTag("Unauthenticated", (error) =>
-        flags.noLogin
-          ? Effect.fail(error)
-          : terminal.message(`${error.message}; logging in to ${plan.server.id}.`).pipe(
-            Effect.zipRight(
-              runLogin(plan.server, grantTypeOf(Option.getOrUndefined(flags.grantType)), { browser: !flags.noBrowser })
-            ),
-            Effect.zipRight(withNotice(obtain))
-          )),
+    const preflight = obtainWithLogin(plan, obtain, {
+      login: !flags.noLogin,
+      grantType: grantTypeOf(Option.getOrUndefined(flags.grantType)),
+      browser: !flags.noBrowser
+    }).pipe(
       Effect.catchAll((error) =>
         terminal.message(`cannot run ${line.command[0]}: no credentials for ${what}: ${describeFailure(error)}`).pipe(
           Effect.zipRight(Effect.fail(new ExitCode({ code: 1 })))

@@ -1,0 +1,108 @@
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
+import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
+import type { ExecMode } from "../Schemas/AutoConfig.js"
+import type { AwsCredentials } from "../Schemas/Credentials.js"
+import type { GrantType, ServerConfig } from "../Schemas/ServerConfig.js"
+import type { AgentCallError } from "../Services/AgentClient.js"
+import { ServerConfigs } from "../Services/ServerConfigs.js"
+import { Terminal } from "../Services/Terminal.js"
+import { ensureTrusted, findAutoConfig } from "./AutoRole.js"
+import { runLogin } from "./LoginFlow.js"
+import { chainFromFlags, type RoleChainFlags } from "./RoleChainOptions.js"
+
+const WAITING_NOTICE = "2 seconds"
+
+/** What `exec` will do, once ROLE (or `auto`) and the flags are resolved. */
+export interface ExecPlan {
+  readonly server: ServerConfig
+  readonly role: string
+  readonly assumeRole: AssumeRoleChain | undefined
+  readonly mode: ExecMode
+  readonly region: string | undefined
+}
+
+/** The flags that choose a role: `exec`'s, and the subset `console` has. */
+export interface PlanFlags extends RoleChainFlags {
+  readonly server: Option.Option<string>
+  readonly role: string
+  readonly mode: Option.Option<ExecMode>
+  readonly confirmTrust: Option.Option<string>
+  readonly showAuto: boolean
+}
+
+const envFlag = (name: string) => (process.env[name] ?? "") !== ""
+
+/** Resolves ROLE (or `auto`, once trusted) and the flags into server, role, chain, mode and region. */
+export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) => string) =>
+  Effect.gen(function*() {
+    const configs = yield* ServerConfigs
+    const terminal = yield* Terminal
+    const serverFlag = Option.orElse(flags.server, () => Option.fromNullable(process.env.MAIRU_SERVER || undefined))
+    if (flags.role !== "auto") {
+      if (Option.isNone(serverFlag)) {
+        return yield* new InvalidArgument({
+          message: `which server should give ${flags.role}? Pass --server SERVER (or set MAIRU_SERVER), or use the role auto`
+        })
+      }
+      return {
+        server: yield* configs.resolve(serverFlag.value),
+        role: flags.role,
+        assumeRole: yield* chainFromFlags(flags),
+        mode: Option.getOrElse(flags.mode, () => "ecs" as const),
+        region: undefined
+      } satisfies ExecPlan
+    }
+    const auto = yield* findAutoConfig(process.cwd())
+    yield* ensureTrusted(auto, flags.confirmTrust, approveCommand)
+    const file = auto.config
+    const base: AssumeRoleChain | undefined = file.assume_role === undefined ? undefined : {
+      roleArn: file.assume_role.role_arn,
+      roleSessionName: file.assume_role.role_session_name,
+      durationSeconds: file.assume_role.duration_seconds,
+      externalId: file.assume_role.external_id
+    }
+    const plan: ExecPlan = {
+      server: yield* configs.resolve(Option.getOrElse(flags.server, () => file.server)),
+      role: file.role,
+      assumeRole: yield* chainFromFlags(flags, base),
+      mode: Option.getOrElse(flags.mode, () => file.mode ?? "ecs"),
+      region: file.region
+    }
+    if (flags.showAuto || envFlag("MAIRU_SHOW_AUTO_ROLE")) {
+      yield* terminal.message(`auto: server ${plan.server.id}, role ${plan.role} (from ${auto.path})`)
+    }
+    return plan
+  })
+
+/**
+ * Obtains credentials before anything runs: says so after 2 s of waiting, and
+ * when the session has ended logs in (joining a login in progress) and tries again.
+ */
+export const obtainWithLogin = (
+  plan: ExecPlan,
+  obtain: Effect.Effect<AwsCredentials, AgentError | AgentCallError>,
+  options: { readonly login: boolean; readonly grantType: GrantType | undefined; readonly browser: boolean }
+) =>
+  Effect.gen(function*() {
+    const terminal = yield* Terminal
+    const what = `${plan.role} from ${plan.server.id}`
+    const withNotice = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.gen(function*() {
+        const notice = yield* Effect.fork(
+          Effect.sleep(WAITING_NOTICE).pipe(Effect.zipRight(terminal.message(`Waiting for credentials for ${what}…`)))
+        )
+        return yield* effect.pipe(Effect.ensuring(Fiber.interrupt(notice)))
+      })
+    return yield* withNotice(obtain).pipe(
+      Effect.catchTag("Unauthenticated", (error) =>
+        options.login
+          ? terminal.message(`${error.message}; logging in to ${plan.server.id}.`).pipe(
+            Effect.zipRight(runLogin(plan.server, options.grantType, { browser: options.browser })),
+            Effect.zipRight(withNotice(obtain))
+          )
+          : Effect.fail(error))
+    )
+  })
