@@ -1,6 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import { agentCommand } from "./Commands/Agent.js"
 import { execCommand } from "./Commands/Exec.js"
+import { consoleCommand } from "./Commands/Console.js"
 import { credentialProcessCommand } from "./Commands/CredentialProcess.js"
 import { killAgentCommand } from "./Commands/KillAgent.js"
 import { listRolesCommand } from "./Commands/ListRoles.js"
@@ -26,6 +27,7 @@ export const mairuCommand = Command.make("mairu").pipe(
     killAgentCommand,
     showCommand,
     setupSsoCommand,
-    statusCommand
+    statusCommand,
+    consoleCommand
   ])
 )

@@ -5,6 +5,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { parseArgs } from "node:util"
 import { makeAdmin } from "./Admin.js"
+import { makeFederation } from "./Federation.js"
 import { sendJson } from "./Http.js"
 import { applyFault, makeMairuApi } from "./MairuApi.js"
 import { CLIENT_ID, makeOidc } from "./Oidc.js"
@@ -68,6 +69,7 @@ server.listen(Number(values.port), "127.0.0.1", () => {
   }, state)
   const ssoPortal = makeSsoPortal(state, ssoOidc)
   const admin = makeAdmin(state, oidc, ssoOidc)
+  const federation = makeFederation(state)
   const oauth = oidc.provider.callback()
 
   handler = (req, res) => {
@@ -84,6 +86,7 @@ server.listen(Number(values.port), "127.0.0.1", () => {
       if (path === "/assume-role" && req.method === "POST") return api.assumeRole(req, res)
       if (path === "/roles" && req.method === "GET") return api.roles(req, res)
       if (path === "/sts" || path === "/sts/") return sts(req, res)
+      if (path === "/federation" && req.method === "GET") return federation(req, res, requestUrl)
       if (path.startsWith("/_admin/")) return admin(req, res, path)
       const interaction = /^\/interaction\/([\w-]+)$/.exec(path)
       if (interaction !== null) return oidc.interaction(req, res, interaction[1]!)
