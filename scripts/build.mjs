@@ -1,7 +1,8 @@
 // Bundles the CLI (and the local credential server used by the demo and tests)
 // into single files so that start-up does not pay for module resolution.
 import { build } from "esbuild"
-import { readFileSync, rmSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
 
@@ -47,3 +48,13 @@ await build({
   outfile: "dist/devserver.js",
   packages: "external"
 })
+
+// The top-level help is static: render it once with the full CLI, plain and coloured,
+// for the entry to print without loading the CLI framework.
+const renderHelp = (colour) =>
+  execFileSync(process.execPath, [new URL("../dist/mairu.js", import.meta.url).pathname, "--help"], {
+    env: { PATH: process.env.PATH, MAIRU_NO_FAST_PATH: "1", ...(colour ? { FORCE_COLOR: "1" } : { NO_COLOR: "1" }) },
+    encoding: "utf8"
+  })
+writeFileSync(new URL("../dist/help.txt", import.meta.url), renderHelp(false))
+writeFileSync(new URL("../dist/help.ansi", import.meta.url), renderHelp(true))

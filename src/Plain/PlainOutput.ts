@@ -1,9 +1,9 @@
 /** ANSI escape sequences (colours, styles). */
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*[A-Za-z]", "g")
 
-/** Colour is for terminals only, and never when NO_COLOR is set (https://no-color.org). */
+/** Colour is for terminals only (or FORCE_COLOR), and never when NO_COLOR is set (https://no-color.org). */
 export const colourAllowed = (stream: NodeJS.WriteStream, env: Readonly<Record<string, string | undefined>>) =>
-  stream.isTTY === true && (env.NO_COLOR ?? "") === ""
+  (stream.isTTY === true || (env.FORCE_COLOR ?? "") !== "") && (env.NO_COLOR ?? "") === ""
 
 /**
  * Removes colour from what is written to `stream` when colour is not allowed:

@@ -120,6 +120,15 @@ describe("the fast credential-process path", () => {
     }
   })
 
+  it("prints the same top-level help as the full CLI, and the version", async () => {
+    const fast = await runMairu(home, ["--help"])
+    const full = await runMairu(home, ["--help"], { env: FULL })
+    expect(fast.code).toBe(0)
+    expect(fast.stdout).toBe(full.stdout)
+    expect(fast.stdout).toContain("credential-process")
+    expect((await runMairu(home, ["--version"])).stdout).toBe("0.1.0\n")
+  })
+
   it("leaves options it does not know to the full CLI", async () => {
     const help = await runMairu(home, ["credential-process", "--help"])
     expect(help.code).toBe(0)
