@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const mairu = path.join(root, "dist", "mairu.js")
+const mairu = path.join(root, "dist", "mairu.cjs")
 const runs = Number(process.env.BENCH_RUNS ?? 25)
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-bench-"))

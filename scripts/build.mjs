@@ -25,10 +25,12 @@ const common = {
 // The entry holds only the fast credential-process path; the full CLI is a bundle of its own
 // (dist/FullCli.js), and code only the agent needs (the AWS SDK) sits in chunks behind dynamic imports.
 const define = { __MAIRU_VERSION__: JSON.stringify(pkg.version) }
+// CommonJS: Node starts a CommonJS file a few milliseconds sooner than a module.
 await build({
   ...common,
   entryPoints: ["src/main.ts"],
-  outfile: "dist/mairu.js",
+  outfile: "dist/mairu.cjs",
+  format: "cjs",
   define,
   external: ["./FullCli.js"],
   banner: { js: "#!/usr/bin/env node" }
@@ -52,7 +54,7 @@ await build({
 // The top-level help is static: render it once with the full CLI, plain and coloured,
 // for the entry to print without loading the CLI framework.
 const renderHelp = (colour) =>
-  execFileSync(process.execPath, [new URL("../dist/mairu.js", import.meta.url).pathname, "--help"], {
+  execFileSync(process.execPath, [new URL("../dist/mairu.cjs", import.meta.url).pathname, "--help"], {
     env: { PATH: process.env.PATH, MAIRU_NO_FAST_PATH: "1", ...(colour ? { FORCE_COLOR: "1" } : { NO_COLOR: "1" }) },
     encoding: "utf8"
   })

@@ -19,7 +19,7 @@ process.on("warning", (warning) => {
   if (!`${warning.name} ${warning.message}`.includes("NodeVersionSupportWarning")) console.error(`${warning.name}: ${warning.message}`)
 })
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-const mairu = path.join(root, "dist", "mairu.js")
+const mairu = path.join(root, "dist", "mairu.cjs")
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-demo-"))
 const env = {
   ...process.env,

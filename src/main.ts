@@ -1,8 +1,9 @@
-// The executable's entry: the hot paths (`credential-process`, `--version`, `--help`)
-// run without loading the Effect runtime or the CLI framework; everything else
-// loads the full CLI.
+// The executable's entry, built as CommonJS: the hot paths (`credential-process`,
+// `--version`, `--help`) run without loading the Effect runtime or the CLI
+// framework; everything else loads the full CLI, a module of its own.
 import * as fs from "node:fs"
 import * as nodeModule from "node:module"
+import * as path from "node:path"
 import { runFastCredentialProcess } from "./FastPath/CredentialProcess.js"
 import { colourAllowed } from "./Plain/PlainOutput.js"
 import { VERSION } from "./Version.js"
@@ -14,28 +15,28 @@ import { VERSION } from "./Version.js"
 const prebuiltHelp = (): string | undefined => {
   const variant = colourAllowed(process.stdout, process.env) ? "help.ansi" : "help.txt"
   try {
-    return fs.readFileSync(new URL(variant, import.meta.url), "utf8")
+    return fs.readFileSync(path.join(__dirname, variant), "utf8")
   } catch {
     return undefined
   }
 }
 
-const args = process.argv.slice(2)
-const fastPaths = (process.env.MAIRU_NO_FAST_PATH ?? "") === ""
-let exitCode: number | undefined
-if (fastPaths && args[0] === "credential-process") {
-  exitCode = await runFastCredentialProcess(args.slice(1), process.env, VERSION)
-} else if (fastPaths && args.length === 1 && args[0] === "--version") {
-  process.stdout.write(VERSION + "\n")
-  exitCode = 0
-} else if (fastPaths && args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
-  const help = prebuiltHelp()
-  if (help !== undefined) {
-    process.stdout.write(help)
-    exitCode = 0
+const fastPath = async (args: ReadonlyArray<string>): Promise<number | undefined> => {
+  if ((process.env.MAIRU_NO_FAST_PATH ?? "") !== "") return undefined
+  if (args[0] === "credential-process") return runFastCredentialProcess(args.slice(1), process.env, VERSION)
+  if (args.length === 1 && args[0] === "--version") {
+    process.stdout.write(VERSION + "\n")
+    return 0
   }
+  if (args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
+    const help = prebuiltHelp()
+    if (help === undefined) return undefined
+    process.stdout.write(help)
+    return 0
+  }
+  return undefined
 }
 
-if (exitCode !== undefined) process.exit(exitCode)
-// A separate bundle (see scripts/build.mjs), so that this entry stays one small file.
-else await import("./FullCli.js")
+void fastPath(process.argv.slice(2)).then((exitCode) =>
+  exitCode !== undefined ? process.exit(exitCode) : import("./FullCli.js")
+)

@@ -5,7 +5,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
-export const mairuBin = path.join(repoRoot, "dist", "mairu.js")
+export const mairuBin = path.join(repoRoot, "dist", "mairu.cjs")
 
 /** A private HOME, XDG folders and agent socket for one test. */
 export interface MairuHome {
