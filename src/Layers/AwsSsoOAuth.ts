@@ -12,7 +12,7 @@ import { type SsoRegistration, SsoRegistrations } from "../Services/SsoRegistrat
 import { loadSsoOidc } from "./AwsSdk.js"
 import { asSdkError, fromSdkError } from "./AwsSdkErrors.js"
 import { listenForCallback } from "./LoopbackCallback.js"
-import { makePkce, randomToken } from "./Pkce.js"
+import { authorizationUrl, makePkce, randomToken } from "./Pkce.js"
 
 type SsoOidcSdk = Effect.Effect.Success<typeof loadSsoOidc>
 type CreateTokenInput = ConstructorParameters<SsoOidcSdk["CreateTokenCommand"]>[0]
@@ -77,17 +77,8 @@ const codeGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, 
       port: config.localPort,
       callbackPath: "/oauth/callback",
       state,
-      authorizationUrl: (redirectUri) => {
-        const url = new URL(authorize)
-        url.searchParams.set("response_type", "code")
-        url.searchParams.set("client_id", registration.clientId)
-        url.searchParams.set("redirect_uri", redirectUri)
-        url.searchParams.set("state", state)
-        url.searchParams.set("code_challenge", pkce.challenge)
-        url.searchParams.set("code_challenge_method", "S256")
-        url.searchParams.set("scopes", config.scope.join(" "))
-        return url.toString()
-      }
+      authorizationUrl: (redirectUri) =>
+        authorizationUrl(authorize, { clientId: registration.clientId, redirectUri, state, challenge: pkce.challenge, extra: { scopes: config.scope.join(" ") } })
     })
     const tokens = Effect.gen(function*() {
       const { params, respond } = yield* callback.result

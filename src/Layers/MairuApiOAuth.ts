@@ -9,7 +9,7 @@ import type { CodeGrantConfig, GrantType, OAuthConfig, ServerConfig } from "../S
 import type { PendingGrant } from "../Services/OAuth.js"
 import { listenForCallback } from "./LoopbackCallback.js"
 import { clientAuthenticated, describeAnswer, requestToken } from "./OAuthTokenEndpoint.js"
-import { makePkce, randomToken } from "./Pkce.js"
+import { authorizationUrl, makePkce, randomToken } from "./Pkce.js"
 import { excerpt, send } from "./Upstream.js"
 
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -23,17 +23,8 @@ const codeGrant = (server: ServerConfig, oauth: OAuthConfig, config: CodeGrantCo
       port: config.localPort,
       callbackPath: "/oauth2callback",
       state,
-      authorizationUrl: (redirectUri) => {
-        const url = new URL(config.authorizationEndpoint)
-        url.searchParams.set("response_type", "code")
-        url.searchParams.set("client_id", oauth.clientId)
-        url.searchParams.set("redirect_uri", redirectUri)
-        url.searchParams.set("scope", oauth.scope.join(" "))
-        url.searchParams.set("state", state)
-        url.searchParams.set("code_challenge", pkce.challenge)
-        url.searchParams.set("code_challenge_method", "S256")
-        return url.toString()
-      }
+      authorizationUrl: (redirectUri) =>
+        authorizationUrl(config.authorizationEndpoint, { clientId: oauth.clientId, redirectUri, state, challenge: pkce.challenge, extra: { scope: oauth.scope.join(" ") } })
     })
     const tokens = Effect.gen(function*() {
       const { params, respond } = yield* callback.result

@@ -5,23 +5,17 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadServers } from "../../src/Layers/ServerConfigsLive.js"
 import { AgentRequest, GetCredentials, PROTOCOL_VERSION } from "../../src/Schemas/AgentProtocol.js"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
-import { agentPids, cleanupHome, type MairuHome, makeHome } from "../support/mairu.js"
-import { loginByDevice } from "../support/session.js"
+import type { DevServer } from "../support/devServer.js"
+import { agentPids, type MairuHome } from "../support/mairu.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  server = await startDevServer()
-  home = makeHome()
-  writeServerConfig(home.configDir, server)
-  await loginByDevice(home, server)
+  ({ server, home } = await setUpLocal())
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 const version = JSON.parse(fs.readFileSync(path.join(__dirname, "../../package.json"), "utf8")).version as string
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
-import { loginByDevice } from "../support/session.js"
+import type { DevServer } from "../support/devServer.js"
+import { type MairuHome, runMairu } from "../support/mairu.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
@@ -9,15 +9,9 @@ let home: MairuHome
 beforeAll(async () => {
   // Credentials that live 20 minutes and 8 seconds: the agent renews them 20 minutes
   // before they expire (5 minutes before the cache's 15-minute window), i.e. after 8 s.
-  server = await startDevServer({ credentialTtl: 20 * 60 + 8 })
-  home = makeHome({ MAIRU_AGENT_REFRESH_SPREAD: "0" })
-  writeServerConfig(home.configDir, server)
-  await loginByDevice(home, server)
+  ({ server, home } = await setUpLocal({ server: { credentialTtl: 20 * 60 + 8 }, env: { MAIRU_AGENT_REFRESH_SPREAD: "0" } }))
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 describe("refresh ahead against the real local server", () => {
   it("renews a used role before it leaves the cache, so that the next request is a cache hit", async () => {

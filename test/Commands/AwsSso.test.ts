@@ -1,13 +1,13 @@
-import { chromium } from "playwright-core"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { approveInBrowser } from "../support/browser.js"
 import { type DevServer, startDevServer } from "../support/devServer.js"
 import { cleanupHome, collect, type MairuHome, makeHome, readAllFiles, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
 import { writeProbes } from "../support/probes.js"
-import { awsToolEnv, writeAwsConfig } from "../support/session.js"
+import { awsToolEnv, loginByDevice, writeAwsConfig } from "../support/session.js"
 
 const exec = promisify(execFile)
 
@@ -29,16 +29,6 @@ const ssoHome = (s: DevServer) =>
 const setup = (h: MairuHome, s: DevServer, id = "contoso") =>
   runMairu(h, ["setup-sso", id, "--region", "us-east-1", "--start-url", `${s.url}start`])
 
-const loginByDevice = async (h: MairuHome, s: DevServer, id = "contoso") => {
-  const child = startMairu(h, ["login", "--oauth-grant-type", "device_code", id])
-  child.stdin.end()
-  const done = collect(child)
-  const [, userCode] = await waitForStderr(child, /confirm the code: (\S+)/)
-  await s.approveDevice(userCode!)
-  const result = await done
-  expect(result.stderr).toContain(`Logged in to ${id}`)
-  expect(result.code).toBe(0)
-}
 
 beforeAll(async () => {
   server = await startDevServer({ ssoAccessTokenTtl: 2 })
@@ -79,21 +69,8 @@ describe("AWS IAM Identity Center", () => {
     child.stdin.end()
     const done = collect(child)
     const [shortUrl] = await waitForStderr(child, /http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]+/)
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
-    })
-    try {
-      const page = await browser.newPage()
-      await page.goto(shortUrl!)
-      expect(page.url()).toContain(`${server.url}authorize?`)
-      await page.click("#approve")
-      await page.waitForURL(/\/oauth\/callback/)
-      expect(await page.textContent("#message")).toContain("You can close this window")
-    } finally {
-      await browser.close()
-    }
+    const message = await approveInBrowser(shortUrl!, `${server.url}authorize?`, /\/oauth\/callback/)
+    expect(message).toContain("You can close this window")
     const result = await done
     expect(result.code).toBe(0)
     const stats = await server.stats()
@@ -145,7 +122,7 @@ describe("AWS IAM Identity Center", () => {
   })
 
   it("logs in by device grant with a registration of its own", async () => {
-    await loginByDevice(home, server)
+    await loginByDevice(home, server, "contoso")
     expect((await server.stats()).sso.registerClient).toBe(2)
   })
 
@@ -164,8 +141,8 @@ describe("an expired client registration", () => {
     const h = ssoHome(short)
     try {
       expect((await setup(h, short)).code).toBe(0)
-      await loginByDevice(h, short)
-      await loginByDevice(h, short)
+      await loginByDevice(h, short, "contoso")
+      await loginByDevice(h, short, "contoso")
       const stats = await short.stats()
       // setup-sso's code-grant registration, then a device one per login, each replaced as it expires.
       expect(stats.sso.registerClient).toBe(3)

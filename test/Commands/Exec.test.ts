@@ -1,24 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { type DevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 import { writeProbes } from "../support/probes.js"
-import { loginByDevice } from "../support/session.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 let probes: ReturnType<typeof writeProbes>
 
 beforeAll(async () => {
-  server = await startDevServer()
-  home = makeHome({ AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_EC2_METADATA_DISABLED: "true" })
-  writeServerConfig(home.configDir, server)
+  ({ server, home } = await setUpLocal({ env: { AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_EC2_METADATA_DISABLED: "true" } }))
   probes = writeProbes(home)
-  await loginByDevice(home, server)
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 const arn = (role: string) => `arn:aws:sts::123456789012:assumed-role/${role}/alice`
 const exec = (args: Array<string>, options: Parameters<typeof runMairu>[2] = {}) =>

@@ -1,10 +1,10 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+import type { DevServer } from "../support/devServer.js"
+import { collect, type MairuHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
 import { writeProbes } from "../support/probes.js"
-import { loginByDevice } from "../support/session.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
@@ -12,16 +12,10 @@ let probes: ReturnType<typeof writeProbes>
 
 beforeAll(async () => {
   // Credentials that live 4 seconds: a program running for longer sees them rotate.
-  server = await startDevServer({ credentialTtl: 4 })
-  home = makeHome()
-  writeServerConfig(home.configDir, server)
+  ({ server, home } = await setUpLocal({ server: { credentialTtl: 4 } }))
   probes = writeProbes(home)
-  await loginByDevice(home, server)
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 describe("exec in ecs mode over time", () => {
   it("keeps a program working across credential rotations", async () => {

@@ -2,23 +2,17 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, type MairuHome, mairuBin, makeHome } from "../support/mairu.js"
-import { loginByDevice } from "../support/session.js"
+import type { DevServer } from "../support/devServer.js"
+import { type MairuHome, mairuBin } from "../support/mairu.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  server = await startDevServer()
-  home = makeHome()
-  writeServerConfig(home.configDir, server)
-  await loginByDevice(home, server)
+  ({ server, home } = await setUpLocal())
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 const quote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`
 

@@ -1,4 +1,4 @@
-import { chromium } from "playwright-core"
+import { approveInBrowser } from "../support/browser.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
@@ -23,21 +23,8 @@ describe("login by code grant in a real browser", () => {
     const done = collect(child)
     const [shortUrl] = await waitForStderr(child, /http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]+/)
 
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
-    })
-    try {
-      const page = await browser.newPage()
-      await page.goto(shortUrl!)
-      expect(page.url().startsWith(server.url)).toBe(true)
-      await page.click("#approve")
-      await page.waitForURL(/\/oauth2callback/)
-      expect(await page.textContent("#message")).toContain("You can close this window")
-    } finally {
-      await browser.close()
-    }
+    const message = await approveInBrowser(shortUrl!, server.url, /\/oauth2callback/)
+    expect(message).toContain("You can close this window")
 
     const result = await done
     expect(result.code).toBe(0)

@@ -1,4 +1,4 @@
-import { chromium } from "playwright-core"
+import { withPage } from "../support/browser.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
@@ -17,13 +17,6 @@ afterAll(async () => {
   await server.stop()
 })
 
-const launchBrowser = () =>
-  chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
-  })
-
 describe("logins", () => {
   it("logs in by device grant through the server's verification page in a real browser", async () => {
     const child = startMairu(home, ["login", "--oauth-grant-type", "device_code", "local"])
@@ -31,17 +24,14 @@ describe("logins", () => {
     const done = collect(child)
     const [, verificationUrl, userCode] = await waitForStderr(child, /open (\S+)\n.*confirm the code: (\S+)/)
     expect(verificationUrl).toContain(`user_code=${userCode}`)
-    const browser = await launchBrowser()
-    try {
-      const page = await browser.newPage()
+    const message = await withPage(async (page) => {
       await page.goto(verificationUrl!)
       await page.click("button[type=submit]")
       await page.click("#approve")
       await page.waitForSelector("#message")
-      expect(await page.textContent("#message")).toContain("return to your terminal")
-    } finally {
-      await browser.close()
-    }
+      return page.textContent("#message")
+    })
+    expect(message).toContain("return to your terminal")
     const result = await done
     expect(result.code).toBe(0)
     expect(result.stderr).toContain("Logged in to local")

@@ -1,27 +1,21 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
-import { loginByDevice } from "../support/session.js"
+import type { DevServer } from "../support/devServer.js"
+import { type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 let project: string
 
 beforeAll(async () => {
-  server = await startDevServer()
-  home = makeHome()
-  writeServerConfig(home.configDir, server)
+  ({ server, home } = await setUpLocal())
   project = path.join(home.root, "project")
   fs.mkdirSync(project)
   fs.writeFileSync(path.join(project, ".mairu.json"), JSON.stringify({ server: "local", role: "demo" }))
-  await loginByDevice(home, server)
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 describe("status and JSON output", () => {
   it("reports a healthy setup as JSON and exits 0", async () => {

@@ -4,23 +4,17 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { FAST_PROTOCOL_VERSION } from "../../src/FastPath/CredentialProcess.js"
 import { PROTOCOL_VERSION } from "../../src/Schemas/AgentProtocol.js"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { type DevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
-import { loginByDevice } from "../support/session.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  server = await startDevServer()
-  home = makeHome()
-  writeServerConfig(home.configDir, server)
-  await loginByDevice(home, server)
+  ({ server, home } = await setUpLocal())
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 const FULL = { MAIRU_NO_FAST_PATH: "1" }
 

@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { expect } from "vitest"
-import type { DevServer } from "./devServer.js"
-import { collect, type MairuHome, mairuBin, startMairu, waitForStderr } from "./mairu.js"
+import { type DevServer, type DevServerOptions, startDevServer, writeServerConfig } from "./devServer.js"
+import { cleanupHome, collect, type MairuHome, mairuBin, makeHome, startMairu, waitForStderr } from "./mairu.js"
 
 /** Logs `home` in to the server `id` by device grant, approving the code through the dev server. */
 export const loginByDevice = async (home: MairuHome, server: DevServer, id = "local") => {
@@ -45,3 +45,19 @@ export const awsToolEnv = (home: MairuHome, configFile: string, profile: string)
   AWS_PROFILE: profile,
   AWS_EC2_METADATA_DISABLED: "true"
 })
+
+/** A running dev server and a mairu home configured for it (server id `local`), logged in unless told not to. */
+export const setUpLocal = async (
+  options: { readonly server?: DevServerOptions; readonly env?: Record<string, string>; readonly login?: boolean } = {}
+) => {
+  const server = await startDevServer(options.server)
+  const home = makeHome(options.env)
+  writeServerConfig(home.configDir, server)
+  if (options.login !== false) await loginByDevice(home, server)
+  return { server, home }
+}
+
+export const tearDownLocal = async ({ home, server }: { readonly home: MairuHome; readonly server: DevServer }) => {
+  await cleanupHome(home)
+  await server.stop()
+}
