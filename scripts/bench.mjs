@@ -46,6 +46,39 @@ const agentPid = () =>
     socket.write(JSON.stringify({ v: 1, id: 1, version: JSON.parse(fs.readFileSync(path.join(root, "package.json"))).version, request: { _tag: "Hello" } }) + "\n")
   })
 
+/** Asks the agent for `count` different roles, one after another on one connection, as the fast path does. */
+const holdRoles = (count) =>
+  new Promise((resolve, reject) => {
+    const socket = net.createConnection(env.MAIRU_AGENT_SOCK)
+    const version = JSON.parse(fs.readFileSync(path.join(root, "package.json"))).version
+    let buffer = ""
+    let next = 0
+    const ask = () => {
+      if (next === count) {
+        socket.destroy()
+        return resolve()
+      }
+      const request = {
+        _tag: "GetCredentials",
+        server: { _tag: "ServerByName", serversDir: path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d"), name: "local" },
+        role: `123456789012/Bench${next}`,
+        noCache: false
+      }
+      socket.write(JSON.stringify({ v: 1, id: ++next, version, request }) + "\n")
+    }
+    socket.on("connect", ask)
+    socket.on("error", reject)
+    socket.on("data", (data) => {
+      buffer += data
+      while (buffer.includes("\n")) {
+        const line = buffer.slice(0, buffer.indexOf("\n"))
+        buffer = buffer.slice(buffer.indexOf("\n") + 1)
+        if (JSON.parse(line).exit?._tag !== "Success") return reject(new Error(`a role request failed: ${line}`))
+        ask()
+      }
+    })
+  })
+
 const rssMb = (pid) => {
   const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))
   return Number(line.split(/\s+/)[1]) / 1024
@@ -109,7 +142,11 @@ console.log(JSON.stringify({ median: times[500], rps: n / 2 }))`
   console.log(`${"ecs endpoint, warm request".padEnd(36)} median ${ecs.median.toFixed(2).padStart(7)} ms  target ≤ 1 ms  ${ecs.median <= 1 ? "met" : "NOT met"}`)
   console.log(`${"ecs endpoint, one client".padEnd(36)} ${String(Math.round(ecs.rps)).padStart(7)} req/s  target ≥ 2000  ${ecs.rps >= 2000 ? "met" : "NOT met"}`)
   const pid = await agentPid()
-  console.log(`${"agent RSS (1 session, few roles)".padEnd(36)} ${rssMb(pid).toFixed(1)} MB`)
+  const idle = rssMb(pid)
+  console.log(`${"agent RSS (1 session, few roles)".padEnd(36)} ${idle.toFixed(1)} MB  target ≤ 80 MB  ${idle <= 80 ? "met" : "NOT met"}`)
+  await holdRoles(500)
+  const holding = rssMb(pid)
+  console.log(`${"agent RSS holding 500 roles".padEnd(36)} ${holding.toFixed(1)} MB  target ≤ 120 MB  ${holding <= 120 ? "met" : "NOT met"}`)
 } finally {
   mairuSync(["kill-agent"])
   server.child.kill("SIGTERM")

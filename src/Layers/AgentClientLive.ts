@@ -73,7 +73,16 @@ const exchange = (socket: net.Socket, line: string, id: number) =>
  * `ulimit -c 0` so that a crash never writes its memory (and secrets) to a core file.
  */
 const spawnAgent = Effect.sync(() => {
-  const command = [process.execPath, ...(process.argv[1] === undefined ? [] : [process.argv[1]]), "agent", "--foreground", "--log-to-file"]
+  // A small young generation: the agent allocates little at a time, and its resident memory stays low.
+  const command = [
+    process.execPath,
+    "--max-semi-space-size=1",
+    "--optimize-for-size",
+    ...(process.argv[1] === undefined ? [] : [process.argv[1]]),
+    "agent",
+    "--foreground",
+    "--log-to-file"
+  ]
   const child = spawn("/bin/sh", ["-c", 'ulimit -c 0; exec "$@"', "mairu-agent", ...command], {
     detached: true,
     stdio: "ignore",
