@@ -3,9 +3,9 @@ import { fromProcess } from "@aws-sdk/credential-providers"
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { type DevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
-import { awsToolEnv, loginByDevice, writeAwsConfig } from "../support/session.js"
+import { awsToolEnv, writeAwsConfig, setUpLocal, tearDownLocal } from "../support/session.js"
 
 const exec = promisify(execFile)
 
@@ -14,19 +14,13 @@ let home: MairuHome
 let awsConfig: string
 
 beforeAll(async () => {
-  server = await startDevServer()
-  home = makeHome()
-  writeServerConfig(home.configDir, server)
-  await loginByDevice(home, server)
+  ({ server, home } = await setUpLocal())
   awsConfig = writeAwsConfig(home, {
     dev: "local 123456789012/Developer",
     readonly: "local 123456789012/ReadOnly"
   })
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 const arnOf = (role: string) => `arn:aws:sts::123456789012:assumed-role/${role}/alice`
 

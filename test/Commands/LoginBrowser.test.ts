@@ -1,20 +1,16 @@
 import { approveInBrowser } from "../support/browser.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+import type { DevServer } from "../support/devServer.js"
+import { collect, type MairuHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  server = await startDevServer()
-  home = makeHome()
-  writeServerConfig(home.configDir, server)
+  ({ server, home } = await setUpLocal({ login: false }))
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 describe("login by code grant in a real browser", () => {
   it("opens the short local URL, approves, and leaves the session in the agent", async () => {

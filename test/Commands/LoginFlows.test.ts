@@ -1,21 +1,17 @@
 import { withPage } from "../support/browser.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { type DevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
   // Access tokens live 2 s, so the agent refreshes one half-way through its life, before using it.
-  server = await startDevServer({ accessTokenTtl: 2 })
-  home = makeHome()
-  writeServerConfig(home.configDir, server)
+  ({ server, home } = await setUpLocal({ server: { accessTokenTtl: 2 }, login: false }))
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 describe("logins", () => {
   it("logs in by device grant through the server's verification page in a real browser", async () => {

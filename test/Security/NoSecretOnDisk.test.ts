@@ -1,22 +1,17 @@
 import * as fs from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, type MairuHome, makeHome, readAllFiles, runMairu } from "../support/mairu.js"
-import { loginByDevice } from "../support/session.js"
+import type { DevServer } from "../support/devServer.js"
+import { type MairuHome, readAllFiles, runMairu } from "../support/mairu.js"
+import { loginByDevice, setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  server = await startDevServer()
   // Debug logging to the agent's log file: the scan below covers it too.
-  home = makeHome({ MAIRU_AGENT_LOG: "debug" })
-  writeServerConfig(home.configDir, server)
+  ({ server, home } = await setUpLocal({ env: { MAIRU_AGENT_LOG: "debug" }, login: false }))
 })
-afterAll(async () => {
-  await cleanupHome(home)
-  await server.stop()
-})
+afterAll(() => tearDownLocal({ server, home }))
 
 describe("no secret on disk", () => {
   it("leaves none of the issued tokens or keys in HOME, the state folder or the socket folder", async () => {
