@@ -9,7 +9,6 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
-import * as os from "node:os"
 import { mairuCommand } from "./Cli.js"
 import { splitExecArgs } from "./Commands/ExecArgv.js"
 import { ExecCommandLine } from "./Commands/ExecCommandLine.js"
@@ -21,6 +20,7 @@ import { ExecRunnerLive } from "./Layers/ExecRunnerLive.js"
 import { TrustStoreLive } from "./Layers/TrustStoreLive.js"
 import { AgentClientLive } from "./Layers/AgentClientLive.js"
 import { fileLogger } from "./Layers/FileLogger.js"
+import { dieBy } from "./Plain/CommandProcess.js"
 import { stripColourUnlessAllowed } from "./Plain/PlainOutput.js"
 import { PathsLive, resolvePaths } from "./Layers/PathsLive.js"
 import { ServerConfigsLive } from "./Layers/ServerConfigsLive.js"
@@ -79,17 +79,6 @@ const program = cli(cliArgv).pipe(
   }),
   Effect.provide(MainLive)
 )
-
-/** Dies by `signal` like the command did, or exits 128+N where that is not possible. */
-const dieBy = (signal: NodeJS.Signals) => {
-  process.removeAllListeners(signal)
-  try {
-    process.kill(process.pid, signal)
-  } catch {
-    // fall through to the exit code
-  }
-  process.exit(128 + (os.constants.signals[signal] ?? 0))
-}
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,

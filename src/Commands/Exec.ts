@@ -4,20 +4,21 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
+import { keepWarm } from "../Plain/CachePolicy.js"
+import { commandEnv } from "../Plain/CommandProcess.js"
 import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
 import { GetCredentials } from "../Schemas/AgentProtocol.js"
-import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient, type AgentCallError } from "../Services/AgentClient.js"
 import { EcsEndpoint } from "../Services/EcsEndpoint.js"
 import { ExecRunner } from "../Services/ExecRunner.js"
 import { Terminal } from "../Services/Terminal.js"
-import { autoRefresh } from "./AutoRefresh.js"
 import { ExecCommandLine, shellQuote } from "./ExecCommandLine.js"
 import { describeFailure, ExitCode, reportFailures } from "./Failure.js"
 import { oauthGrantTypeOption } from "./Login.js"
 import { grantTypeOf, noBrowserOption } from "./LoginFlow.js"
 import { roleChainOptions } from "./RoleChainOptions.js"
-import { type ExecPlan, obtainWithLogin, resolvePlan } from "./RolePlan.js"
+import { obtainWithLogin, resolvePlan } from "./RolePlan.js"
 
 const execOptions = {
   server: Options.text("server").pipe(
@@ -53,37 +54,6 @@ const execOptions = {
   )
 }
 
-
-/** The command's environment: the user's, plus the credential variables of the mode. */
-const commandEnv = (
-  plan: ExecPlan,
-  credentials: { readonly static?: AwsCredentials; readonly ecs?: { url: string; token: Redacted.Redacted<string> } }
-) => {
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value
-  for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]) {
-    delete env[key]
-  }
-  for (const key of ["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"]) {
-    delete env[key]
-  }
-  if (credentials.static !== undefined) {
-    env.AWS_ACCESS_KEY_ID = credentials.static.accessKeyId
-    env.AWS_SECRET_ACCESS_KEY = Redacted.value(credentials.static.secretAccessKey)
-    if (credentials.static.sessionToken !== undefined) {
-      env.AWS_SESSION_TOKEN = Redacted.value(credentials.static.sessionToken)
-    }
-  }
-  if (credentials.ecs !== undefined) {
-    env.AWS_CONTAINER_CREDENTIALS_FULL_URI = credentials.ecs.url
-    env.AWS_CONTAINER_AUTHORIZATION_TOKEN = Redacted.value(credentials.ecs.token)
-  }
-  if (plan.region !== undefined && env.AWS_REGION === undefined && env.AWS_DEFAULT_REGION === undefined) {
-    env.AWS_REGION = plan.region
-    env.AWS_DEFAULT_REGION = plan.region
-  }
-  return env
-}
 
 export const execCommand = Command.make("exec", execOptions, (flags) =>
   Effect.gen(function*() {
@@ -127,12 +97,30 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     const ecs = plan.mode === "ecs"
       ? yield* (yield* EcsEndpoint).serve(obtain, reportWhileRunning, { reuse: !flags.noCache })
       : undefined
-    const env = commandEnv(plan, {
-      ...(plan.mode === "static" && first !== undefined ? { static: first } : {}),
-      ...(ecs === undefined ? {} : { ecs })
+    const env = commandEnv(process.env, {
+      ...(plan.mode === "static" && first !== undefined
+        ? {
+          static: {
+            accessKeyId: first.accessKeyId,
+            secretAccessKey: Redacted.value(first.secretAccessKey),
+            sessionToken: first.sessionToken === undefined ? undefined : Redacted.value(first.sessionToken)
+          }
+        }
+        : {}),
+      ...(ecs === undefined ? {} : { ecs: { url: ecs.url, token: Redacted.value(ecs.token) } }),
+      region: plan.region
     })
     if (first !== undefined && plan.mode === "ecs" && !flags.noAutoRefresh && !flags.noCache) {
-      yield* Effect.forkScoped(autoRefresh(first, obtain, reportWhileRunning))
+      const runtime = yield* Effect.runtime<never>()
+      const obtainNow = () =>
+        Runtime.runPromise(runtime)(Effect.match(obtain, {
+          onFailure: (error) => ({ ok: false as const, error }),
+          onSuccess: (value) => ({ ok: true as const, value })
+        }))
+      yield* Effect.acquireRelease(
+        Effect.sync(() => keepWarm(first, obtainNow, (error) => Runtime.runFork(runtime)(reportWhileRunning(error)))),
+        (stop) => Effect.sync(stop)
+      )
     }
     const status = yield* (yield* ExecRunner).run(line.command, env).pipe(
       Effect.catchTag("CommandNotRunnable", (error) =>

@@ -4,23 +4,12 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import * as path from "node:path"
+import { nearestAutoConfig } from "../Plain/AutoFile.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { type AutoConfig, AutoConfigFile } from "../Schemas/AutoConfig.js"
 import { AUTO_CONFIG_NAME, AutoConfigs } from "../Services/AutoConfigs.js"
 
 const decode = Schema.decodeUnknownEither(AutoConfigFile, { errors: "all" })
-
-const nearest = (cwd: string): string | undefined => {
-  let dir = path.resolve(cwd)
-  for (;;) {
-    const candidate = path.join(dir, AUTO_CONFIG_NAME)
-    if (fs.statSync(candidate, { throwIfNoEntry: false })?.isFile() === true) return candidate
-    const parent = path.dirname(dir)
-    if (parent === dir) return undefined
-    dir = parent
-  }
-}
 
 export const readAutoConfig = (file: string): Effect.Effect<AutoConfig, InvalidArgument> =>
   Effect.gen(function*() {
@@ -45,7 +34,7 @@ export const readAutoConfig = (file: string): Effect.Effect<AutoConfig, InvalidA
 export const AutoConfigsLive = Layer.succeed(AutoConfigs, {
   find: (cwd) =>
     Effect.suspend(() => {
-      const file = nearest(cwd)
+      const file = nearestAutoConfig(cwd)
       return file === undefined ? Effect.succeed(Option.none()) : Effect.map(readAutoConfig(file), Option.some)
     })
 })

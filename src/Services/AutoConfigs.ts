@@ -4,7 +4,7 @@ import type * as Option from "effect/Option"
 import type { InvalidArgument } from "../Schemas/AgentErrors.js"
 import type { AutoConfig } from "../Schemas/AutoConfig.js"
 
-export const AUTO_CONFIG_NAME = ".mairu.json"
+export { AUTO_CONFIG_NAME } from "../Plain/AutoFile.js"
 
 /** Finds the `.mairu.json` that names the `auto` role of a folder. */
 export interface AutoConfigsShape {

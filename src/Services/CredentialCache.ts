@@ -5,7 +5,7 @@ import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 
 /** Credentials are served from the cache only while they have more than this left. */
-export const MIN_REMAINING_MS = 15 * 60 * 1000
+export { MIN_REMAINING_MS } from "../Plain/CachePolicy.js"
 
 export interface CredentialCacheShape {
   /**
