@@ -1,15 +1,22 @@
 // The executable's entry, built as CommonJS: the hot paths (`credential-process`,
-// `--version`, `--help`) run without loading the Effect runtime or the CLI
+// `exec`, `--version`, `--help`) run without loading the Effect runtime or the CLI
 // framework; everything else loads the full CLI, a module of its own.
 import * as fs from "node:fs"
 import * as nodeModule from "node:module"
 import * as path from "node:path"
-import { runFastCredentialProcess } from "./FastPath/CredentialProcess.js"
 import { colourAllowed } from "./Plain/PlainOutput.js"
 import { VERSION } from "./Version.js"
 
 // Node 22.1+ keeps compiled code between runs; older versions go without.
 ;(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
+
+// Each fast path is required when taken: the bundler then initialises its modules (and the
+// Node built-ins they load, such as http and child_process) only for that command.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadCredentialProcess = (): typeof import("./FastPath/CredentialProcess.js") =>
+  require("./FastPath/CredentialProcess.js")
+const loadExec = (): typeof import("./FastPath/Exec.js") => require("./FastPath/Exec.js")
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The top-level help, rendered by the full CLI at build time (see scripts/build.mjs). */
 const prebuiltHelp = (): string | undefined => {
@@ -23,7 +30,10 @@ const prebuiltHelp = (): string | undefined => {
 
 const fastPath = async (args: ReadonlyArray<string>): Promise<number | undefined> => {
   if ((process.env.MAIRU_NO_FAST_PATH ?? "") !== "") return undefined
-  if (args[0] === "credential-process") return runFastCredentialProcess(args.slice(1), process.env, VERSION)
+  if (args[0] === "credential-process") {
+    return loadCredentialProcess().runFastCredentialProcess(args.slice(1), process.env, VERSION)
+  }
+  if (args[0] === "exec") return loadExec().runFastExec(args.slice(1), process.env, VERSION)
   if (args.length === 1 && args[0] === "--version") {
     process.stdout.write(VERSION + "\n")
     return 0

@@ -53,6 +53,8 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
               return credentials.get(spec, request.noCache).pipe(Effect.tap((result) => refresher.touch(spec, result)))
             })
           )
+        case "ResolveServer":
+          return resolveServer(request.server, notices)
         case "ListRoles":
           return credentials.withSession(
             request.server,

@@ -61,11 +61,16 @@ export interface Answered {
 export const callAgent = async (
   socketPath: string,
   requests: ReadonlyArray<EncodedRequest>,
-  options: { readonly version: string; readonly start: boolean; readonly env: NodeJS.ProcessEnv }
+  options: {
+    readonly version: string
+    readonly start: boolean
+    readonly env: NodeJS.ProcessEnv
+    readonly signal?: AbortSignal
+  }
 ): Promise<Answered | AgentUnavailableFailure | "not-running"> => {
   let socket: net.Socket | AgentUnavailableFailure
   if (options.start) {
-    socket = await connectOrStart(socketPath, options.env)
+    socket = await connectOrStart(socketPath, options.env, options.signal)
   } else {
     const connection = await connect(socketPath)
     if (connection._tag === "NotRunning") return "not-running"
@@ -74,7 +79,7 @@ export const callAgent = async (
   if (!("write" in socket)) return socket
   const ids = requests.map((_, index) => index + 1)
   const lines = requests.map((request, index) => requestLine(ids[index]!, options.version, request)).join("")
-  const answers = await exchange(socket, lines, ids)
+  const answers = await exchange(socket, lines, ids, options.signal)
   if ("_tag" in answers) return answers
   return { _tag: "Answered", results: answers.map((answer) => readAnswer(answer, options.version)) }
 }

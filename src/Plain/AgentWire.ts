@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process"
 import * as net from "node:net"
 import { LineReader } from "../Agent/LineReader.js"
 
@@ -60,7 +59,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * a core file, with a small young generation so that its resident memory stays low.
  * Resolves with the exit code if it ends.
  */
-export const spawnAgent = (env: NodeJS.ProcessEnv): Promise<number | null> => {
+export const spawnAgent = async (env: NodeJS.ProcessEnv): Promise<number | null> => {
+  // Loaded only here: the fast paths that merely talk to a running agent never need it.
+  const { spawn } = await import("node:child_process")
   const command = [
     process.execPath,
     "--max-semi-space-size=1",
@@ -80,7 +81,7 @@ export const spawnAgent = (env: NodeJS.ProcessEnv): Promise<number | null> => {
     child.once("error", () => resolve(null))
   })
   child.unref()
-  return exited
+  return await exited
 }
 
 /** Starts an agent and waits until it answers: 20 s at most, less if it exits at once. */

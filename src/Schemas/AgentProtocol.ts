@@ -40,7 +40,7 @@ export class Hello extends Schema.TaggedRequest<Hello>()("Hello", {
 
 /**
  * A server the agent looks up itself in `serversDir` (by id, then url), so that a
- * client need not load the configuration: the fast `credential-process` path.
+ * client need not load the configuration: the fast `credential-process` and `exec` paths.
  * Files it had to skip come back as notices.
  */
 export const ServerByName = Schema.TaggedStruct("ServerByName", { serversDir: Schema.String, name: Schema.String })
@@ -54,6 +54,13 @@ export class GetCredentials extends Schema.TaggedRequest<GetCredentials>()("GetC
     assumeRole: Schema.UndefinedOr(AssumeRoleChain),
     noCache: Schema.Boolean
   }
+}) {}
+
+/** A server looked up by the agent, as the fast `exec` path needs its id and settings. */
+export class ResolveServer extends Schema.TaggedRequest<ResolveServer>()("ResolveServer", {
+  failure: AgentError,
+  success: ServerConfig,
+  payload: { server: ServerByName }
 }) {}
 
 export class ListRoles extends Schema.TaggedRequest<ListRoles>()("ListRoles", {
@@ -102,6 +109,7 @@ export class Shutdown extends Schema.TaggedRequest<Shutdown>()("Shutdown", {
 export const AgentRequest = Schema.Union(
   Hello,
   GetCredentials,
+  ResolveServer,
   ListRoles,
   ListSessions,
   RefreshSession,

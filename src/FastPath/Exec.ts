@@ -1,0 +1,248 @@
+import * as fs from "node:fs"
+import { splitExecArgs } from "../Commands/ExecArgv.js"
+import { keepWarm, type Obtained } from "../Plain/CachePolicy.js"
+import { commandEnv, dieBy, runCommand } from "../Plain/CommandProcess.js"
+import type { EcsCredentials } from "../Plain/EcsServer.js"
+import { type DescribableFailure, describeFailure, messageText, openTty, writeAll } from "../Plain/Messages.js"
+import { resolvePaths } from "../Plain/XdgPaths.js"
+import { callAgent, type EncodedRequest } from "./AgentCall.js"
+import { type EncodedCredentials, fromEncoded, type PlainCredentials } from "./EncodedCredentials.js"
+
+/**
+ * The fast path of `mairu exec`: the common case (ROLE with a server, or a trusted
+ * `auto`, and an agent that answers with credentials within a second) runs with Node
+ * built-ins only, on the same plain pieces the full path's services wrap (agent wire,
+ * ecs server, keep-warm policy, command runner). Anything else (other options, an
+ * untrusted or unusual `.mairu.json`, no agent, a failure, a login to run) returns
+ * undefined before anything was printed, and the full CLI does it all. What only
+ * one mode needs (the http server, the trust digests) is loaded only for it.
+ */
+
+/** How long the fast path waits for the agent before leaving the work to the full path. */
+const FAST_ANSWER_MS = 1_000
+
+type Mode = "ecs" | "static"
+
+interface FastFlags {
+  readonly server: string | undefined
+  readonly mode: Mode | undefined
+  readonly noAutoRefresh: boolean
+  readonly showAuto: boolean
+}
+
+/** The options the fast path understands; undefined for anything else, so that the CLI parser judges it. */
+const parseOptions = (options: ReadonlyArray<string>): FastFlags | undefined => {
+  let server: string | undefined
+  let mode: Mode | undefined
+  let noAutoRefresh = false
+  let showAuto = false
+  const seen = new Set<string>()
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!
+    const equals = option.indexOf("=")
+    const name = equals === -1 ? option : option.slice(0, equals)
+    if (seen.has(name)) return undefined
+    seen.add(name)
+    if (name === "--server" || name === "--mode") {
+      const value = equals === -1 ? options[++i] : option.slice(equals + 1)
+      if (value === undefined || value === "" || value.startsWith("-")) return undefined
+      if (name === "--server") server = value
+      else if (value === "ecs" || value === "static") mode = value
+      else return undefined
+      continue
+    }
+    if (equals !== -1) return undefined
+    if (name === "--no-auto-refresh") noAutoRefresh = true
+    else if (name === "--show-auto") showAuto = true
+    else if (name !== "--no-login" && name !== "--no-browser") return undefined
+  }
+  return { server, mode, noAutoRefresh, showAuto }
+}
+
+interface EncodedChain {
+  readonly roleArn: string
+  readonly roleSessionName: string | undefined
+  readonly durationSeconds: number | undefined
+  readonly externalId: string | undefined
+}
+
+interface FastAuto {
+  readonly path: string
+  readonly server: string
+  readonly role: string
+  readonly mode: Mode | undefined
+  readonly region: string | undefined
+  readonly assumeRole: EncodedChain | undefined
+}
+
+const nonEmpty = (value: unknown): value is string => typeof value === "string" && value !== ""
+const optional = <A>(value: unknown, check: (value: unknown) => value is A): value is A | undefined =>
+  value === undefined || check(value)
+const isString = (value: unknown): value is string => typeof value === "string"
+const isMode = (value: unknown): value is Mode => value === "ecs" || value === "static"
+const isDuration = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 900 && value <= 43200
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** The fields of a valid `.mairu.json` (src/Schemas/AutoConfig.ts); undefined for anything the schema might judge otherwise. */
+const readFields = (file: string, json: unknown): FastAuto | undefined => {
+  if (!isObject(json) || !nonEmpty(json.server) || !nonEmpty(json.role)) return undefined
+  if (!optional(json.mode, isMode) || !optional(json.region, nonEmpty)) return undefined
+  const chain = json.assume_role
+  if (chain !== undefined) {
+    if (!isObject(chain) || !nonEmpty(chain.role_arn)) return undefined
+    if (!optional(chain.external_id, isString) || !optional(chain.role_session_name, isString)) return undefined
+    if (!optional(chain.duration_seconds, isDuration)) return undefined
+  }
+  return {
+    path: file,
+    server: json.server,
+    role: json.role,
+    mode: json.mode,
+    region: json.region,
+    assumeRole: chain === undefined ? undefined : {
+      roleArn: chain.role_arn as string,
+      roleSessionName: chain.role_session_name as string | undefined,
+      durationSeconds: chain.duration_seconds as number | undefined,
+      externalId: chain.external_id as string | undefined
+    }
+  }
+}
+
+/** The nearest `.mairu.json`, if the user trusts it as it is now. */
+const trustedAuto = async (trustDir: string, cwd: string): Promise<FastAuto | undefined> => {
+  const { isTrustedFile, nearestAutoConfig } = await import("../Plain/AutoFile.js")
+  const file = nearestAutoConfig(cwd)
+  if (file === undefined) return undefined
+  try {
+    const bytes = fs.readFileSync(file)
+    return isTrustedFile(trustDir, file, bytes) ? readFields(file, JSON.parse(bytes.toString("utf8"))) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+interface Plan {
+  readonly serverName: string
+  readonly role: string
+  readonly assumeRole: EncodedChain | undefined
+  readonly mode: Mode
+  readonly region: string | undefined
+  readonly autoPath: string | undefined
+}
+
+const planFor = async (
+  role: string,
+  flags: FastFlags,
+  env: NodeJS.ProcessEnv,
+  trustDir: string
+): Promise<Plan | undefined> => {
+  if (role !== "auto") {
+    const serverName = flags.server ?? (env.MAIRU_SERVER || undefined)
+    if (serverName === undefined) return undefined
+    return { serverName, role, assumeRole: undefined, mode: flags.mode ?? "ecs", region: undefined, autoPath: undefined }
+  }
+  const auto = await trustedAuto(trustDir, process.cwd())
+  if (auto === undefined) return undefined
+  return {
+    serverName: flags.server ?? auto.server,
+    role: auto.role,
+    assumeRole: auto.assumeRole,
+    mode: flags.mode ?? auto.mode ?? "ecs",
+    region: auto.region,
+    autoPath: auto.path
+  }
+}
+
+/** Runs `mairu exec` on the fast path; the exit code, or undefined when the full CLI must handle it. */
+export const runFastExec = async (
+  args: ReadonlyArray<string>,
+  env: NodeJS.ProcessEnv,
+  version: string
+): Promise<number | undefined> => {
+  const split = splitExecArgs(args)
+  if (split === undefined || split.command.length === 0) return undefined
+  const flags = parseOptions(split.mairuArgs.slice(0, -1))
+  if (flags === undefined) return undefined
+  const paths = resolvePaths(env)
+  const plan = await planFor(split.mairuArgs.at(-1)!, flags, env, paths.trustDir)
+  if (plan === undefined) return undefined
+
+  const credentialsFor = (server: unknown): EncodedRequest => ({
+    _tag: "GetCredentials",
+    server,
+    role: plan.role,
+    assumeRole: plan.assumeRole,
+    noCache: false
+  })
+  const byName = { _tag: "ServerByName", serversDir: paths.serversDir, name: plan.serverName }
+  const first = await callAgent(paths.socketPath, [{ _tag: "ResolveServer", server: byName }, credentialsFor(byName)], {
+    version,
+    start: false,
+    env,
+    signal: AbortSignal.timeout(FAST_ANSWER_MS)
+  })
+  if (first === "not-running" || first._tag !== "Answered") return undefined
+  const [resolved, obtained] = first.results
+  if (resolved?.ok !== true || obtained?.ok !== true) return undefined
+  const server = resolved.value as { readonly id: string }
+  const credentials = fromEncoded(obtained.value as EncodedCredentials)
+
+  const tty = openTty()
+  const tell = (text: string) => writeAll(tty ?? 2, messageText(text))
+  for (const notice of resolved.notices) tell(notice)
+  if (plan.autoPath !== undefined && (flags.showAuto || (env.MAIRU_SHOW_AUTO_ROLE ?? "") !== "")) {
+    tell(`auto: server ${server.id}, role ${plan.role} (from ${plan.autoPath})`)
+  }
+
+  const what = `${plan.role} from ${server.id}`
+  let lastReported: string | undefined
+  const reportWhileRunning = (failure: DescribableFailure) => {
+    const text = `cannot renew credentials for ${what}: ${describeFailure(failure)}`
+    if (text === lastReported) return
+    lastReported = text
+    tell(text)
+  }
+  const obtain = async (): Promise<Obtained<PlainCredentials, DescribableFailure>> => {
+    const answer = await callAgent(paths.socketPath, [credentialsFor(server)], { version, start: true, env })
+    if (answer === "not-running") return { ok: false, error: { _tag: "AgentUnavailable", message: "no agent answers" } }
+    if (answer._tag === "AgentUnavailable") return { ok: false, error: answer }
+    const result = answer.results[0]!
+    return result.ok
+      ? { ok: true, value: fromEncoded(result.value as EncodedCredentials) }
+      : { ok: false, error: result.failure }
+  }
+
+  let ecs: { readonly url: string; readonly token: string; readonly close: () => void } | undefined
+  let stopKeepingWarm = () => {}
+  if (plan.mode === "ecs") {
+    const reported = async (): Promise<Obtained<EcsCredentials, DescribableFailure>> => {
+      const result = await obtain()
+      if (!result.ok) reportWhileRunning(result.error)
+      return result
+    }
+    const { startEcsServer } = await import("../Plain/EcsServer.js")
+    ecs = await startEcsServer(reported, { reuse: true })
+    if (!flags.noAutoRefresh) stopKeepingWarm = keepWarm(credentials, obtain, reportWhileRunning)
+  }
+  const outcome = await runCommand(
+    split.command,
+    commandEnv(env, {
+      ...(plan.mode === "static" ? { static: credentials } : {}),
+      ...(ecs === undefined ? {} : { ecs: { url: ecs.url, token: ecs.token } }),
+      region: plan.region
+    })
+  )
+  stopKeepingWarm()
+  ecs?.close()
+  switch (outcome._tag) {
+    case "NotRunnable":
+      tell(outcome.message)
+      return outcome.exitCode
+    case "Exited":
+      return outcome.code
+    case "Signaled":
+      return dieBy(outcome.signal)
+  }
+}

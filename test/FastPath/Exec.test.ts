@@ -1,0 +1,193 @@
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as path from "node:path"
+import * as readline from "node:readline"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { autoDigest } from "../../src/Plain/AutoFile.js"
+import { type DevServer, writeServerConfig } from "../support/devServer.js"
+import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { setUpLocal, tearDownLocal } from "../support/session.js"
+
+let server: DevServer
+let home: MairuHome
+
+beforeAll(async () => {
+  // Debug logging: the agent's log shows which requests each path sends.
+  ({ server, home } = await setUpLocal({ env: { MAIRU_AGENT_LOG: "debug" } }))
+})
+afterAll(() => tearDownLocal({ server, home }))
+
+const FULL = { MAIRU_NO_FAST_PATH: "1" }
+
+/** How many ResolveServer requests (sent by the fast exec path only) the agent has logged. */
+const resolveRequests = () =>
+  fs.readFileSync(path.join(home.stateDir, "mairu", "log", "agent.log"), "utf8").split("request ResolveServer").length - 1
+const ROLE = "123456789012/Developer"
+
+/** Runs exec both ways and expects the very same stdout, stderr, exit code and signal. */
+const same = async (
+  h: MairuHome,
+  args: Array<string>,
+  options: { readonly env?: Record<string, string>; readonly cwd?: string } = {}
+) => {
+  const fast = await runMairu(h, ["exec", ...args], options)
+  const full = await runMairu(h, ["exec", ...args], { ...options, env: { ...options.env, ...FULL } })
+  expect({ code: fast.code, signal: fast.signal, stdout: fast.stdout, stderr: fast.stderr }).toEqual({
+    code: full.code,
+    signal: full.signal,
+    stdout: full.stdout,
+    stderr: full.stderr
+  })
+  return fast
+}
+
+/** Prints what a program sees through the ecs endpoint: the key id, and whether a token came with it. */
+const ECS_PROBE = [
+  process.execPath,
+  "-e",
+  "fetch(process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, { headers: { authorization: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN } })" +
+  ".then((r) => r.json()).then((c) => console.log(c.AccessKeyId, c.Token.length > 0, process.env.AWS_ACCESS_KEY_ID ?? 'no-static-key'))"
+]
+const STATIC_PROBE = ["sh", "-c", 'echo "$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN ${AWS_CONTAINER_CREDENTIALS_FULL_URI:-no-endpoint}"']
+
+describe("the fast exec path", () => {
+  it("is the path taken: it asks the agent to resolve the server and for credentials at once, then keeps using the resolved server", async () => {
+    const h = makeHome()
+    try {
+      writeServerConfig(h.configDir, server)
+      fs.mkdirSync(path.dirname(h.socketPath), { recursive: true, mode: 0o700 })
+      const seen: Array<{ readonly _tag: string; readonly server?: unknown }> = []
+      const resolved = { _tag: "MairuApi", id: "resolved-by-fake", url: "https://fake.invalid/", path: "/fake.json" }
+      const credentials = {
+        accessKeyId: "AKIDFAKEAGENT",
+        secretAccessKey: "fake-secret",
+        sessionToken: "fake-token",
+        expiration: new Date(Date.now() + 3_600_000).toISOString(),
+        noCache: false
+      }
+      const fake = net.createServer((socket) =>
+        readline.createInterface({ input: socket }).on("line", (line) => {
+          const { id, request } = JSON.parse(line)
+          seen.push(request)
+          const value = request._tag === "ResolveServer" ? resolved : credentials
+          socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
+        })
+      )
+      await new Promise<void>((r) => fake.listen(h.socketPath, r))
+      const statik = await runMairu(h, ["exec", "--server", "local", "--mode", "static", "demo", ...STATIC_PROBE])
+      const ecs = await runMairu(h, ["exec", "--server", "local", "demo", ...ECS_PROBE])
+      await new Promise<void>((r) => fake.close(() => r()))
+
+      expect(statik.stdout).toBe("AKIDFAKEAGENT fake-secret fake-token no-endpoint\n")
+      expect(ecs.stdout).toBe("AKIDFAKEAGENT true no-static-key\n")
+      expect([statik.code, ecs.code]).toEqual([0, 0])
+      const byName = { _tag: "ServerByName", serversDir: path.join(h.configDir, "mairu", "servers.d"), name: "local" }
+      expect(seen.slice(0, 2)).toEqual([
+        { _tag: "ResolveServer", server: byName },
+        { _tag: "GetCredentials", server: byName, role: "demo", noCache: false }
+      ])
+      // The endpoint's request names the server the agent resolved.
+      expect(seen.slice(4)).toEqual([{ _tag: "GetCredentials", server: resolved, role: "demo", noCache: false }])
+    } finally {
+      fs.rmSync(h.root, { recursive: true, force: true })
+    }
+  })
+
+  it("leaves the work to the full path when the agent does not answer within a second", async () => {
+    const h = makeHome()
+    try {
+      writeServerConfig(h.configDir, server)
+      fs.mkdirSync(path.dirname(h.socketPath), { recursive: true, mode: 0o700 })
+      const seen: Array<string> = []
+      const credentials = { accessKeyId: "AKIDFULLPATH", secretAccessKey: "s", sessionToken: "t", noCache: false }
+      // Answers the full path (which sends the server's configuration) at once, and the fast path never.
+      const fake = net.createServer((socket) =>
+        readline.createInterface({ input: socket }).on("line", (line) => {
+          const { id, request } = JSON.parse(line)
+          seen.push(`${request._tag}:${request.server._tag}`)
+          if (request.server._tag === "ServerByName") return
+          socket.write(JSON.stringify({ id, exit: { _tag: "Success", value: credentials } }) + "\n")
+        })
+      )
+      await new Promise<void>((r) => fake.listen(h.socketPath, r))
+      const result = await runMairu(h, ["exec", "--server", "local", "--mode", "static", "demo", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"])
+      await new Promise<void>((r) => fake.close(() => r()))
+      expect(result).toMatchObject({ code: 0, stdout: "AKIDFULLPATH\n", stderr: "" })
+      expect(seen).toEqual(["ResolveServer:ServerByName", "GetCredentials:ServerByName", "GetCredentials:MairuApi"])
+    } finally {
+      fs.rmSync(h.root, { recursive: true, force: true })
+    }
+  })
+
+  it("gives the same result as the full path in static and ecs mode", async () => {
+    const before = resolveRequests()
+    const statik = await same(home, ["--server", "local", "--mode", "static", ROLE, ...STATIC_PROBE])
+    expect(statik.code).toBe(0)
+    expect(statik.stdout).toMatch(/^ASIA\S+ \S+ \S+ no-endpoint\n$/)
+    const ecs = await same(home, ["--server", "local", ROLE, ...ECS_PROBE], { env: { AWS_ACCESS_KEY_ID: "inherited" } })
+    expect(ecs.code).toBe(0)
+    expect(ecs.stdout).toMatch(/^ASIA\S+ true no-static-key\n$/)
+    // Each pair ran once on the fast path: one ResolveServer each.
+    expect(resolveRequests() - before).toBe(2)
+  })
+
+  it("gives the same exit status, death by signal and missing-command error as the full path", async () => {
+    expect((await same(home, ["--server", "local", ROLE, "sh", "-c", "exit 7"])).code).toBe(7)
+    expect((await same(home, ["--server", "local", ROLE, "sh", "-c", "kill -TERM $$"])).signal).toBe("SIGTERM")
+    const missing = await same(home, ["--server", "local", ROLE, "no-such-command-anywhere"])
+    expect(missing.code).toBe(127)
+    expect(missing.stderr).toBe(":: mairu :: command not found: no-such-command-anywhere\n")
+  })
+
+  it("gives the same result as the full path for a trusted .mairu.json, with --show-auto and the file's region", async () => {
+    const project = path.join(home.root, "fast-auto")
+    fs.mkdirSync(path.join(project, "sub"), { recursive: true })
+    const file = path.join(project, ".mairu.json")
+    fs.writeFileSync(file, JSON.stringify({ server: "local", role: ROLE, mode: "static", region: "eu-west-1" }))
+    const untrusted = await same(home, ["auto", "true"], { cwd: path.join(project, "sub") })
+    expect(untrusted.code).toBe(1)
+    expect(untrusted.stderr).toContain(`--confirm-trust ${autoDigest(file, fs.readFileSync(file))} auto true`)
+
+    const approve = await runMairu(home, ["exec", "--confirm-trust", autoDigest(file, fs.readFileSync(file)), "auto", "true"], {
+      cwd: project
+    })
+    expect(approve.code).toBe(0)
+    const show = ["sh", "-c", 'echo "${AWS_ACCESS_KEY_ID:+static} $AWS_REGION"']
+    const trusted = await same(home, ["--show-auto", "auto", ...show], { cwd: path.join(project, "sub") })
+    expect(trusted.code).toBe(0)
+    expect(trusted.stdout).toBe("static eu-west-1\n")
+    expect(trusted.stderr).toBe(`:: mairu :: auto: server local, role ${ROLE} (from ${file})\n`)
+  })
+
+  it("gives the same warnings as the full path for skipped server files, on success and for an unknown server", async () => {
+    const broken = path.join(home.configDir, "mairu", "servers.d", "broken.json")
+    fs.writeFileSync(broken, "{")
+    try {
+      const ok = await same(home, ["--server", "local", ROLE, "true"])
+      expect(ok.code).toBe(0)
+      expect(ok.stderr).toContain("skipped server file")
+      const unknown = await same(home, ["--server", "nope", ROLE, "true"])
+      expect(unknown.code).toBe(1)
+      expect(unknown.stderr).toContain('no server "nope" is configured')
+    } finally {
+      fs.rmSync(broken)
+    }
+  })
+
+  it("gives the same result as the full path when not logged in, and when no agent runs", async () => {
+    const h = makeHome()
+    try {
+      writeServerConfig(h.configDir, server)
+      const refused = await same(h, ["--server", "local", "--no-login", ROLE, "true"], { env: { MAIRU_NO_AUTO_AGENT: "1" } })
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toContain("MAIRU_NO_AUTO_AGENT is set")
+      // Without it, the first call starts the agent (through the full path); then the session is missing.
+      const notLoggedIn = await same(h, ["--server", "local", "--no-login", ROLE, "echo", "ran"])
+      expect(notLoggedIn.code).toBe(1)
+      expect(notLoggedIn.stdout).toBe("")
+      expect(notLoggedIn.stderr).toContain("mairu login local")
+    } finally {
+      await cleanupHome(h)
+    }
+  })
+})
