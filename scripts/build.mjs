@@ -32,12 +32,12 @@ await build({
   outfile: "dist/mairu.cjs",
   format: "cjs",
   define,
-  external: ["./FullCli.js"],
+  external: ["./FullCli.js", "./AgentEntry.js"],
   banner: { js: "#!/usr/bin/env node" }
 })
 await build({
   ...common,
-  entryPoints: { FullCli: "src/FullCli.ts" },
+  entryPoints: { FullCli: "src/FullCli.ts", AgentEntry: "src/AgentEntry.ts" },
   outdir: "dist",
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",

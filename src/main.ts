@@ -47,6 +47,14 @@ const fastPath = async (args: ReadonlyArray<string>): Promise<number | undefined
   return undefined
 }
 
-void fastPath(process.argv.slice(2)).then((exitCode) =>
-  exitCode !== undefined ? process.exit(exitCode) : import("./FullCli.js")
-)
+/** `agent --foreground`, as the client starts it (or a user does): the daemon without the CLI. */
+const isAgentRun = (args: ReadonlyArray<string>) =>
+  args[0] === "agent" && args[1] === "--foreground" &&
+  (args.length === 2 || (args.length === 3 && args[2] === "--log-to-file"))
+
+const args = process.argv.slice(2)
+if (isAgentRun(args) && (process.env.MAIRU_NO_FAST_PATH ?? "") === "") {
+  void import("./AgentEntry.js")
+} else {
+  void fastPath(args).then((exitCode) => exitCode !== undefined ? process.exit(exitCode) : import("./FullCli.js"))
+}

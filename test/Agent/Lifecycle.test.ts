@@ -85,6 +85,9 @@ describe("agent lifecycle", () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toContain("is not a socket")
     expect(fs.readFileSync(home.socketPath, "utf8")).toBe("not a socket")
+    // The agent's own entry (taken above) and the full CLI say the same.
+    const full = await runMairu(home, ["agent", "--foreground"], { env: { MAIRU_NO_FAST_PATH: "1" } })
+    expect(full).toEqual(result)
   })
 
   it("refuses a shared socket folder, and the client says so at once", async () => {
