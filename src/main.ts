@@ -4,6 +4,7 @@
 import * as fs from "node:fs"
 import * as nodeModule from "node:module"
 import * as path from "node:path"
+import { writeAll } from "./Plain/Messages.js"
 import { colourAllowed } from "./Plain/PlainOutput.js"
 import { VERSION } from "./Version.js"
 
@@ -16,17 +17,28 @@ import { VERSION } from "./Version.js"
 const loadCredentialProcess = (): typeof import("./FastPath/CredentialProcess.js") =>
   require("./FastPath/CredentialProcess.js")
 const loadExec = (): typeof import("./FastPath/Exec.js") => require("./FastPath/Exec.js")
-/* eslint-enable @typescript-eslint/no-require-imports */
+
+const isCharacterDevice = (fd: number) => {
+  try {
+    return fs.fstatSync(fd).isCharacterDevice()
+  } catch {
+    return false
+  }
+}
 
 /** The top-level help, rendered by the full CLI at build time (see scripts/build.mjs). */
 const prebuiltHelp = (): string | undefined => {
-  const variant = colourAllowed(process.stdout, process.env) ? "help.ansi" : "help.txt"
+  // Not process.stdout, nor node:tty unless stdout is a character device: loading
+  // either costs a few ms, most of this path's time when stdout is a pipe.
+  const isTTY = isCharacterDevice(1) && (require("node:tty") as typeof import("node:tty")).isatty(1)
+  const variant = colourAllowed({ isTTY }, process.env) ? "help.ansi" : "help.txt"
   try {
     return fs.readFileSync(path.join(__dirname, variant), "utf8")
   } catch {
     return undefined
   }
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const fastPath = async (args: ReadonlyArray<string>): Promise<number | undefined> => {
   if ((process.env.MAIRU_NO_FAST_PATH ?? "") !== "") return undefined
@@ -35,13 +47,13 @@ const fastPath = async (args: ReadonlyArray<string>): Promise<number | undefined
   }
   if (args[0] === "exec") return loadExec().runFastExec(args.slice(1), process.env, VERSION)
   if (args.length === 1 && args[0] === "--version") {
-    process.stdout.write(VERSION + "\n")
+    writeAll(1, VERSION + "\n")
     return 0
   }
   if (args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
     const help = prebuiltHelp()
     if (help === undefined) return undefined
-    process.stdout.write(help)
+    writeAll(1, help)
     return 0
   }
   return undefined

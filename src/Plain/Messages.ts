@@ -44,9 +44,15 @@ export const openTty = (): number | undefined => {
 
 /** Writes all of `text`; a reader that went away (closed pipe or terminal) leaves nothing to tell. */
 export const writeAll = (fd: number, text: string) => {
-  try {
-    fs.writeSync(fd, text)
-  } catch {
-    // nothing left to tell
+  let rest = Buffer.from(text)
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(fs.writeSync(fd, rest))
+    } catch (error) {
+      // A reader that is gone (EPIPE) or a closed descriptor: nothing left to tell.
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") return
+      // A non-blocking pipe that is full: wait a moment for the reader.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1)
+    }
   }
 }

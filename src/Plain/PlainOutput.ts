@@ -2,7 +2,7 @@
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*[A-Za-z]", "g")
 
 /** Colour is for terminals only (or FORCE_COLOR), and never when NO_COLOR is set (https://no-color.org). */
-export const colourAllowed = (stream: NodeJS.WriteStream, env: Readonly<Record<string, string | undefined>>) =>
+export const colourAllowed = (stream: { readonly isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>) =>
   (stream.isTTY === true || (env.FORCE_COLOR ?? "") !== "") && (env.NO_COLOR ?? "") === ""
 
 /**
