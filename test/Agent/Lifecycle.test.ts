@@ -29,7 +29,7 @@ describe("agent lifecycle", () => {
     const killed = await runMairu(home, ["kill-agent"])
     expect(killed.code).toBe(0)
     expect(killed.stderr).toContain("The agent has stopped")
-    await new Promise((r) => setTimeout(r, 300))
+    // Said only once the process is gone.
     expect(agentPids(home)).toHaveLength(0)
     expect(fs.existsSync(home.socketPath)).toBe(false)
 
