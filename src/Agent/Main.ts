@@ -1,4 +1,4 @@
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -17,7 +17,7 @@ import { serveSocket } from "./SocketServer.js"
 
 export const AgentLive = Layer.mergeAll(SessionStoreLive, CredentialBackendLive, OAuthLive, RoleChainLive).pipe(
   Layer.provideMerge(Layer.merge(CredentialCacheLive, SsoRegistrationsLive)),
-  Layer.provide(FetchHttpClient.layer)
+  Layer.provide(NodeHttpClient.layer)
 )
 
 /** Runs the agent in this process until it is asked to shut down or interrupted. */
