@@ -2,21 +2,14 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import { isProcessAlive } from "../Plain/ProcessAlive.js"
 import { Hello, Shutdown } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
 import { ExitCode, reportFailures } from "./Failure.js"
 
-const isAlive = (pid: number) =>
-  Effect.sync(() => {
-    try {
-      process.kill(pid, 0)
-      return true
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "EPERM"
-    }
-  })
+const isAlive = (pid: number) => Effect.sync(() => isProcessAlive(pid))
 
 /** Waits (up to 5 s) until `running` is false; true when it became false. */
 const waitUntilStopped = (running: Effect.Effect<boolean>) =>
