@@ -1,11 +1,11 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { runAgent } from "../Agent/Main.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
-import { ExitCode, reportFailures } from "./Failure.js"
+import { runAgentAttached } from "./AgentForeground.js"
+import { reportFailures } from "./Failure.js"
 
 export const agentCommand = Command.make(
   "agent",
@@ -21,14 +21,7 @@ export const agentCommand = Command.make(
     Effect.gen(function*() {
       const terminal = yield* Terminal
       const { socketPath } = yield* Paths
-      if (foreground) {
-        return yield* runAgent.pipe(
-          Effect.catchTag("AgentStartError", (error) =>
-            terminal.message(`cannot start the agent: ${error.message}`).pipe(
-              Effect.zipRight(Effect.fail(new ExitCode({ code: 1 })))
-            ))
-        )
-      }
+      if (foreground) return yield* runAgentAttached
       const agent = yield* AgentClient
       if (yield* agent.ping) {
         yield* terminal.message(`An agent is already running at ${socketPath}.`)
