@@ -41,7 +41,6 @@ const prebuiltHelp = (): string | undefined => {
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const fastPath = async (args: ReadonlyArray<string>): Promise<number | undefined> => {
-  if ((process.env.MAIRU_NO_FAST_PATH ?? "") !== "") return undefined
   if (args[0] === "credential-process") {
     return loadCredentialProcess().runFastCredentialProcess(args.slice(1), process.env, VERSION)
   }
@@ -65,8 +64,12 @@ const isAgentRun = (args: ReadonlyArray<string>) =>
   (args.length === 2 || (args.length === 3 && args[2] === "--log-to-file"))
 
 const args = process.argv.slice(2)
-if (isAgentRun(args) && (process.env.MAIRU_NO_FAST_PATH ?? "") === "") {
+// MAIRU_NO_FAST_PATH: everything through the full CLI (for tests and for debugging).
+const fastPathsAllowed = (process.env.MAIRU_NO_FAST_PATH ?? "") === ""
+if (fastPathsAllowed && isAgentRun(args)) {
   void import("./AgentEntry.js")
 } else {
-  void fastPath(args).then((exitCode) => exitCode !== undefined ? process.exit(exitCode) : import("./FullCli.js"))
+  void (fastPathsAllowed ? fastPath(args) : Promise.resolve(undefined)).then((exitCode) =>
+    exitCode !== undefined ? process.exit(exitCode) : import("./FullCli.js")
+  )
 }

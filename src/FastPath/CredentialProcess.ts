@@ -1,5 +1,5 @@
 import { credentialProcessJson } from "../Plain/CredentialProcessJson.js"
-import { describeFailure, messageText, openTty, writeAll } from "../Plain/Messages.js"
+import { describeFailure, userMessages, writeAll } from "../Plain/Messages.js"
 import { resolvePaths } from "../Plain/XdgPaths.js"
 import { callAgent } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded } from "./EncodedCredentials.js"
@@ -42,8 +42,7 @@ export const runFastCredentialProcess = async (
   }
   const answers = await callAgent(paths.socketPath, [request], { version, start: false, env })
   if (answers === "not-running") return undefined
-  const tty = openTty()
-  const tell = (text: string) => writeAll(tty ?? 2, messageText(text))
+  const tell = userMessages()
   if (answers._tag === "AgentUnavailable") {
     tell(describeFailure(answers))
     return 1

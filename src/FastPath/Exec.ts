@@ -3,7 +3,7 @@ import { splitExecArgs } from "../Commands/ExecArgv.js"
 import { keepWarm, type Obtained } from "../Plain/CachePolicy.js"
 import { commandEnv, dieBy, runCommand } from "../Plain/CommandProcess.js"
 import type { EcsCredentials } from "../Plain/EcsServer.js"
-import { type DescribableFailure, describeFailure, messageText, openTty, writeAll } from "../Plain/Messages.js"
+import { type DescribableFailure, describeFailure, userMessages } from "../Plain/Messages.js"
 import { resolvePaths } from "../Plain/XdgPaths.js"
 import { callAgent, type EncodedRequest } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded, type PlainCredentials } from "./EncodedCredentials.js"
@@ -189,8 +189,7 @@ export const runFastExec = async (
   const server = resolved.value as { readonly id: string }
   const credentials = fromEncoded(obtained.value as EncodedCredentials)
 
-  const tty = openTty()
-  const tell = (text: string) => writeAll(tty ?? 2, messageText(text))
+  const tell = userMessages()
   for (const notice of resolved.notices) tell(notice)
   if (plan.autoPath !== undefined && (flags.showAuto || (env.MAIRU_SHOW_AUTO_ROLE ?? "") !== "")) {
     tell(`auto: server ${server.id}, role ${plan.role} (from ${plan.autoPath})`)

@@ -56,3 +56,16 @@ export const writeAll = (fd: number, text: string) => {
     }
   }
 }
+
+/**
+ * Tells the user `text` (prefixed) on the controlling terminal, or on stderr when there
+ * is none. The terminal is opened at the first message, so a run with nothing to say
+ * never opens it.
+ */
+export const userMessages = (): ((text: string) => void) => {
+  let fd: number | undefined
+  return (text) => {
+    fd ??= openTty() ?? 2
+    writeAll(fd, messageText(text))
+  }
+}
