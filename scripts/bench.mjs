@@ -144,9 +144,15 @@ for (let i = 0; i < 200; i++) await get()
 const times = []
 for (let i = 0; i < 1000; i++) { const t = process.hrtime.bigint(); await get(); times.push(Number(process.hrtime.bigint() - t) / 1e6) }
 times.sort((a, b) => a - b)
-const started = process.hrtime.bigint(); let n = 0
-while (Number(process.hrtime.bigint() - started) < 2e9) { await get(); n++ }
-console.log(JSON.stringify({ median: times[500], rps: n / 2 }))`
+// Throughput: the median of five 400 ms windows, so that one hiccup of the machine does not decide it.
+const rates = []
+for (let w = 0; w < 5; w++) {
+  const started = process.hrtime.bigint(); let n = 0
+  while (Number(process.hrtime.bigint() - started) < 4e8) { await get(); n++ }
+  rates.push(n / 0.4)
+}
+rates.sort((a, b) => a - b)
+console.log(JSON.stringify({ median: times[500], rps: rates[2] }))`
   const ecs = JSON.parse(mairuSync(["exec", "--server", "local", "demo", process.execPath, "--input-type=module", "-e", probe]).stdout)
   console.log(`${"ecs endpoint, warm request".padEnd(36)} median ${ecs.median.toFixed(2).padStart(7)} ms  target ≤ 1 ms  ${ecs.median <= 1 ? "met" : "NOT met"}`)
   console.log(`${"ecs endpoint, one client".padEnd(36)} ${String(Math.round(ecs.rps)).padStart(7)} req/s  target ≥ 2000  ${ecs.rps >= 2000 ? "met" : "NOT met"}`)
