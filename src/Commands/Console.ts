@@ -9,20 +9,18 @@ import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
+import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { shellQuote } from "./ExecCommandLine.js"
 import { reportFailures } from "./Failure.js"
 import { noBrowserOption } from "./LoginFlow.js"
 import { obtainWithLogin, resolvePlan } from "./RolePlan.js"
 
-/** The AWS federation endpoint (`MAIRU_FEDERATION_ENDPOINT` moves it, e.g. to the local emulator). */
-const federationEndpoint = () => process.env.MAIRU_FEDERATION_ENDPOINT || "https://signin.aws.amazon.com/federation"
-const consoleDestination = () => process.env.MAIRU_CONSOLE_DESTINATION || "https://console.aws.amazon.com/"
-
 /** A one-hour console session: getSigninToken with the role's credentials, then the login URL. */
 export const consoleSigninUrl = (credentials: AwsCredentials) =>
   Effect.gen(function*() {
-    const endpoint = federationEndpoint()
+    const settings = yield* Settings
+    const endpoint = settings.federationEndpoint
     if (credentials.sessionToken === undefined) {
       return yield* new Unknown({ message: "these credentials have no session token, which the AWS console sign-in needs" })
     }
@@ -56,7 +54,7 @@ export const consoleSigninUrl = (credentials: AwsCredentials) =>
     const login = new URL(endpoint)
     login.searchParams.set("Action", "login")
     login.searchParams.set("Issuer", "mairu")
-    login.searchParams.set("Destination", consoleDestination())
+    login.searchParams.set("Destination", settings.consoleDestination)
     login.searchParams.set("SigninToken", token)
     return login.toString()
   })

@@ -13,6 +13,8 @@ import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import { RoleChain, sessionNameFromArn, validSessionName } from "../Services/RoleChain.js"
 import { loadSts } from "./AwsSdk.js"
+import { Settings } from "../Services/Settings.js"
+import * as Option from "effect/Option"
 
 interface AwsError {
   readonly name?: string
@@ -40,9 +42,9 @@ const describeStsError = (what: string, error: unknown): AgentError => {
 }
 
 
-const client = (sts: typeof import("@aws-sdk/client-sts"), credentials: AwsCredentials) =>
+const client = (sts: typeof import("@aws-sdk/client-sts"), credentials: AwsCredentials, region: string) =>
   new sts.STSClient({
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+    region,
     maxAttempts: 3,
     credentials: {
       accessKeyId: credentials.accessKeyId,
@@ -59,18 +61,26 @@ const call = <A>(what: string, send: (signal: AbortSignal) => Promise<A>) =>
     })
   )
 
-export const RoleChainLive = Layer.succeed(RoleChain, {
+/**
+ * Role chaining in the agent. The STS region (AWS_REGION, else AWS_DEFAULT_REGION, else
+ * us-east-1) and the last-resort session name (USER) are the agent's own settings.
+ */
+export const RoleChainLive = Layer.effect(RoleChain, Effect.gen(function*() {
+  const settings = yield* Settings
+  const region = Option.getOrElse(settings.awsRegion, () => "us-east-1")
+  const fallbackSessionName = validSessionName(Option.getOrUndefined(settings.user)) ?? "mairu"
+  return {
   assume: (firstHop: AwsCredentials, chain: AssumeRoleChain) =>
     Effect.gen(function*() {
       const sts = yield* loadSts
-      const stsClient = client(sts, firstHop)
+      const stsClient = client(sts, firstHop, region)
       const sessionName = validSessionName(chain.roleSessionName) ?? (yield* call(
         "sts:GetCallerIdentity with the first hop",
         (abortSignal) => stsClient.send(new sts.GetCallerIdentityCommand({}), { abortSignal })
       ).pipe(
         Effect.map((identity) => sessionNameFromArn(identity.Arn ?? "")),
         Effect.orElseSucceed(() => undefined)
-      )) ?? validSessionName(process.env.USER) ?? "mairu"
+      )) ?? fallbackSessionName
       const answer = yield* call(
         `sts:AssumeRole ${chain.roleArn}`,
         (abortSignal) =>
@@ -96,4 +106,5 @@ export const RoleChainLive = Layer.succeed(RoleChain, {
         noCache: false
       } satisfies AwsCredentials
     })
-})
+  }
+}))
