@@ -67,5 +67,5 @@ export const makeRoleRefresher = (
         if (!known) yield* Effect.forkIn(keep(spec, credentials), scope)
       })
 
-    return { touch, tracked: () => lastUsed.size }
+    return { touch }
   })
