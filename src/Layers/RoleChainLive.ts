@@ -1,46 +1,15 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import {
-  type AgentError,
-  InvalidArgument,
-  PermissionDenied,
-  ResourceExhausted,
-  Unknown
-} from "../Schemas/AgentErrors.js"
+import { Unknown } from "../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import { RoleChain, sessionNameFromArn, validSessionName } from "../Services/RoleChain.js"
 import { loadSts } from "./AwsSdk.js"
+import { fromSdkError } from "./AwsSdkErrors.js"
 import { Settings } from "../Services/Settings.js"
 import * as Option from "effect/Option"
-
-interface AwsError {
-  readonly name?: string
-  readonly message?: string
-  readonly $metadata?: { readonly httpStatusCode?: number }
-}
-
-const describeStsError = (what: string, error: unknown): AgentError => {
-  const e = (error ?? {}) as AwsError
-  const detail = `${what}: ${e.name ?? "error"}: ${e.message ?? String(error)}`
-  switch (e.name) {
-    case "AccessDenied":
-    case "AccessDeniedException":
-      return new PermissionDenied({ message: detail })
-    case "ValidationError":
-    case "MalformedPolicyDocument":
-      return new InvalidArgument({ message: detail })
-    case "Throttling":
-    case "ThrottlingException":
-    case "RegionDisabledException":
-      return new ResourceExhausted({ message: detail })
-    default:
-      return new Unknown({ message: detail })
-  }
-}
-
 
 const client = (sts: typeof import("@aws-sdk/client-sts"), credentials: AwsCredentials, region: string) =>
   new sts.STSClient({
@@ -54,7 +23,7 @@ const client = (sts: typeof import("@aws-sdk/client-sts"), credentials: AwsCrede
   })
 
 const call = <A>(what: string, send: (signal: AbortSignal) => Promise<A>) =>
-  Effect.tryPromise({ try: send, catch: (error) => describeStsError(what, error) }).pipe(
+  Effect.tryPromise({ try: send, catch: (error) => fromSdkError(undefined, what, error) }).pipe(
     Effect.timeoutFail({
       duration: UPSTREAM_TIMEOUT,
       onTimeout: () => new Unknown({ message: `${what}: STS did not answer within ${UPSTREAM_TIMEOUT}` })
