@@ -77,7 +77,7 @@ export const makeSessions = Effect.gen(function*() {
     )
 
   const refresh = (session: Session): Effect.Effect<Session, AgentError> =>
-    refreshFlight(
+    refreshFlight.run(
       serverKey(session.server),
       Effect.suspend(() => {
         if (session.refreshToken === undefined) {
