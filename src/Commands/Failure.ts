@@ -12,7 +12,6 @@ export class ExitCode extends Data.TaggedError("ExitCode")<{
   readonly signal?: NodeJS.Signals
 }> {}
 
-export { describeFailure }
 
 /** Tells the user about a typed failure on the terminal and exits 1. */
 export const reportFailures = <A, R>(effect: Effect.Effect<A, AgentError | AgentCallError | ExitCode, R>) =>

@@ -7,7 +7,8 @@ import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
-import { describeFailure, ExitCode, reportFailures } from "./Failure.js"
+import { describeFailure } from "../Plain/Messages.js"
+import { ExitCode, reportFailures } from "./Failure.js"
 import { jsonOption, printJson } from "./Json.js"
 
 export const listRolesCommand = Command.make(

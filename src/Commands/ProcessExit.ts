@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { dieBy } from "../Plain/CommandProcess.js"
-import { MESSAGE_PREFIX } from "../Services/Terminal.js"
+import { MESSAGE_PREFIX } from "../Plain/Messages.js"
 import { ExitCode } from "./Failure.js"
 
 /**

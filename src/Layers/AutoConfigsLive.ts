@@ -7,7 +7,8 @@ import * as fs from "node:fs"
 import { nearestAutoConfig } from "../Plain/AutoFile.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { type AutoConfig, AutoConfigFile } from "../Schemas/AutoConfig.js"
-import { AUTO_CONFIG_NAME, AutoConfigs } from "../Services/AutoConfigs.js"
+import { AUTO_CONFIG_NAME } from "../Plain/AutoFile.js"
+import { AutoConfigs } from "../Services/AutoConfigs.js"
 
 const decode = Schema.decodeUnknownEither(AutoConfigFile, { errors: "all" })
 

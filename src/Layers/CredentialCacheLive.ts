@@ -4,7 +4,8 @@ import * as Layer from "effect/Layer"
 import { makeSingleFlight } from "../Agent/SingleFlight.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
-import { CredentialCache, MIN_REMAINING_MS } from "../Services/CredentialCache.js"
+import { MIN_REMAINING_MS } from "../Plain/CachePolicy.js"
+import { CredentialCache } from "../Services/CredentialCache.js"
 import { serverKey } from "../Services/SessionStore.js"
 
 interface Slot {

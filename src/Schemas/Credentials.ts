@@ -35,4 +35,3 @@ export const RoleInfo = Schema.Struct({
 })
 export type RoleInfo = typeof RoleInfo.Type
 
-export { formatExpiration } from "../Plain/CredentialProcessJson.js"

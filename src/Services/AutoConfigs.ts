@@ -4,7 +4,6 @@ import type * as Option from "effect/Option"
 import type { InvalidArgument } from "../Schemas/AgentErrors.js"
 import type { AutoConfig } from "../Schemas/AutoConfig.js"
 
-export { AUTO_CONFIG_NAME } from "../Plain/AutoFile.js"
 
 /** Finds the `.mairu.json` that names the `auto` role of a folder. */
 export interface AutoConfigsShape {

@@ -5,7 +5,6 @@ import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 
 /** Credentials are served from the cache only while they have more than this left. */
-export { MIN_REMAINING_MS } from "../Plain/CachePolicy.js"
 
 export interface CredentialCacheShape {
   /**

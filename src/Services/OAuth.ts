@@ -30,17 +30,5 @@ export interface OAuthShape {
 
 export class OAuth extends Context.Tag("mairu/OAuth")<OAuth, OAuthShape>() {}
 
-/** A session is refreshed when it has less than this left. */
-export const REFRESH_BEFORE_MS = 5 * 60 * 1000
-
-/**
- * When to refresh tokens: 5 minutes before expiry, or half-way through a
- * lifetime shorter than 10 minutes, so that short-lived tokens are not refreshed on every use.
- */
-export const refreshDueAt = (tokens: { readonly issuedAt: Date; readonly expiresAt: Date }): number => {
-  const lifetime = tokens.expiresAt.getTime() - tokens.issuedAt.getTime()
-  return tokens.expiresAt.getTime() - Math.min(REFRESH_BEFORE_MS, lifetime / 2)
-}
-
 /** A login nobody finishes is abandoned after this long. */
 export const LOGIN_TIMEOUT = "10 minutes"

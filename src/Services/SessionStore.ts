@@ -4,7 +4,6 @@ import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import type { SessionInfo } from "../Schemas/Session.js"
-import { refreshDueAt } from "./OAuth.js"
 
 /** What a token endpoint hands out. */
 export interface Tokens {
@@ -29,6 +28,18 @@ export interface SessionStoreShape {
 }
 
 export class SessionStore extends Context.Tag("mairu/SessionStore")<SessionStore, SessionStoreShape>() {}
+
+/** A session is refreshed when it has less than this left. */
+export const REFRESH_BEFORE_MS = 5 * 60 * 1000
+
+/**
+ * When to refresh tokens: 5 minutes before expiry, or half-way through a
+ * lifetime shorter than 10 minutes, so that short-lived tokens are not refreshed on every use.
+ */
+export const refreshDueAt = (tokens: { readonly issuedAt: Date; readonly expiresAt: Date }): number => {
+  const lifetime = tokens.expiresAt.getTime() - tokens.issuedAt.getTime()
+  return tokens.expiresAt.getTime() - Math.min(REFRESH_BEFORE_MS, lifetime / 2)
+}
 
 export const serverKey = (server: ServerConfig): string => `${server.id}\u0000${server.url}`
 

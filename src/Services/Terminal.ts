@@ -19,4 +19,3 @@ export interface TerminalShape {
 
 export class Terminal extends Context.Tag("mairu/Terminal")<Terminal, TerminalShape>() {}
 
-export { MESSAGE_PREFIX } from "../Plain/Messages.js"
