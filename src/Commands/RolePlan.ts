@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import { showAutoRoleFromEnv } from "../Plain/ShowAutoRole.js"
 import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type { ExecMode } from "../Schemas/AutoConfig.js"
@@ -32,8 +33,6 @@ export interface PlanFlags extends RoleChainFlags {
   readonly confirmTrust: Option.Option<string>
   readonly showAuto: boolean
 }
-
-const envFlag = (name: string) => (process.env[name] ?? "") !== ""
 
 /** Resolves ROLE (or `auto`, once trusted) and the flags into server, role, chain, mode and region. */
 export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) => string) =>
@@ -71,7 +70,7 @@ export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) =
       mode: Option.getOrElse(flags.mode, () => file.mode ?? "ecs"),
       region: file.region
     }
-    if (flags.showAuto || envFlag("MAIRU_SHOW_AUTO_ROLE")) {
+    if (flags.showAuto || showAutoRoleFromEnv(process.env)) {
       yield* terminal.message(`auto: server ${plan.server.id}, role ${plan.role} (from ${auto.path})`)
     }
     return plan
