@@ -203,6 +203,21 @@ describe("list-roles", () => {
     expect(both.stderr).toContain("two servers given")
   })
 
+  it("exits 1 when a server cannot list its roles, naming it, and still lists the others", async () => {
+    await server.faults({ roles: "500" })
+    try {
+      const result = await runMairu(home, ["list-roles", "-o", "json"])
+      expect(result.code).toBe(1)
+      const parsed = JSON.parse(result.stdout)
+      expect(parsed.servers).toEqual([{ server_id: "aaa-other", server_url: server.url, logged_in: false, roles: [] }])
+      expect(parsed.problems.map((p: { server_id: string }) => p.server_id)).toEqual(["local", "beta", "aaa-other"])
+      expect(result.stderr).toMatch(/^:: mairu :: local: /m)
+      expect(result.stderr).toMatch(/^:: mairu :: beta: /m)
+    } finally {
+      await server.faults({ roles: "none" })
+    }
+  })
+
   it("fails for a named server without a session, and says how to log in", async () => {
     const result = await runMairu(home, ["list-roles", "--server", "aaa-other"])
     expect(result.code).toBe(1)
