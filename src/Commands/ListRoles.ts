@@ -108,7 +108,10 @@ export const listRolesCommand = Command.make(
           if (roles.left._tag === "Unauthenticated") {
             listed.push({ server_id: server.id, server_url: server.url, logged_in: false, roles: [] })
             // Listing every server, one without a session is a fact; naming it, an error.
-            if (Option.isNone(name)) continue
+            if (Option.isNone(name)) {
+              if (format !== "json") yield* terminal.message(`${server.id}: not logged in (mairu login ${server.id})`)
+              continue
+            }
           }
           failed = true
           yield* terminal.message(`${server.id}: ${describeFailure(roles.left)}`)

@@ -166,6 +166,7 @@ describe("list-roles", () => {
     expect(result.code).toBe(0)
     const roles = demoRoles.map(([name, description]) => `    ${name.padEnd(22)}  ${description}\n`).join("")
     expect(result.stdout).toBe(`local\n${roles}\nbeta\n${roles}\naaa-other\n    not logged in\n\n`)
+    expect(result.stderr).toBe(":: mairu :: aaa-other: not logged in (mairu login aaa-other)\n")
     expect((await runMairu(home, ["list-roles", "-o", "text"])).stdout).toBe(result.stdout)
   })
 
