@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import { mairuCommand } from "./Cli.js"
 import { splitExecArgs } from "./Commands/ExecArgv.js"
 import { ExecCommandLine } from "./Commands/ExecCommandLine.js"
+import { expandShortVersion } from "./Commands/ShortVersion.js"
 import { exitProcess, reportUnexpected } from "./Commands/ProcessExit.js"
 import { AutoConfigsLive } from "./Layers/AutoConfigsLive.js"
 import { BrowserLive } from "./Layers/BrowserLive.js"
@@ -25,7 +26,12 @@ import { VERSION } from "./Version.js"
 
 const argv = process.argv.slice(2)
 const split = argv[0] === "exec" ? splitExecArgs(argv.slice(1)) : undefined
-const cliArgv = split === undefined ? process.argv : [...process.argv.slice(0, 2), "exec", ...split.mairuArgs]
+const cliArgv = [
+  ...process.argv.slice(0, 2),
+  ...(split === undefined
+    ? expandShortVersion(argv)
+    : ["exec", ...expandShortVersion(split.mairuArgs.slice(0, -1)), split.mairuArgs.at(-1)!])
+]
 const execCommandLine = split === undefined
   ? { options: [], command: [] }
   : { options: split.mairuArgs.slice(0, -1), command: split.command }

@@ -45,7 +45,7 @@ const fastPath = async (args: ReadonlyArray<string>): Promise<number | undefined
     return loadCredentialProcess().runFastCredentialProcess(args.slice(1), process.env, VERSION)
   }
   if (args[0] === "exec") return loadExec().runFastExec(args.slice(1), process.env, VERSION)
-  if (args.length === 1 && args[0] === "--version") {
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     writeAll(1, VERSION + "\n")
     return 0
   }

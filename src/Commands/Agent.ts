@@ -5,7 +5,7 @@ import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
 import { runAgentAttached } from "./AgentForeground.js"
-import { reportFailures } from "./Failure.js"
+import { ExitCode, reportFailures } from "./Failure.js"
 
 export const agentCommand = Command.make(
   "agent",
@@ -13,14 +13,21 @@ export const agentCommand = Command.make(
     foreground: Options.boolean("foreground").pipe(
       Options.withDescription("Run attached to this terminal, logging to stderr (for debugging)")
     ),
+    daemonize: Options.boolean("daemonize").pipe(
+      Options.withDescription("Start in the background and return (the default; the original Mairu's spelling)")
+    ),
     logToFile: Options.boolean("log-to-file").pipe(
       Options.withDescription("Log to {state}/log/agent.log (rotated) instead of stderr; level from MAIRU_AGENT_LOG")
     )
   },
-  ({ foreground, logToFile }) =>
+  ({ daemonize, foreground, logToFile }) =>
     Effect.gen(function*() {
       const terminal = yield* Terminal
       const { socketPath } = yield* Paths
+      if (foreground && daemonize) {
+        yield* terminal.message("--foreground and --daemonize contradict each other; run: mairu agent --foreground, or mairu agent")
+        return yield* new ExitCode({ code: 1 })
+      }
       if (foreground) return yield* runAgentAttached({ logToFile })
       const agent = yield* AgentClient
       if (yield* agent.ping) {

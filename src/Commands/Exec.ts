@@ -28,6 +28,7 @@ const execOptions = {
     Options.optional
   ),
   mode: Options.choice("mode", ["ecs", "static"]).pipe(
+    Options.withAlias("m"),
     Options.withDescription("ecs: a local credentials endpoint that renews (default); static: AWS_ACCESS_KEY_ID and friends"),
     Options.optional
   ),

@@ -8,6 +8,7 @@
 export const EXEC_VALUE_OPTIONS = new Set([
   "--server",
   "--mode",
+  "-m",
   "--oauth-grant-type",
   "--confirm-trust",
   "--assume-role",

@@ -9,3 +9,12 @@ export const formatTime = (date: Date, utc: boolean): string => {
     `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ` +
     `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
 }
+
+/** RFC 3339 to the second with a numeric offset: `2026-11-25T14:03:00+09:00`, or `…+00:00` with `utc`. */
+export const formatRfc3339 = (date: Date, utc: boolean): string => {
+  const offset = utc ? 0 : -date.getTimezoneOffset()
+  const shifted = new Date(Math.floor(date.getTime() / 1000) * 1000 + offset * 60_000)
+  const sign = offset >= 0 ? "+" : "-"
+  return shifted.toISOString().replace(/\.\d{3}Z$/, "") +
+    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
+}

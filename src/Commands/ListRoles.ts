@@ -1,39 +1,103 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { ListRoles } from "../Schemas/AgentProtocol.js"
+import { InvalidArgument } from "../Schemas/AgentErrors.js"
+import { ListRoles, ListSessions } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { describeFailure } from "../Plain/Messages.js"
 import { ExitCode, reportFailures } from "./Failure.js"
-import { jsonOption, printJson } from "./Json.js"
+import { printJson } from "./Json.js"
+
+/** One server as the original Mairu's `list-roles` reports it. */
+export interface ListedServer {
+  readonly server_id: string
+  readonly server_url: string
+  readonly logged_in: boolean
+  readonly roles: ReadonlyArray<{ readonly name: string; readonly description: string }>
+}
+
+// The original pads to a width counted in bytes with padding counted in characters.
+const byteWidth = (texts: ReadonlyArray<string>) => texts.reduce((w, t) => Math.max(w, Buffer.byteLength(t)), 0)
+const padEnd = (text: string, width: number) => text + " ".repeat(Math.max(0, width - [...text].length))
+
+/** `SERVER_ID`, then `    ROLE  DESCRIPTION` per role (or `    not logged in`), then an empty line. */
+export const textFormat = (servers: ReadonlyArray<ListedServer>): string => {
+  const width = byteWidth(servers.flatMap((s) => s.roles.map((r) => r.name)))
+  return servers.map((s) =>
+    `${s.server_id}\n` +
+    (s.logged_in ? s.roles.map((r) => `    ${padEnd(r.name, width)}  ${r.description}\n`).join("") : "    not logged in\n") +
+    "\n"
+  ).join("")
+}
+
+/** `SERVER_ID  ROLE  DESCRIPTION` per role, both columns padded. */
+export const onelineFormat = (servers: ReadonlyArray<ListedServer>): string => {
+  const idWidth = byteWidth(servers.map((s) => s.server_id))
+  const roleWidth = byteWidth(servers.flatMap((s) => s.roles.map((r) => r.name)))
+  return servers.flatMap((s) =>
+    s.roles.map((r) => `${padEnd(s.server_id, idWidth)}  ${padEnd(r.name, roleWidth)}  ${r.description}\n`)
+  ).join("")
+}
+
+const byId = (a: ServerConfig, b: ServerConfig) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 
 export const listRolesCommand = Command.make(
   "list-roles",
   {
+    serverOption: Options.text("server").pipe(
+      Options.withDescription("Only this server (id or url); the same as SERVER"),
+      Options.optional
+    ),
+    output: Options.choice("output", ["text", "oneline", "json"]).pipe(
+      Options.withAlias("o"),
+      Options.withDescription("text: per server, its roles indented; oneline: SERVER ROLE DESCRIPTION per line; json"),
+      Options.withDefault("text" as const)
+    ),
+    json: Options.boolean("json").pipe(Options.withDescription("The same as -o json")),
     server: Args.text({ name: "SERVER" }).pipe(
       Args.withDescription("Server id or url; all configured servers when omitted"),
       Args.optional
-    ),
-    json: jsonOption
+    )
   },
-  ({ json, server: name }) =>
+  ({ json, output, server: positional, serverOption }) =>
     Effect.gen(function*() {
       const configs = yield* ServerConfigs
       const agent = yield* AgentClient
       const terminal = yield* Terminal
-      const servers: ReadonlyArray<ServerConfig> = Option.isSome(name)
-        ? [yield* configs.resolve(name.value)]
-        : (yield* configs.load).servers
+      if (json && output === "oneline") {
+        return yield* new InvalidArgument({ message: "--json is -o json; give one output format" })
+      }
+      if (Option.isSome(positional) && Option.isSome(serverOption) && positional.value !== serverOption.value) {
+        return yield* new InvalidArgument({
+          message: `two servers given (${serverOption.value} and ${positional.value}); name one, as SERVER or --server`
+        })
+      }
+      const format = json ? "json" : output
+      const name = Option.orElse(serverOption, () => positional)
+      let servers: ReadonlyArray<ServerConfig>
+      if (Option.isSome(name)) {
+        servers = [yield* configs.resolve(name.value)]
+      } else {
+        // Logged-in servers first, in the order of their logins, then the others by id.
+        const all = [...(yield* configs.load).servers].sort(byId)
+        const sessions = yield* agent.call(new ListSessions())
+        const sessionOf = (server: ServerConfig) =>
+          sessions.find((s) => s.serverId === server.id && s.serverUrl === server.url)?.id
+        const withSession = all.filter((s) => sessionOf(s) !== undefined).sort((a, b) => sessionOf(a)! - sessionOf(b)!)
+        servers = [...withSession, ...all.filter((s) => sessionOf(s) === undefined)]
+      }
       if (servers.length === 0) {
         yield* terminal.message("No servers are configured. Add a servers.d file or run: mairu setup-sso")
-        return
       }
       let failed = false
-      const listed: Array<{ server_id: string; role: string; description: string | null }> = []
+      const listed: Array<ListedServer> = []
+      // What `--json` printed before the original's shape was adopted; kept after it, for scripts that read it.
+      const roleLines: Array<{ server_id: string; role: string; description: string | null }> = []
       const problems: Array<{ server_id: string; kind: string; message: string }> = []
       for (const server of servers) {
         const roles = yield* agent.call(new ListRoles({ server })).pipe(Effect.either)
@@ -41,26 +105,38 @@ export const listRolesCommand = Command.make(
           if (roles.left._tag === "AgentUnavailable" || roles.left._tag === "AgentVersionMismatch") {
             return yield* Effect.fail(roles.left)
           }
-          // Listing every server: one without a session is reported, not an error.
-          const notLoggedIn = Option.isNone(name) && roles.left._tag === "Unauthenticated"
-          failed = failed || !notLoggedIn
           problems.push({ server_id: server.id, kind: roles.left._tag, message: describeFailure(roles.left) })
-          if (!json) {
-            yield* terminal.message(
-              notLoggedIn ? `${server.id}: not logged in (mairu login ${server.id})` : `${server.id}: ${describeFailure(roles.left)}`
-            )
+          if (roles.left._tag === "Unauthenticated") {
+            listed.push({ server_id: server.id, server_url: server.url, logged_in: false, roles: [] })
+            // Listing every server, one without a session is a fact; naming it, an error.
+            if (Option.isNone(name)) {
+              if (format !== "json") yield* terminal.message(`${server.id}: not logged in (mairu login ${server.id})`)
+              continue
+            }
           }
+          failed = true
+          yield* terminal.message(`${server.id}: ${describeFailure(roles.left)}`)
           continue
         }
-        for (const role of roles.right) listed.push({ server_id: server.id, role: role.name, description: role.description ?? null })
-        if (json) continue
-        yield* terminal.product(
-          roles.right.map((role) =>
-            `${server.id}\t${role.name}${role.description === undefined ? "" : `\t${role.description}`}\n`
-          ).join("")
-        )
+        listed.push({
+          server_id: server.id,
+          server_url: server.url,
+          logged_in: true,
+          roles: roles.right.map((role) => ({ name: role.name, description: role.description ?? "" }))
+        })
+        for (const role of roles.right) {
+          roleLines.push({ server_id: server.id, role: role.name, description: role.description ?? null })
+        }
       }
-      if (json) yield* terminal.product(printJson({ roles: listed, problems }))
+      yield* terminal.product(
+        format === "json"
+          ? printJson({ servers: listed, roles: roleLines, problems })
+          : format === "oneline"
+          ? onelineFormat(listed)
+          : textFormat(listed)
+      )
       if (failed) return yield* new ExitCode({ code: 1 })
     }).pipe(reportFailures)
-).pipe(Command.withDescription("List the roles a server offers (one line per role: SERVER, ROLE, description)."))
+).pipe(Command.withDescription(
+  "List the roles each server offers (-o text, oneline or json); servers you are not logged in to say so."
+))

@@ -6,19 +6,22 @@ import type { SessionInfo } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
-import { formatTime } from "./Format.js"
+import { formatRfc3339 } from "./Format.js"
 import { jsonOption, printJson, sessionJson } from "./Json.js"
 
-/** `ID. SERVER_ID: URL [until T]`, or `[renews after T]` when the session can be refreshed. */
+/**
+ * `ID. SERVER_ID: URL [until T]`, or `[renews after T]` when the agent refreshes the
+ * session by itself; T is RFC 3339 to the second, in local time or UTC (the original Mairu's line).
+ */
 export const sessionLine = (session: SessionInfo, utc: boolean) =>
   `${session.id}. ${session.serverId}: ${session.serverUrl} ` +
   (session.renewsAt === undefined
-    ? `[until ${formatTime(session.expiresAt, utc)}]`
-    : `[renews after ${formatTime(session.renewsAt, utc)}]`)
+    ? `[until ${formatRfc3339(session.expiresAt, utc)}]`
+    : `[renews after ${formatRfc3339(session.renewsAt, utc)}]`)
 
 export const listSessionsCommand = Command.make(
   "list-sessions",
-  { utc: Options.boolean("utc").pipe(Options.withDescription("Show times in UTC")), json: jsonOption },
+  { utc: Options.boolean("utc").pipe(Options.withDescription("Show times in UTC instead of local time")), json: jsonOption },
   ({ json, utc }) =>
     Effect.gen(function*() {
       const sessions = yield* (yield* AgentClient).call(new ListSessions())

@@ -3,12 +3,24 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type { GrantTypeFlag } from "../Schemas/ServerConfig.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { reportFailures } from "./Failure.js"
 import { grantTypeOf, noBrowserOption, runLogin } from "./LoginFlow.js"
 
-export const oauthGrantTypeOption = Options.choice("oauth-grant-type", ["code", "device_code"]).pipe(
-  Options.withDescription("OAuth grant to log in with (default: the server's default_grant_type, else code)"),
+/** The original Mairu's spellings: `device-code` and `aws_sso` mean the device grant. */
+const GRANT_TYPE_SPELLINGS: Array<[string, GrantTypeFlag]> = [
+  ["code", "code"],
+  ["device_code", "device_code"],
+  ["device-code", "device_code"],
+  ["aws_sso", "device_code"]
+]
+
+export const oauthGrantTypeOption = Options.choiceWithValue("oauth-grant-type", GRANT_TYPE_SPELLINGS).pipe(
+  Options.withDescription(
+    "OAuth grant to log in with: code, or device_code (also device-code, aws_sso) " +
+      "(default: the server's default_grant_type, else code)"
+  ),
   Options.optional
 )
 

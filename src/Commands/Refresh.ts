@@ -1,22 +1,24 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { RefreshSession } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
-import { formatTime } from "./Format.js"
+import { sessionLine } from "./ListSessions.js"
 
 export const refreshCommand = Command.make(
   "refresh",
-  { server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url")) },
-  ({ server: name }) =>
+  {
+    utc: Options.boolean("utc").pipe(Options.withDescription("Show times in UTC instead of local time")),
+    server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url"))
+  },
+  ({ server: name, utc }) =>
     Effect.gen(function*() {
       const server = yield* (yield* ServerConfigs).resolve(name)
       const session = yield* (yield* AgentClient).call(new RefreshSession({ server }))
-      yield* (yield* Terminal).message(
-        `Refreshed the session with ${server.id}; valid until ${formatTime(session.expiresAt, false)}.`
-      )
+      yield* (yield* Terminal).product(sessionLine(session, utc) + "\n")
     }).pipe(reportFailures)
-).pipe(Command.withDescription("Refresh a session now with its refresh token."))
+).pipe(Command.withDescription("Refresh a session now with its refresh token; prints the session as list-sessions does."))

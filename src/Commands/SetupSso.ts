@@ -19,18 +19,24 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 export const setupSsoCommand = Command.make(
   "setup-sso",
   {
-    region: Options.text("region").pipe(Options.withDescription("The IAM Identity Center instance's region, e.g. us-east-1")),
+    region: Options.text("region").pipe(Options.withAlias("r"), Options.withDescription("The IAM Identity Center instance's region, e.g. us-east-1")),
     startUrl: Options.text("start-url").pipe(
+      Options.withAlias("u"),
       Options.withDescription("The AWS access portal URL, e.g. https://my-org.awsapps.com/start")
     ),
     scope: Options.text("scope").pipe(
+      Options.withAlias("s"),
       Options.withDescription("An OAuth scope to ask for (repeatable; default sso:account:access)"),
       Options.repeated
     ),
-    yes: Options.boolean("yes").pipe(Options.withAlias("y"), Options.withDescription("Overwrite an existing server file")),
+    overwrite: Options.boolean("overwrite").pipe(
+      Options.withAlias("y"),
+      Options.withAlias("yes"),
+      Options.withDescription("Overwrite an existing server file")
+    ),
     id: Args.text({ name: "ID" }).pipe(Args.withDescription("The server id to use in mairu commands"))
   },
-  ({ id, region, scope, startUrl, yes }) =>
+  ({ id, overwrite, region, scope, startUrl }) =>
     Effect.gen(function*() {
       const terminal = yield* Terminal
       const { serversDir } = yield* Paths
@@ -45,8 +51,10 @@ export const setupSsoCommand = Command.make(
         catch: () => new InvalidArgument({ message: `"${startUrl}" is not a URL (like https://my-org.awsapps.com/start)` })
       })
       const file = path.join(serversDir, `${id}.json`)
-      if (fs.existsSync(file) && !yes) {
-        return yield* new InvalidArgument({ message: `${file} exists already; to replace it run the same command with -y` })
+      if (fs.existsSync(file) && !overwrite) {
+        return yield* new InvalidArgument({
+          message: `${file} exists already; to replace it run the same command with --overwrite (-y)`
+        })
       }
       const config = { url: url.toString(), id, aws_sso: { region, ...(scope.length > 0 ? { scope } : {}) } }
       yield* Effect.try({

@@ -4,18 +4,37 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { ListSessions } from "../Schemas/AgentProtocol.js"
+import type { AutoConfigFile } from "../Schemas/AutoConfig.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
 import { ExitCode, reportFailures } from "./Failure.js"
+import { printJson } from "./Json.js"
+
+/** A `.mairu.json` as the original Mairu shows it: `mode` always present, set `assume_role` fields only. */
+const autoJson = ({ assume_role, mode, region, role, server }: AutoConfigFile) => ({
+  server,
+  role,
+  mode: mode ?? null,
+  ...(assume_role === undefined ? {} : {
+    assume_role: {
+      role_arn: assume_role.role_arn,
+      ...(assume_role.duration_seconds === undefined ? {} : { duration_seconds: assume_role.duration_seconds }),
+      ...(assume_role.external_id === undefined ? {} : { external_id: assume_role.external_id }),
+      ...(assume_role.role_session_name === undefined ? {} : { role_session_name: assume_role.role_session_name })
+    }
+  }),
+  ...(region === undefined ? {} : { region })
+})
 
 export const showCommand = Command.make(
   "show",
   {
-    fail: Options.boolean("fail").pipe(
+    fail: Options.boolean("fail-when-missing-auto").pipe(
       Options.withAlias("f"),
+      Options.withAlias("fail"),
       Options.withDescription("Exit 1 when no .mairu.json applies here")
     ),
     quiet: Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Print nothing; use the exit code"))
@@ -25,7 +44,7 @@ export const showCommand = Command.make(
       const terminal = yield* Terminal
       const found = yield* (yield* AutoConfigs).find(process.cwd())
       if (Option.isNone(found)) {
-        if (!quiet) yield* terminal.product("null\n")
+        if (!quiet) yield* terminal.product(printJson({ auto: null }))
         if (fail) return yield* new ExitCode({ code: 1 })
         return
       }
@@ -38,17 +57,19 @@ export const showCommand = Command.make(
       const sessions = (yield* agent.ping) ? yield* agent.call(new ListSessions()) : []
       const loggedIn = Option.isSome(server) &&
         sessions.some((s) => s.serverId === server.value.id && s.serverUrl === server.value.url)
+      // The original Mairu's keys first, in its order; mairu's own follow.
       const report = {
-        path: auto.path,
-        config: auto.config,
+        auto: autoJson(auto.config),
+        auto_source: auto.path,
+        auto_trusted: yield* trust.isTrusted(auto),
+        auto_logged_in: loggedIn,
         digest: trust.digest(auto),
-        trusted: yield* trust.isTrusted(auto),
         server: Option.match(server, { onNone: () => null, onSome: (s) => ({ id: s.id, url: s.url }) }),
-        logged_in: loggedIn,
         ...(Either.isLeft(resolved) ? { server_error: resolved.left.message } : {})
       }
-      if (!quiet) yield* terminal.product(JSON.stringify(report, null, 2) + "\n")
+      if (!quiet) yield* terminal.product(printJson(report))
     }).pipe(reportFailures)
 ).pipe(Command.withDescription(
-  "Show the auto role in effect here as JSON: the .mairu.json path and content, whether you trust it, whether you are logged in."
+  "Show the auto role in effect here as JSON: the .mairu.json content and path, whether you trust it, " +
+    "whether you are logged in to its server, its digest."
 ))

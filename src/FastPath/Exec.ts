@@ -4,6 +4,7 @@ import { keepWarm, type Obtained } from "../Plain/CachePolicy.js"
 import { commandEnv, dieBy, runCommand } from "../Plain/CommandProcess.js"
 import type { EcsCredentials } from "../Plain/EcsServer.js"
 import { type DescribableFailure, describeFailure, userMessages } from "../Plain/Messages.js"
+import { showAutoRoleFromEnv } from "../Plain/ShowAutoRole.js"
 import { resolvePaths } from "../Plain/XdgPaths.js"
 import { callAgent, type EncodedRequest } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded, type PlainCredentials } from "./EncodedCredentials.js"
@@ -40,7 +41,10 @@ const parseOptions = (options: ReadonlyArray<string>): FastFlags | undefined => 
   for (let i = 0; i < options.length; i++) {
     const option = options[i]!
     const equals = option.indexOf("=")
-    const name = equals === -1 ? option : option.slice(0, equals)
+    const given = equals === -1 ? option : option.slice(0, equals)
+    // The CLI parser takes `-m static` but not `-m=static`.
+    if (given === "-m" && equals !== -1) return undefined
+    const name = given === "-m" ? "--mode" : given
     if (seen.has(name)) return undefined
     seen.add(name)
     if (name === "--server" || name === "--mode") {
@@ -191,7 +195,7 @@ export const runFastExec = async (
 
   const tell = userMessages()
   for (const notice of resolved.notices) tell(notice)
-  if (plan.autoPath !== undefined && (flags.showAuto || (env.MAIRU_SHOW_AUTO_ROLE ?? "") !== "")) {
+  if (plan.autoPath !== undefined && (flags.showAuto || showAutoRoleFromEnv(env))) {
     tell(`auto: server ${server.id}, role ${plan.role} (from ${plan.autoPath})`)
   }
 

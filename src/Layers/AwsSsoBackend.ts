@@ -62,17 +62,19 @@ export const awsSsoAssumeRole = (server: AwsSsoServer, accessToken: Redacted.Red
     } satisfies AwsCredentials
   })
 
-/** Every `ACCOUNT_ID/ROLE` pair across all pages of ListAccounts and ListAccountRoles. */
+/** Every `ACCOUNT_ID/ROLE` pair across all pages of ListAccounts and ListAccountRoles, sorted, described `ACCOUNT_NAME (EMAIL)`. */
 export const awsSsoListRoles = (server: AwsSsoServer, accessToken: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
     const sdk = yield* loadSso
     const client = ssoClient(sdk, server)
     const token = Redacted.value(accessToken)
     const accounts = yield* call(server, `sso:ListAccounts at ${server.id}`, async () => {
-      const all: Array<{ accountId: string; accountName: string | undefined }> = []
+      const all: Array<{ accountId: string; description: string }> = []
       for await (const page of sdk.paginateListAccounts({ client }, { accessToken: token })) {
         for (const a of page.accountList ?? []) {
-          if (a.accountId !== undefined) all.push({ accountId: a.accountId, accountName: a.accountName })
+          if (a.accountId !== undefined) {
+            all.push({ accountId: a.accountId, description: `${a.accountName ?? "?"} (${a.emailAddress ?? "?"})` })
+          }
         }
       }
       return all
@@ -83,11 +85,11 @@ export const awsSsoListRoles = (server: AwsSsoServer, accessToken: Redacted.Reda
         for await (const page of sdk.paginateListAccountRoles({ client }, { accessToken: token, accountId: account.accountId })) {
           for (const r of page.roleList ?? []) {
             if (r.roleName !== undefined) {
-              all.push({ name: `${account.accountId}/${r.roleName}`, description: account.accountName })
+              all.push({ name: `${account.accountId}/${r.roleName}`, description: account.description })
             }
           }
         }
         return all
       }), { concurrency: 4 })
-    return roles.flat()
+    return roles.flat().sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   })

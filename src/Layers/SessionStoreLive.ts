@@ -5,7 +5,8 @@ import { type Session, SessionStore, serverKey } from "../Services/SessionStore.
 
 export const SessionStoreLive = Layer.sync(SessionStore, () => {
   const sessions = new Map<string, Session>()
-  let nextId = 1
+  // Counted from 0, as the original Mairu's agent does.
+  let nextId = 0
   return {
     get: (server) => Effect.sync(() => Option.fromNullable(sessions.get(serverKey(server)))),
     put: (server, tokens) =>

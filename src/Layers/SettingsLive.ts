@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as os from "node:os"
+import { showAutoRoleFromEnv } from "../Plain/ShowAutoRole.js"
 import { Settings, type SettingsShape } from "../Services/Settings.js"
 
 /** A variable that is set to something: an empty value counts as unset, as in a shell's `${X:-…}`. */
@@ -37,7 +38,9 @@ export const settingsConfig = Config.all({
   xdgRuntimeDir: text("XDG_RUNTIME_DIR"),
   agentSocket: text("MAIRU_AGENT_SOCK"),
   defaultServer: text("MAIRU_SERVER"),
-  showAutoRole: text("MAIRU_SHOW_AUTO_ROLE").pipe(Config.map(Option.exists((value) => value !== "false"))),
+  showAutoRole: text("MAIRU_SHOW_AUTO_ROLE").pipe(
+    Config.map((value) => showAutoRoleFromEnv({ MAIRU_SHOW_AUTO_ROLE: Option.getOrUndefined(value) }))
+  ),
   noAutoAgent: flag("MAIRU_NO_AUTO_AGENT"),
   localPort: text("MAIRU_LOCAL_PORT"),
   logLevel: text("MAIRU_LOG"),

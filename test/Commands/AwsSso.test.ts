@@ -56,7 +56,7 @@ describe("AWS IAM Identity Center", () => {
     })
     const again = await setup(home, server)
     expect(again.code).toBe(1)
-    expect(again.stderr).toContain("exists already; to replace it run the same command with -y")
+    expect(again.stderr).toContain("exists already; to replace it run the same command with --overwrite (-y)")
     expect((await runMairu(home, ["setup-sso", "contoso", "-y", "--region", "us-east-1", "--start-url", `${server.url}start`])).code).toBe(0)
     expect((await server.stats()).sso.registerClient).toBe(1)
     const cache = readAllFiles(path.join(home.stateDir, "mairu", "cache"))
@@ -102,14 +102,14 @@ describe("AWS IAM Identity Center", () => {
   })
 
   it("lists every account and role across pages", async () => {
-    const result = await runMairu(home, ["list-roles", "contoso"])
+    const result = await runMairu(home, ["list-roles", "-o", "oneline", "contoso"])
     expect(result.code).toBe(0)
-    const pairs = result.stdout.trim().split("\n").map((line) => line.split("\t")[1])
+    const pairs = result.stdout.trim().split("\n").map((line) => line.split(/ +/)[1])
     expect(pairs).toContain(ROLE)
     expect(new Set(pairs.map((p) => p!.split("/")[0]))).toEqual(
       new Set(["111111111111", "222222222222", "333333333333", "444444444444", "555555555555"])
     )
-    expect(result.stdout).toContain("\tProduction")
+    expect(result.stdout).toContain("  Production (aws+111111111111@example.com)")
   })
 
   it("explains a role that is not ACCOUNT_ID/PERMISSION_SET, and a role not assigned", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { splitExecArgs } from "../../src/Commands/ExecArgv.js"
 import { shellQuote } from "../../src/Commands/ExecCommandLine.js"
+import { expandShortVersion } from "../../src/Commands/ShortVersion.js"
 
 describe("exec argv splitting", () => {
   it("gives everything after ROLE to the command, built-in flags included", () => {
@@ -19,6 +20,25 @@ describe("exec argv splitting", () => {
       mairuArgs: ["--server", "s", "-odd-role"],
       command: ["ls"]
     })
+  })
+
+  it("takes -m's value with it, so that a mode is not taken for ROLE", () => {
+    expect(splitExecArgs(["-m", "static", "role", "-m", "x"])).toEqual({
+      mairuArgs: ["-m", "static", "role"],
+      command: ["-m", "x"]
+    })
+  })
+
+  it("reads -V as --version where it stands as an option, not as a value nor after --", () => {
+    expect(expandShortVersion(["show", "-V"])).toEqual(["show", "--version"])
+    expect(expandShortVersion(["-V"])).toEqual(["--version"])
+    expect(expandShortVersion(["exec", "--assume-role-external-id", "-V", "-V"])).toEqual([
+      "exec",
+      "--assume-role-external-id",
+      "-V",
+      "--version"
+    ])
+    expect(expandShortVersion(["list-roles", "--", "-V"])).toEqual(["list-roles", "--", "-V"])
   })
 
   it("leaves argv to the parser when there is no ROLE (so --help works)", () => {

@@ -86,21 +86,21 @@ describe("exec auto", () => {
     const shown = await runMairu(home, ["show"], { cwd: path.join(project, "deep") })
     expect(shown.code).toBe(0)
     expect(JSON.parse(shown.stdout)).toEqual({
-      path: path.join(project, ".mairu.json"),
-      config: { server: "local", role: "shown-role" },
+      auto: { server: "local", role: "shown-role", mode: null },
+      auto_source: path.join(project, ".mairu.json"),
+      auto_trusted: false,
+      auto_logged_in: true,
       digest,
-      trusted: false,
-      server: { id: "local", url: server.url },
-      logged_in: true
+      server: { id: "local", url: server.url }
     })
     await execAuto(["--confirm-trust", digest, "auto", "true"])
-    expect(JSON.parse((await runMairu(home, ["show"], { cwd: project })).stdout).trusted).toBe(true)
+    expect(JSON.parse((await runMairu(home, ["show"], { cwd: project })).stdout).auto_trusted).toBe(true)
     const nowhere = await runMairu(home, ["show", "-f", "-q"], { cwd: home.root })
     expect(nowhere.code).toBe(1)
     expect(nowhere.stdout).toBe("")
     const lenient = await runMairu(home, ["show"], { cwd: home.root })
     expect(lenient.code).toBe(0)
-    expect(lenient.stdout).toBe("null\n")
+    expect(lenient.stdout).toBe('{\n  "auto": null\n}\n')
   })
 
   it("says where it looked when there is no .mairu.json", async () => {

@@ -28,7 +28,7 @@ describe("login by code grant in a real browser", () => {
     expect((await server.stats()).token.authorization_code).toBe(1)
 
     const sessions = await runMairu(home, ["list-sessions"])
-    expect(sessions.stdout).toMatch(/^1\. local: http:\/\/127\.0\.0\.1:\d+\/ \[renews after /)
+    expect(sessions.stdout).toMatch(/^0\. local: http:\/\/127\.0\.0\.1:\d+\/ \[renews after /)
     const creds = await runMairu(home, ["credential-process", "local", "demo"])
     expect(creds.code).toBe(0)
   })

@@ -73,7 +73,7 @@ describe("status and JSON output", () => {
   it("lists sessions and roles as JSON", async () => {
     const sessions = JSON.parse((await runMairu(home, ["list-sessions", "--json"])).stdout)
     expect(sessions.sessions).toEqual([
-      expect.objectContaining({ id: 1, server_id: "local", server_url: server.url, refreshable: true })
+      expect.objectContaining({ id: 0, server_id: "local", server_url: server.url, refreshable: true })
     ])
     expect(sessions.sessions[0].expires_at).toMatch(/Z$/)
     const roles = JSON.parse((await runMairu(home, ["list-roles", "--json"])).stdout)
