@@ -4,31 +4,32 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { serveOneTimeRedirect } from "../Layers/OneTimeRedirect.js"
 import { Unknown } from "../Schemas/AgentErrors.js"
 import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
 import { Terminal } from "../Services/Terminal.js"
+import { type ConsoleTarget, consoleTarget } from "./ConsoleTarget.js"
 import { shellQuote } from "./ExecCommandLine.js"
 import { reportFailures } from "./Failure.js"
 import { noBrowserOption } from "./LoginFlow.js"
 import { obtainWithLogin, resolvePlan } from "./RolePlan.js"
 
-/** The AWS federation endpoint (`MAIRU_FEDERATION_ENDPOINT` moves it, e.g. to the local emulator). */
-const federationEndpoint = () => process.env.MAIRU_FEDERATION_ENDPOINT || "https://signin.aws.amazon.com/federation"
-const consoleDestination = () => process.env.MAIRU_CONSOLE_DESTINATION || "https://console.aws.amazon.com/"
+/** How long the one-time link waits for the browser to follow it. */
+const LINK_WAIT = "60 seconds"
 
-/** A one-hour console session: getSigninToken with the role's credentials, then the login URL. */
-export const consoleSigninUrl = (credentials: AwsCredentials) =>
+/** A console session: getSigninToken with the role's credentials, then the login URL (which holds a secret). */
+export const consoleSigninUrl = (credentials: AwsCredentials, target: ConsoleTarget) =>
   Effect.gen(function*() {
-    const endpoint = federationEndpoint()
+    const endpoint = target.federationEndpoint
     if (credentials.sessionToken === undefined) {
       return yield* new Unknown({ message: "these credentials have no session token, which the AWS console sign-in needs" })
     }
     const tokenUrl = new URL(endpoint)
     tokenUrl.searchParams.set("Action", "getSigninToken")
-    tokenUrl.searchParams.set("SessionDuration", "3600")
+    tokenUrl.searchParams.set("SessionDuration", String(target.sessionDuration))
     tokenUrl.searchParams.set(
       "Session",
       JSON.stringify({
@@ -56,9 +57,9 @@ export const consoleSigninUrl = (credentials: AwsCredentials) =>
     const login = new URL(endpoint)
     login.searchParams.set("Action", "login")
     login.searchParams.set("Issuer", "mairu")
-    login.searchParams.set("Destination", consoleDestination())
+    login.searchParams.set("Destination", target.destination)
     login.searchParams.set("SigninToken", token)
-    return login.toString()
+    return Redacted.make(login.toString())
   })
 
 export const consoleCommand = Command.make(
@@ -68,7 +69,21 @@ export const consoleCommand = Command.make(
       Options.withDescription("Server id or url (default: $MAIRU_SERVER; with auto: the file's server)"),
       Options.optional
     ),
-    print: Options.boolean("print").pipe(Options.withDescription("Print the sign-in URL instead of opening it")),
+    print: Options.boolean("print").pipe(
+      Options.withDescription("Print the sign-in URL (it holds a one-time secret) on stdout instead of opening it")
+    ),
+    region: Options.text("region").pipe(
+      Options.withDescription("The console's region, e.g. eu-west-1 (default: with auto, the file's region)"),
+      Options.optional
+    ),
+    destination: Options.text("destination").pipe(
+      Options.withDescription("Where to land: a service (s3), a console path (/s3/buckets) or a console URL"),
+      Options.optional
+    ),
+    duration: Options.text("duration").pipe(
+      Options.withDescription("The console session's length: seconds or 1h, 90m, 1h30m; 15m to 12h (default 1h)"),
+      Options.optional
+    ),
     confirmTrust: Options.text("confirm-trust").pipe(
       Options.withDescription("Trust the current .mairu.json if its digest is DIGEST"),
       Options.optional
@@ -79,6 +94,13 @@ export const consoleCommand = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const terminal = yield* Terminal
+      const consoleFlags = {
+        region: Option.getOrUndefined(flags.region),
+        destination: Option.getOrUndefined(flags.destination),
+        duration: Option.getOrUndefined(flags.duration)
+      }
+      // Bad flags fail before a trust prompt or a login.
+      yield* consoleTarget(consoleFlags, process.env)
       const plan = yield* resolvePlan(
         {
           ...flags,
@@ -91,20 +113,52 @@ export const consoleCommand = Command.make(
         },
         (digest) => ["mairu", "console", "--confirm-trust", digest, "auto"].map(shellQuote).join(" ")
       )
+      const target = yield* consoleTarget({ ...consoleFlags, region: consoleFlags.region ?? plan.region }, process.env)
       const obtain = (yield* AgentClient).call(
         new GetCredentials({ server: plan.server, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
       )
       const credentials = yield* obtainWithLogin(plan, obtain, { login: true, grantType: undefined, browser: !flags.noBrowser })
-      const url = yield* consoleSigninUrl(credentials)
-      if (!flags.print && !flags.noBrowser && (yield* (yield* Browser).open(url))) {
-        yield* terminal.message(`Opened the AWS console as ${plan.role} (from ${plan.server.id}) in your browser.`)
-        return
+      const signin = yield* consoleSigninUrl(credentials, target)
+      if (!flags.print && !flags.noBrowser) {
+        const printCommand = [
+          "mairu",
+          "console",
+          "--print",
+          ...Option.match(flags.server, { onNone: () => [], onSome: (server) => ["--server", server] }),
+          ...Object.entries(consoleFlags).flatMap(([name, value]) => value === undefined ? [] : [`--${name}`, value]),
+          flags.role
+        ].map(shellQuote).join(" ")
+        const outcome = yield* Effect.scoped(Effect.gen(function*() {
+          // The browser gets a one-time loopback link: the sign-in URL itself never
+          // reaches a command line, where other local users could read it.
+          const link = yield* serveOneTimeRedirect(
+            signin,
+            `This sign-in link was already used. For a new one, run: ${printCommand.replace(" --print", "")}`
+          )
+          const opened = yield* (yield* Browser).open(link.url)
+          if (!opened && !(yield* link.wasFollowed)) return "not opened" as const
+          return yield* link.followed.pipe(
+            Effect.as("followed" as const),
+            Effect.timeoutTo({ duration: LINK_WAIT, onTimeout: () => "not followed" as const, onSuccess: (done) => done })
+          )
+        }))
+        if (outcome === "followed") {
+          yield* terminal.message(`Opened the AWS console as ${plan.role} (from ${plan.server.id}) in your browser.`)
+          return
+        }
+        if (outcome === "not followed") {
+          return yield* new Unknown({
+            message: `the browser did not open the console sign-in link within ${LINK_WAIT}. ` +
+              `To get the sign-in URL and open it yourself, run: ${printCommand}`
+          })
+        }
       }
       if (!flags.print) yield* terminal.message(`Open this URL within 15 minutes to sign in to the AWS console as ${plan.role}:`)
-      yield* terminal.product(url + "\n")
+      yield* terminal.product(Redacted.value(signin) + "\n")
     }).pipe(reportFailures)
 ).pipe(
   Command.withDescription(
-    "Sign in to the AWS Management Console as ROLE for an hour: opens the sign-in URL in your browser, or prints it."
+    "Sign in to the AWS Management Console as ROLE (for an hour unless --duration): opens a one-time link to the " +
+      "sign-in page in your browser, or prints the sign-in URL."
   )
 )
