@@ -93,7 +93,7 @@ export const consoleTarget = (flags: ConsoleFlags, env: Env) =>
       return { federationEndpoint, destination: withRegion(new URL(`${origin}/${destination}/home`)), sessionDuration }
     }
     if (destination.startsWith("/") && !destination.startsWith("//")) {
-      if (/[\s\\]/.test(destination) || /[\u0000-\u001f\u007f]/.test(destination)) {
+      if (/[\s\\]/.test(destination) || [...destination].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
         return yield* invalid(`--destination ${JSON.stringify(destination)} holds blanks or control characters; ${DESTINATION_FORMS}`)
       }
       const url = new URL(destination, origin)
