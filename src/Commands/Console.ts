@@ -70,7 +70,7 @@ export const consoleCommand = Command.make(
       Options.optional
     ),
     print: Options.boolean("print").pipe(
-      Options.withDescription("Print the sign-in URL (it holds a one-time secret) on stdout instead of opening it")
+      Options.withDescription("Print the sign-in URL on stdout instead of opening it (anyone with it signs in as ROLE)")
     ),
     region: Options.text("region").pipe(
       Options.withDescription("The console's region, e.g. eu-west-1 (default: with auto, the file's region)"),
