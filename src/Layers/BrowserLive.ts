@@ -72,12 +72,14 @@ export const browserArgv = (command: string, url: string): Array<string> => {
 /**
  * Runs one `BROWSER` command in the foreground, as other CLIs do (a text browser
  * gets the terminal); its stdout goes to stderr so that it never mixes with a
- * command's product. True when it exited 0.
+ * command's product, and a piped stdin stays for the command `exec` runs.
+ * True when it exited 0.
  */
 const runBrowserCommand = (argv: ReadonlyArray<string>) =>
   Effect.async<boolean>((resume) => {
     if (argv.length === 0) return resume(Effect.succeed(false))
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["inherit", 2, "inherit"] })
+    const stdin = process.stdin.isTTY ? "inherit" : "ignore"
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [stdin, 2, "inherit"] })
     child.once("error", () => resume(Effect.succeed(false)))
     child.once("exit", (code) => resume(Effect.succeed(code === 0)))
   })
