@@ -22,8 +22,9 @@ const common = {
   }
 }
 
-// The entry holds only the fast credential-process path; the full CLI is a bundle of its own
-// (dist/FullCli.js), and code only the agent needs (the AWS SDK) sits in chunks behind dynamic imports.
+// The entry (dist/mairu.cjs) holds the fast paths (credential-process, exec, --help, --version) and
+// loads the full CLI (dist/FullCli.js) or the agent (dist/AgentEntry.js) for anything else; code only
+// the agent needs (the AWS SDK) sits in chunks behind dynamic imports.
 const define = { __MAIRU_VERSION__: JSON.stringify(pkg.version) }
 // CommonJS: Node starts a CommonJS file a few milliseconds sooner than a module.
 await build({

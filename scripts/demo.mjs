@@ -30,7 +30,9 @@ const env = {
 }
 delete env.XDG_RUNTIME_DIR
 
-const step = (text) => console.log(`\n\x1b[1m▶ ${text}\x1b[0m`)
+// Bold headings on a terminal only (and never with NO_COLOR), so that a pipe gets plain text.
+const bold = process.stdout.isTTY === true && (process.env.NO_COLOR ?? "") === ""
+const step = (text) => console.log(bold ? `\n\x1b[1m▶ ${text}\x1b[0m` : `\n▶ ${text}`)
 const show = (command) => console.log(`$ ${command}`)
 
 const startDevServer = () =>

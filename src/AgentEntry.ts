@@ -6,13 +6,15 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { runAgentAttached } from "./Commands/AgentForeground.js"
 import { exitProcess, reportUnexpected } from "./Commands/ProcessExit.js"
-import { loggingLayer } from "./Layers/LoggingLive.js"
 import { PathsLive } from "./Layers/PathsLive.js"
+import { SettingsLive } from "./Layers/SettingsLive.js"
 import { TerminalLive } from "./Layers/TerminalLive.js"
 
-const program = runAgentAttached.pipe(
+const logToFile = process.argv.slice(2).includes("--log-to-file")
+
+const program = runAgentAttached({ logToFile }).pipe(
   reportUnexpected(),
-  Effect.provide(Layer.mergeAll(PathsLive, TerminalLive, loggingLayer(process.argv.slice(2), process.env)))
+  Effect.provide(Layer.mergeAll(PathsLive, TerminalLive).pipe(Layer.provideMerge(SettingsLive)))
 )
 
 NodeRuntime.runMain(program, { disableErrorReporting: true, disablePrettyLogger: true, teardown: exitProcess })

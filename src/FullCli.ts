@@ -14,11 +14,13 @@ import { EcsEndpointLive } from "./Layers/EcsEndpointLive.js"
 import { ExecRunnerLive } from "./Layers/ExecRunnerLive.js"
 import { TrustStoreLive } from "./Layers/TrustStoreLive.js"
 import { AgentClientLive } from "./Layers/AgentClientLive.js"
-import { loggingLayer } from "./Layers/LoggingLive.js"
+import { CommandLoggingLive } from "./Layers/LoggingLive.js"
 import { stripColourUnlessAllowed } from "./Plain/PlainOutput.js"
 import { PathsLive } from "./Layers/PathsLive.js"
+import { SettingsLive } from "./Layers/SettingsLive.js"
 import { ServerConfigsLive } from "./Layers/ServerConfigsLive.js"
 import { TerminalLive } from "./Layers/TerminalLive.js"
+import { Settings } from "./Services/Settings.js"
 import { VERSION } from "./Version.js"
 
 const argv = process.argv.slice(2)
@@ -38,17 +40,20 @@ const MainLive = Layer.mergeAll(
   BrowserLive,
   Layer.succeed(ExecCommandLine, execCommandLine)
 ).pipe(
-  Layer.provideMerge(Layer.mergeAll(PathsLive, TerminalLive)),
-  Layer.provideMerge(NodeContext.layer),
-  Layer.provideMerge(loggingLayer(argv, process.env))
+  Layer.provideMerge(Layer.mergeAll(PathsLive, TerminalLive, CommandLoggingLive)),
+  Layer.provideMerge(Layer.merge(NodeContext.layer, SettingsLive))
 )
 
-stripColourUnlessAllowed(process.stdout, process.env)
-stripColourUnlessAllowed(process.stderr, process.env)
+/** The CLI framework styles its help and errors unconditionally: the colour goes where it is not wanted. */
+const plainUnlessColourAllowed = Effect.map(Settings, (settings) => {
+  stripColourUnlessAllowed(process.stdout, settings)
+  stripColourUnlessAllowed(process.stderr, settings)
+})
 
 const cli = Command.run(mairuCommand, { name: "mairu", version: VERSION })
 
-const program = cli(cliArgv).pipe(
+const program = plainUnlessColourAllowed.pipe(
+  Effect.zipRight(cli(cliArgv)),
   reportUnexpected(ValidationError.isValidationError),
   Effect.provide(MainLive)
 )

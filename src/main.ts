@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import * as nodeModule from "node:module"
 import * as path from "node:path"
 import { writeAll } from "./Plain/Messages.js"
-import { colourAllowed } from "./Plain/PlainOutput.js"
+import { colourAllowed, colourPreference } from "./Plain/PlainOutput.js"
 import { VERSION } from "./Version.js"
 
 // Node 22.1+ keeps compiled code between runs; older versions go without.
@@ -31,7 +31,7 @@ const prebuiltHelp = (): string | undefined => {
   // Not process.stdout, nor node:tty unless stdout is a character device: loading
   // either costs a few ms, most of this path's time when stdout is a pipe.
   const isTTY = isCharacterDevice(1) && (require("node:tty") as typeof import("node:tty")).isatty(1)
-  const variant = colourAllowed({ isTTY }, process.env) ? "help.ansi" : "help.txt"
+  const variant = colourAllowed({ isTTY }, colourPreference(process.env)) ? "help.ansi" : "help.txt"
   try {
     return fs.readFileSync(path.join(__dirname, variant), "utf8")
   } catch {

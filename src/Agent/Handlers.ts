@@ -1,3 +1,4 @@
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import { findServer } from "../Layers/ServerConfigsLive.js"
@@ -5,17 +6,19 @@ import { skippedFileWarning } from "../Plain/Messages.js"
 import type { AgentRequest, AgentStatus, GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { CredentialBackend } from "../Services/CredentialBackend.js"
+import { Settings } from "../Services/Settings.js"
 import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { SessionStore, sessionInfo } from "../Services/SessionStore.js"
 import { makeCredentials } from "./Credentials.js"
 import { makeLogins } from "./Logins.js"
 import { makeServerLookup } from "./ServerLookup.js"
-import { DEFAULT_IDLE_MS, DEFAULT_SPREAD_MS, makeRoleRefresher, msFromEnv } from "./RoleRefresher.js"
+import { makeRoleRefresher } from "./RoleRefresher.js"
 import { makeSessions } from "./Sessions.js"
 
 /** The agent's answer to every request kind; the socket server encodes the result. */
 export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>) =>
   Effect.gen(function*() {
+    const settings = yield* Settings
     const store = yield* SessionStore
     const backend = yield* CredentialBackend
     const registrations = yield* SsoRegistrations
@@ -26,8 +29,8 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>)
     const refresher = yield* makeRoleRefresher(
       (spec) => credentials.get(spec, true),
       {
-        idleMs: msFromEnv(process.env.MAIRU_AGENT_REFRESH_IDLE, DEFAULT_IDLE_MS),
-        spreadMs: msFromEnv(process.env.MAIRU_AGENT_REFRESH_SPREAD, DEFAULT_SPREAD_MS)
+        idleMs: Duration.toMillis(settings.refreshIdle),
+        spreadMs: Duration.toMillis(settings.refreshSpread)
       }
     )
 

@@ -11,19 +11,8 @@ import { type RoleSpec, roleSpecKey } from "./Credentials.js"
 
 /** Credentials are renewed this long before the cache would stop serving them. */
 export const REFRESH_LEAD_MS = 5 * 60 * 1000
-/** Roles due at the same moment are spread over this much time, no thundering herd (`MAIRU_AGENT_REFRESH_SPREAD`, s). */
-export const DEFAULT_SPREAD_MS = 2 * 60 * 1000
-/** A role nobody asked for in this long is no longer kept warm (`MAIRU_AGENT_REFRESH_IDLE`, in seconds). */
-export const DEFAULT_IDLE_MS = 4 * 60 * 60 * 1000
-
 /** Role specifications kept warm at most, so that memory stays bounded under many roles. */
 export const MAX_KEPT_WARM = 2_000
-
-/** A duration in seconds from the environment, or the default when unset or not a number >= 0. */
-export const msFromEnv = (value: string | undefined, defaultMs: number): number => {
-  const seconds = Number(value)
-  return value !== undefined && value !== "" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : defaultMs
-}
 
 /** When to renew: before the credentials fall inside the cache's 15-minute window; undefined if they never can be. */
 export const renewAt = (credentials: AwsCredentials, spreadMs: number): number | undefined => {
@@ -78,5 +67,5 @@ export const makeRoleRefresher = (
         if (!known) yield* Effect.forkIn(keep(spec, credentials), scope)
       })
 
-    return { touch, tracked: () => lastUsed.size }
+    return { touch }
   })

@@ -48,7 +48,7 @@ export const isAlive = (socketPath: string) =>
     return Effect.sync(() => socket.destroy())
   })
 
-const inode = (file: string): number | undefined => {
+export const socketInode = (file: string): number | undefined => {
   try {
     return fs.lstatSync(file).ino
   } catch {
@@ -90,7 +90,7 @@ export const claimSocketPath = (socketPath: string, temporaryPath: string) =>
         return yield* new AgentStartError({ message: `an agent is already running at ${socketPath}` })
       }
       // Stale: remove it, unless another agent replaced it since we looked.
-      if (inode(socketPath) === existing.ino) {
+      if (socketInode(socketPath) === existing.ino) {
         yield* Effect.sync(() => fs.rmSync(socketPath, { force: true }))
       }
     }
@@ -100,7 +100,6 @@ export const claimSocketPath = (socketPath: string, temporaryPath: string) =>
 /** Removes the socket at `socketPath` if it is still ours. */
 export const releaseSocketPath = (socketPath: string, ino: number | undefined) =>
   Effect.sync(() => {
-    if (ino !== undefined && inode(socketPath) === ino) fs.rmSync(socketPath, { force: true })
+    if (ino !== undefined && socketInode(socketPath) === ino) fs.rmSync(socketPath, { force: true })
   })
 
-export const socketInode = inode

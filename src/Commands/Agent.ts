@@ -17,11 +17,11 @@ export const agentCommand = Command.make(
       Options.withDescription("Log to {state}/log/agent.log (rotated) instead of stderr; level from MAIRU_AGENT_LOG")
     )
   },
-  ({ foreground }) =>
+  ({ foreground, logToFile }) =>
     Effect.gen(function*() {
       const terminal = yield* Terminal
       const { socketPath } = yield* Paths
-      if (foreground) return yield* runAgentAttached
+      if (foreground) return yield* runAgentAttached({ logToFile })
       const agent = yield* AgentClient
       if (yield* agent.ping) {
         yield* terminal.message(`An agent is already running at ${socketPath}.`)

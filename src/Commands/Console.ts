@@ -10,6 +10,7 @@ import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
+import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { type ConsoleTarget, consoleTarget } from "./ConsoleTarget.js"
 import { shellQuote } from "./ExecCommandLine.js"
@@ -99,8 +100,13 @@ export const consoleCommand = Command.make(
         destination: Option.getOrUndefined(flags.destination),
         duration: Option.getOrUndefined(flags.duration)
       }
+      const settings = yield* Settings
+      const overrides = {
+        federationEndpoint: Option.getOrUndefined(settings.federationEndpoint),
+        consoleDestination: Option.getOrUndefined(settings.consoleDestination)
+      }
       // Bad flags fail before a trust prompt or a login.
-      yield* consoleTarget(consoleFlags, process.env)
+      yield* consoleTarget(consoleFlags, overrides)
       const plan = yield* resolvePlan(
         {
           ...flags,
@@ -113,7 +119,7 @@ export const consoleCommand = Command.make(
         },
         (digest) => ["mairu", "console", "--confirm-trust", digest, "auto"].map(shellQuote).join(" ")
       )
-      const target = yield* consoleTarget({ ...consoleFlags, region: consoleFlags.region ?? plan.region }, process.env)
+      const target = yield* consoleTarget({ ...consoleFlags, region: consoleFlags.region ?? plan.region }, overrides)
       const obtain = (yield* AgentClient).call(
         new GetCredentials({ server: plan.server, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
       )

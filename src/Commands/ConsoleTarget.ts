@@ -16,7 +16,11 @@ export interface ConsoleFlags {
   readonly duration: string | undefined
 }
 
-type Env = Readonly<Record<string, string | undefined>>
+/** MAIRU_FEDERATION_ENDPOINT and MAIRU_CONSOLE_DESTINATION, when set. */
+export interface ConsoleOverrides {
+  readonly federationEndpoint: string | undefined
+  readonly consoleDestination: string | undefined
+}
 
 export const MIN_SESSION_DURATION = 900
 export const MAX_SESSION_DURATION = 43200
@@ -57,13 +61,15 @@ const DESTINATION_FORMS = "give a service (s3), a console path (/s3/buckets) or 
  * or a console URL, `--duration` the session's length. Without `--region` and
  * `--destination`, `MAIRU_CONSOLE_DESTINATION` (else the console home) is the page.
  */
-export const consoleTarget = (flags: ConsoleFlags, env: Env) =>
+export const consoleTarget = (flags: ConsoleFlags, overrides: ConsoleOverrides) =>
   Effect.gen(function*() {
     let sessionDuration = DEFAULT_SESSION_DURATION
     if (flags.duration !== undefined) {
       const seconds = parseDuration(flags.duration.trim())
       if (seconds === undefined) {
-        return yield* invalid(`--duration ${flags.duration} is not a duration: give seconds (3600) or hours and minutes (1h, 90m, 1h30m)`)
+        return yield* invalid(
+          `--duration ${flags.duration} is not a duration: give seconds (3600) or hours and minutes (1h, 90m, 1h30m)`
+        )
       }
       if (seconds < MIN_SESSION_DURATION || seconds > MAX_SESSION_DURATION) {
         return yield* invalid(
@@ -78,7 +84,7 @@ export const consoleTarget = (flags: ConsoleFlags, env: Env) =>
       return yield* invalid(`--region ${region} is not an AWS region name such as us-east-1 or eu-west-2`)
     }
     const partition = partitionOf(region)
-    const federationEndpoint = env.MAIRU_FEDERATION_ENDPOINT || `https://${partition.signin}/federation`
+    const federationEndpoint = overrides.federationEndpoint ?? `https://${partition.signin}/federation`
     const origin = `https://${region !== undefined && partition.regionalHost ? `${region}.` : ""}${partition.console}`
     const withRegion = (url: URL) => {
       if (region !== undefined && !url.searchParams.has("region")) url.searchParams.set("region", region)
@@ -86,18 +92,26 @@ export const consoleTarget = (flags: ConsoleFlags, env: Env) =>
     }
     const destination = flags.destination
     if (destination === undefined) {
-      if (region === undefined) return { federationEndpoint, destination: env.MAIRU_CONSOLE_DESTINATION || `${origin}/`, sessionDuration }
+      if (region === undefined) {
+        return { federationEndpoint, destination: overrides.consoleDestination ?? `${origin}/`, sessionDuration }
+      }
       return { federationEndpoint, destination: withRegion(new URL(`${origin}/console/home`)), sessionDuration }
     }
     if (SERVICE.test(destination)) {
       return { federationEndpoint, destination: withRegion(new URL(`${origin}/${destination}/home`)), sessionDuration }
     }
     if (destination.startsWith("/") && !destination.startsWith("//")) {
-      if (/[\s\\]/.test(destination) || [...destination].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
-        return yield* invalid(`--destination ${JSON.stringify(destination)} holds blanks or control characters; ${DESTINATION_FORMS}`)
+      if (
+        /[\s\\]/.test(destination) || [...destination].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
+      ) {
+        return yield* invalid(
+          `--destination ${JSON.stringify(destination)} holds blanks or control characters; ${DESTINATION_FORMS}`
+        )
       }
       const url = new URL(destination, origin)
-      if (url.origin !== origin) return yield* invalid(`--destination ${JSON.stringify(destination)} leaves the console; ${DESTINATION_FORMS}`)
+      if (url.origin !== origin) {
+        return yield* invalid(`--destination ${JSON.stringify(destination)} leaves the console; ${DESTINATION_FORMS}`)
+      }
       return { federationEndpoint, destination: withRegion(url), sessionDuration }
     }
     if (/^[a-z][a-z0-9+.-]*:/i.test(destination)) {
@@ -107,8 +121,13 @@ export const consoleTarget = (flags: ConsoleFlags, env: Env) =>
       } catch {
         return yield* invalid(`--destination ${JSON.stringify(destination)} is not a URL; ${DESTINATION_FORMS}`)
       }
-      if (url.protocol !== "https:" || !isConsoleHost(url.hostname) || url.username !== "" || url.password !== "" || url.port !== "") {
-        return yield* invalid(`--destination ${JSON.stringify(destination)} is not an AWS console page; ${DESTINATION_FORMS}`)
+      if (
+        url.protocol !== "https:" || !isConsoleHost(url.hostname) || url.username !== "" || url.password !== "" ||
+        url.port !== ""
+      ) {
+        return yield* invalid(
+          `--destination ${JSON.stringify(destination)} is not an AWS console page; ${DESTINATION_FORMS}`
+        )
       }
       if (region !== undefined) {
         return yield* invalid(

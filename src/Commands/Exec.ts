@@ -19,6 +19,7 @@ import { oauthGrantTypeOption } from "./Login.js"
 import { grantTypeOf, noBrowserOption } from "./LoginFlow.js"
 import { roleChainOptions } from "./RoleChainOptions.js"
 import { obtainWithLogin, resolvePlan } from "./RolePlan.js"
+import { Settings } from "../Services/Settings.js"
 
 const execOptions = {
   server: Options.text("server").pipe(
@@ -97,7 +98,7 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     const ecs = plan.mode === "ecs"
       ? yield* (yield* EcsEndpoint).serve(obtain, reportWhileRunning, { reuse: !flags.noCache })
       : undefined
-    const env = commandEnv(process.env, {
+    const env = commandEnv((yield* Settings).environment, {
       ...(plan.mode === "static" && first !== undefined
         ? {
           static: {

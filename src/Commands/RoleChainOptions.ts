@@ -4,7 +4,7 @@ import * as Option from "effect/Option"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 
-/** The role-chaining options shared by `exec` and `credential-process` (reference §4). */
+/** The role-chaining options shared by `exec` and `credential-process`. */
 export const roleChainOptions = {
   assumeRole: Options.text("assume-role").pipe(
     Options.withDescription("ARN of a role to assume with the first hop's credentials (sts:AssumeRole)"),

@@ -8,6 +8,7 @@ import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { GrantType, ServerConfig } from "../Schemas/ServerConfig.js"
 import type { AgentCallError } from "../Services/AgentClient.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
+import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { ensureTrusted, findAutoConfig } from "./AutoRole.js"
 import { runLogin } from "./LoginFlow.js"
@@ -33,14 +34,13 @@ export interface PlanFlags extends RoleChainFlags {
   readonly showAuto: boolean
 }
 
-const envFlag = (name: string) => (process.env[name] ?? "") !== ""
-
 /** Resolves ROLE (or `auto`, once trusted) and the flags into server, role, chain, mode and region. */
 export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) => string) =>
   Effect.gen(function*() {
     const configs = yield* ServerConfigs
     const terminal = yield* Terminal
-    const serverFlag = Option.orElse(flags.server, () => Option.fromNullable(process.env.MAIRU_SERVER || undefined))
+    const settings = yield* Settings
+    const serverFlag = Option.orElse(flags.server, () => settings.defaultServer)
     if (flags.role !== "auto") {
       if (Option.isNone(serverFlag)) {
         return yield* new InvalidArgument({
@@ -71,7 +71,7 @@ export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) =
       mode: Option.getOrElse(flags.mode, () => file.mode ?? "ecs"),
       region: file.region
     }
-    if (flags.showAuto || envFlag("MAIRU_SHOW_AUTO_ROLE")) {
+    if (flags.showAuto || settings.showAutoRole) {
       yield* terminal.message(`auto: server ${plan.server.id}, role ${plan.role} (from ${auto.path})`)
     }
     return plan

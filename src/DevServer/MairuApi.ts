@@ -33,7 +33,7 @@ export const applyFault = (mode: FaultMode, res: http.ServerResponse): boolean =
 const unauthorized = (res: http.ServerResponse) =>
   sendJson(res, 401, { error: "unauthorized", message: "a valid bearer access token is required" })
 
-/** `POST /assume-role` and `GET /roles` (reference §6). */
+/** The Mairu API: `POST /assume-role` (credentials for a role) and `GET /roles`, with the OAuth access token as bearer. */
 export const makeMairuApi = (state: DevState, oidc: Oidc) => ({
   assumeRole: async (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (applyFault(state.faults.assumeRole, res)) return

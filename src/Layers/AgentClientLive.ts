@@ -16,6 +16,8 @@ import {
 import { AgentRequest, ResponseEnvelope } from "../Schemas/AgentProtocol.js"
 import { AgentClient, AgentUnavailable, AgentVersionMismatch } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
+import { Settings } from "../Services/Settings.js"
+import { plainEnvironment } from "./SettingsLive.js"
 import { VERSION } from "../Version.js"
 
 const decodeResponse = Schema.decodeUnknownEither(ResponseEnvelope)
@@ -35,6 +37,7 @@ export const AgentClientLive = Layer.effect(
   AgentClient,
   Effect.gen(function*() {
     const paths = yield* Paths
+    const environment = plainEnvironment(yield* Settings)
     let nextId = 1
 
     const call = <Req extends AgentRequest>(request: Req) =>
@@ -42,7 +45,7 @@ export const AgentClientLive = Layer.effect(
         const id = nextId++
         const encoded = yield* Schema.encode(AgentRequest)(request).pipe(Effect.orDie)
         const [answer] = yield* wire(async (signal) => {
-          const socket = await connectOrStart(paths.socketPath, process.env, signal)
+          const socket = await connectOrStart(paths.socketPath, environment, signal)
           return socket instanceof net.Socket ? exchange(socket, requestLine(id, VERSION, encoded), [id], signal) : socket
         })
         const response = decodeResponse(answer)
@@ -71,7 +74,7 @@ export const AgentClientLive = Layer.effect(
       })
     )
 
-    const start = wire((signal) => startAgent(paths.socketPath, process.env, signal)).pipe(
+    const start = wire((signal) => startAgent(paths.socketPath, environment, signal)).pipe(
       Effect.map((socket) => void socket.destroy())
     )
 

@@ -22,9 +22,11 @@ export const parseSsoRole = (role: string) => {
     : Effect.succeed({ accountId: match[1]!, roleName: match[2]! })
 }
 
-const ssoClient = (sdk: Effect.Effect.Success<typeof loadSso>, server: ServerConfig) =>
+type AwsSsoServer = Extract<ServerConfig, { readonly _tag: "AwsSso" }>
+
+const ssoClient = (sdk: Effect.Effect.Success<typeof loadSso>, server: AwsSsoServer) =>
   new sdk.SSOClient({
-    region: server._tag === "AwsSso" ? server.awsSso.region : "us-east-1",
+    region: server.awsSso.region,
     // The SDK's standard retry: bounded attempts with backoff on throttling and 5xx.
     maxAttempts: 3
   })
@@ -37,7 +39,7 @@ const call = <A>(server: ServerConfig, what: string, send: (signal: AbortSignal)
     })
   )
 
-export const awsSsoAssumeRole = (server: ServerConfig, accessToken: Redacted.Redacted<string>, role: string) =>
+export const awsSsoAssumeRole = (server: AwsSsoServer, accessToken: Redacted.Redacted<string>, role: string) =>
   Effect.gen(function*() {
     const { accountId, roleName } = yield* parseSsoRole(role)
     const sdk = yield* loadSso
@@ -61,7 +63,7 @@ export const awsSsoAssumeRole = (server: ServerConfig, accessToken: Redacted.Red
   })
 
 /** Every `ACCOUNT_ID/ROLE` pair across all pages of ListAccounts and ListAccountRoles. */
-export const awsSsoListRoles = (server: ServerConfig, accessToken: Redacted.Redacted<string>) =>
+export const awsSsoListRoles = (server: AwsSsoServer, accessToken: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
     const sdk = yield* loadSso
     const client = ssoClient(sdk, server)

@@ -1,6 +1,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { type AgentError, InvalidArgument, PermissionDenied, Unauthenticated, Unknown } from "../Schemas/AgentErrors.js"
@@ -8,6 +9,7 @@ import type { AwsSsoConfig, GrantType, ServerConfig } from "../Schemas/ServerCon
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import type { PendingGrant } from "../Services/OAuth.js"
 import type { Tokens } from "../Services/SessionStore.js"
+import { Settings } from "../Services/Settings.js"
 import { type SsoRegistration, SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { loadSsoOidc } from "./AwsSdk.js"
 import { asSdkError, fromSdkError } from "./AwsSdkErrors.js"
@@ -25,11 +27,11 @@ const ssoServer = (server: ServerConfig): Effect.Effect<AwsSsoConfig, InvalidArg
 const oidcClient = (sdk: SsoOidcSdk, config: AwsSsoConfig) => new sdk.SSOOIDCClient({ region: config.region, maxAttempts: 3 })
 
 /** The authorize endpoint, where the SDK would send sso-oidc calls (`AWS_ENDPOINT_URL_SSO_OIDC` moves it). */
-export const authorizeEndpoint = (sdk: SsoOidcSdk, region: string): string => {
-  const configured = process.env.AWS_ENDPOINT_URL_SSO_OIDC || process.env.AWS_ENDPOINT_URL
-  const base = configured !== undefined && configured !== ""
-    ? configured
-    : oidcClient(sdk, { region, scope: [], localPort: undefined }).config.endpointProvider({ Region: region }).url.toString()
+export const authorizeEndpoint = (sdk: SsoOidcSdk, region: string, configured: Option.Option<string>): string => {
+  const base = Option.getOrElse(
+    configured,
+    () => oidcClient(sdk, { region, scope: [], localPort: undefined }).config.endpointProvider({ Region: region }).url.toString()
+  )
   return new URL("authorize", base.endsWith("/") ? base : base + "/").toString()
 }
 
@@ -71,7 +73,7 @@ const codeGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, 
   Effect.gen(function*() {
     const pkce = makePkce()
     const state = randomToken(16)
-    const authorize = authorizeEndpoint(sdk, config.region)
+    const authorize = authorizeEndpoint(sdk, config.region, (yield* Settings).ssoOidcEndpoint)
     const callback = yield* listenForCallback({
       host: "127.0.0.1",
       port: config.localPort,
@@ -162,7 +164,7 @@ const deviceGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig
 export const awsSsoStartLogin = (
   server: ServerConfig,
   grantType: GrantType | undefined
-): Effect.Effect<PendingGrant, AgentError, Scope.Scope | SsoRegistrations> =>
+): Effect.Effect<PendingGrant, AgentError, Scope.Scope | SsoRegistrations | Settings> =>
   Effect.gen(function*() {
     const config = yield* ssoServer(server)
     const sdk = yield* loadSsoOidc

@@ -1,11 +1,9 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { spawn } from "node:child_process"
 import { Browser } from "../Services/Browser.js"
-
-type Env = Readonly<Record<string, string | undefined>>
-
-const set = (value: string | undefined) => value !== undefined && value !== ""
+import { Settings, type SettingsShape } from "../Services/Settings.js"
 
 /** How a page is opened: the user's `BROWSER` commands, else the desktop's opener. */
 export type BrowserOpener =
@@ -17,14 +15,18 @@ export type BrowserOpener =
  * `BROWSER` the user set is honoured everywhere (over SSH too: it is their
  * choice); else `open` on macOS, `xdg-open` on Linux with a display, never over SSH.
  */
-export const browserOpener = (env: Env, platform: NodeJS.Platform): BrowserOpener | undefined => {
-  if (set(env.MAIRU_NO_BROWSER)) return undefined
-  const commands = (env.BROWSER ?? "").split(":").map((command) => command.trim()).filter((command) => command !== "")
+export const browserOpener = (
+  settings: Pick<SettingsShape, "noBrowser" | "overSsh" | "desktop" | "browser">,
+  platform: NodeJS.Platform
+): BrowserOpener | undefined => {
+  if (settings.noBrowser) return undefined
+  const commands = Option.getOrElse(settings.browser, () => "").split(":").map((command) => command.trim())
+    .filter((command) => command !== "")
   if (commands.length > 0) return { _tag: "BrowserVariable", commands }
-  if (set(env.SSH_CONNECTION) || set(env.SSH_TTY)) return undefined
+  if (settings.overSsh) return undefined
   if (platform === "darwin") return { _tag: "Desktop", command: "open" }
   if (platform === "win32") return undefined
-  return set(env.DISPLAY) || set(env.WAYLAND_DISPLAY) ? { _tag: "Desktop", command: "xdg-open" } : undefined
+  return settings.desktop ? { _tag: "Desktop", command: "xdg-open" } : undefined
 }
 
 /** Splits one `BROWSER` entry into words: blanks separate, single and double quotes group, backslash escapes. */
@@ -103,13 +105,16 @@ const runBrowserCommands = (commands: ReadonlyArray<string>, url: string): Effec
       (opened) => opened ? Effect.succeed(true) : runBrowserCommands(commands.slice(1), url)
     )
 
-export const BrowserLive = Layer.succeed(Browser, {
-  open: (url) =>
-    Effect.suspend(() => {
-      const opener = browserOpener(process.env, process.platform)
-      if (opener === undefined) return Effect.succeed(false)
-      return opener._tag === "BrowserVariable"
-        ? runBrowserCommands(opener.commands, url)
-        : runDesktopOpener(opener.command, url)
-    })
-})
+export const BrowserLive = Layer.effect(
+  Browser,
+  Effect.map(Settings, (settings) => ({
+    open: (url: string) =>
+      Effect.suspend(() => {
+        const opener = browserOpener(settings, process.platform)
+        if (opener === undefined) return Effect.succeed(false)
+        return opener._tag === "BrowserVariable"
+          ? runBrowserCommands(opener.commands, url)
+          : runDesktopOpener(opener.command, url)
+      })
+  }))
+)

@@ -16,7 +16,7 @@ import { type AwsCredentials, MairuAssumeRoleResponse, MairuRolesResponse } from
 import { resolveEndpoint, type ServerConfig } from "../Schemas/ServerConfig.js"
 import { excerpt, sendRetrying, type UpstreamResponse } from "./Upstream.js"
 
-/** Maps a Mairu API status to the failure kind that crosses the socket (reference §6, §9). */
+/** Maps a Mairu API status to the failure kind that crosses the socket (401: log in again; 403: not allowed; 404: no such role; 400: bad request; 429/5xx: try later). */
 const statusError = (server: ServerConfig, what: string, response: UpstreamResponse): AgentError => {
   const detail = `${what}: ${server.url} answered ${response.status}` +
     (response.text === "" ? "" : ` (${excerpt(response.text)})`)

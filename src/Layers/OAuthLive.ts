@@ -2,6 +2,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { OAuth } from "../Services/OAuth.js"
+import { Settings } from "../Services/Settings.js"
 import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { awsSsoRefresh, awsSsoStartLogin } from "./AwsSsoOAuth.js"
 import { mairuApiStartLogin } from "./MairuApiOAuth.js"
@@ -11,7 +12,7 @@ import { refreshTokens } from "./OAuthTokenEndpoint.js"
 export const OAuthLive = Layer.effect(
   OAuth,
   Effect.gen(function*() {
-    const context = yield* Effect.context<HttpClient.HttpClient | SsoRegistrations>()
+    const context = yield* Effect.context<HttpClient.HttpClient | SsoRegistrations | Settings>()
     return {
       start: (server, grantType) =>
         server._tag === "MairuApi"

@@ -19,7 +19,9 @@ export interface OneTimeRedirect {
 
 /** `127.0.0.1` as /proc/net/tcp writes it: the 32-bit word in host byte order, in hex, either order accepted. */
 const ipv4Hex = (address: string): ReadonlyArray<string> => {
-  const bytes = address.replace(/^::ffff:/i, "").split(".").map((part) => Number(part).toString(16).padStart(2, "0").toUpperCase())
+  const bytes = address.replace(/^::ffff:/i, "").split(".").map((part) =>
+    Number(part).toString(16).padStart(2, "0").toUpperCase()
+  )
   if (bytes.length !== 4) return []
   return [[...bytes].reverse().join(""), bytes.join("")]
 }
@@ -116,7 +118,9 @@ export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText
     const port = yield* Effect.acquireRelease(
       Effect.async<number, Unknown>((resume) => {
         server.once("error", (error: NodeJS.ErrnoException) =>
-          resume(Effect.fail(new Unknown({ message: `cannot listen on 127.0.0.1 for a one-time link (${error.code})` }))))
+          resume(
+            Effect.fail(new Unknown({ message: `cannot listen on 127.0.0.1 for a one-time link (${error.code})` }))
+          ))
         server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
       }),
       () =>
@@ -125,5 +129,9 @@ export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText
           server.closeAllConnections()
         })
     )
-    return { url: `http://127.0.0.1:${port}${path}`, followed: Deferred.await(followed), wasFollowed: Deferred.isDone(followed) } satisfies OneTimeRedirect
+    return {
+      url: `http://127.0.0.1:${port}${path}`,
+      followed: Deferred.await(followed),
+      wasFollowed: Deferred.isDone(followed)
+    } satisfies OneTimeRedirect
   })

@@ -1,7 +1,8 @@
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { resolvePaths } from "../Plain/XdgPaths.js"
 import { Paths } from "../Services/Paths.js"
+import { Settings } from "../Services/Settings.js"
+import { plainEnvironment } from "./SettingsLive.js"
 
-export { resolvePaths }
-
-export const PathsLive = Layer.sync(Paths, () => resolvePaths(process.env))
+export const PathsLive = Layer.effect(Paths, Effect.map(Settings, (settings) => resolvePaths(plainEnvironment(settings))))

@@ -1,48 +1,19 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import {
-  type AgentError,
-  InvalidArgument,
-  PermissionDenied,
-  ResourceExhausted,
-  Unknown
-} from "../Schemas/AgentErrors.js"
+import { Unknown } from "../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import { RoleChain, sessionNameFromArn, validSessionName } from "../Services/RoleChain.js"
 import { loadSts } from "./AwsSdk.js"
+import { fromSdkError } from "./AwsSdkErrors.js"
+import { Settings } from "../Services/Settings.js"
+import * as Option from "effect/Option"
 
-interface AwsError {
-  readonly name?: string
-  readonly message?: string
-  readonly $metadata?: { readonly httpStatusCode?: number }
-}
-
-const describeStsError = (what: string, error: unknown): AgentError => {
-  const e = (error ?? {}) as AwsError
-  const detail = `${what}: ${e.name ?? "error"}: ${e.message ?? String(error)}`
-  switch (e.name) {
-    case "AccessDenied":
-    case "AccessDeniedException":
-      return new PermissionDenied({ message: detail })
-    case "ValidationError":
-    case "MalformedPolicyDocument":
-      return new InvalidArgument({ message: detail })
-    case "Throttling":
-    case "ThrottlingException":
-    case "RegionDisabledException":
-      return new ResourceExhausted({ message: detail })
-    default:
-      return new Unknown({ message: detail })
-  }
-}
-
-
-const client = (sts: typeof import("@aws-sdk/client-sts"), credentials: AwsCredentials) =>
+const client = (sts: typeof import("@aws-sdk/client-sts"), credentials: AwsCredentials, region: string) =>
   new sts.STSClient({
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+    region,
     maxAttempts: 3,
     credentials: {
       accessKeyId: credentials.accessKeyId,
@@ -52,25 +23,33 @@ const client = (sts: typeof import("@aws-sdk/client-sts"), credentials: AwsCrede
   })
 
 const call = <A>(what: string, send: (signal: AbortSignal) => Promise<A>) =>
-  Effect.tryPromise({ try: send, catch: (error) => describeStsError(what, error) }).pipe(
+  Effect.tryPromise({ try: send, catch: (error) => fromSdkError(undefined, what, error) }).pipe(
     Effect.timeoutFail({
       duration: UPSTREAM_TIMEOUT,
       onTimeout: () => new Unknown({ message: `${what}: STS did not answer within ${UPSTREAM_TIMEOUT}` })
     })
   )
 
-export const RoleChainLive = Layer.succeed(RoleChain, {
+/**
+ * Role chaining in the agent. The STS region (AWS_REGION, else AWS_DEFAULT_REGION, else
+ * us-east-1) and the last-resort session name (USER) are the agent's own settings.
+ */
+export const RoleChainLive = Layer.effect(RoleChain, Effect.gen(function*() {
+  const settings = yield* Settings
+  const region = Option.getOrElse(settings.awsRegion, () => "us-east-1")
+  const fallbackSessionName = validSessionName(Option.getOrUndefined(settings.user)) ?? "mairu"
+  return {
   assume: (firstHop: AwsCredentials, chain: AssumeRoleChain) =>
     Effect.gen(function*() {
       const sts = yield* loadSts
-      const stsClient = client(sts, firstHop)
+      const stsClient = client(sts, firstHop, region)
       const sessionName = validSessionName(chain.roleSessionName) ?? (yield* call(
         "sts:GetCallerIdentity with the first hop",
         (abortSignal) => stsClient.send(new sts.GetCallerIdentityCommand({}), { abortSignal })
       ).pipe(
         Effect.map((identity) => sessionNameFromArn(identity.Arn ?? "")),
         Effect.orElseSucceed(() => undefined)
-      )) ?? validSessionName(process.env.USER) ?? "mairu"
+      )) ?? fallbackSessionName
       const answer = yield* call(
         `sts:AssumeRole ${chain.roleArn}`,
         (abortSignal) =>
@@ -96,4 +75,5 @@ export const RoleChainLive = Layer.succeed(RoleChain, {
         noCache: false
       } satisfies AwsCredentials
     })
-})
+  }
+}))

@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
@@ -9,6 +10,7 @@ import { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
 import { fromFile, InvalidServerConfig, type ServerConfig, ServerConfigFile } from "../Schemas/ServerConfig.js"
 import { skippedFileWarning } from "../Plain/Messages.js"
 import { Paths } from "../Services/Paths.js"
+import { Settings } from "../Services/Settings.js"
 import { type ConfigProblem, type LoadedServers, ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 
@@ -136,13 +138,13 @@ export const ServerConfigsLive = Layer.effect(
         (problem) => terminal.message(skippedFileWarning(problem)),
         { discard: true }
       )
-    const localPortEnv = process.env.MAIRU_LOCAL_PORT
+    const localPortEnv = Option.getOrUndefined((yield* Settings).localPort)
     const localPort = parseLocalPort(localPortEnv)
     return {
       load,
       resolve: (name) =>
         Effect.gen(function*() {
-          if (localPortEnv !== undefined && localPortEnv !== "" && localPort === undefined) {
+          if (localPortEnv !== undefined && localPort === undefined) {
             return yield* new InvalidArgument({
               message: `MAIRU_LOCAL_PORT="${localPortEnv}" is not a port number (1-65535)`
             })

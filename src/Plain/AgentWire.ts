@@ -61,7 +61,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * are small and rare, and measured as fast without them.
  * Resolves with the exit code if it ends.
  */
-export const spawnAgent = async (env: NodeJS.ProcessEnv): Promise<number | null> => {
+export const spawnAgent = async (env: Readonly<Record<string, string | undefined>>): Promise<number | null> => {
   // Loaded only here: the fast paths that merely talk to a running agent never need it.
   const { spawn } = await import("node:child_process")
   const command = [
@@ -91,7 +91,7 @@ export const spawnAgent = async (env: NodeJS.ProcessEnv): Promise<number | null>
 /** Starts an agent and waits until it answers: 20 s at most, less if it exits at once. */
 export const startAgent = async (
   socketPath: string,
-  env: NodeJS.ProcessEnv,
+  env: Readonly<Record<string, string | undefined>>,
   signal?: AbortSignal
 ): Promise<net.Socket | AgentUnavailableFailure> => {
   let exitedAt: number | undefined
@@ -127,7 +127,7 @@ export const startAgent = async (
 /** A connection to the running agent, starting one unless `MAIRU_NO_AUTO_AGENT` forbids it. */
 export const connectOrStart = async (
   socketPath: string,
-  env: NodeJS.ProcessEnv,
+  env: Readonly<Record<string, string | undefined>>,
   signal?: AbortSignal
 ): Promise<net.Socket | AgentUnavailableFailure> => {
   const first = await connect(socketPath)

@@ -2,7 +2,7 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 
-/** `.mairu.json` files, their digests and their trust records (reference §2.2), shared by TrustStoreLive, AutoConfigsLive and the fast exec path. */
+/** `.mairu.json` files, their digests and their trust records (a project's `auto` role, trusted per content), shared by TrustStoreLive, AutoConfigsLive and the fast exec path. */
 
 export const AUTO_CONFIG_NAME = ".mairu.json"
 

@@ -1,16 +1,27 @@
 /** ANSI escape sequences (colours, styles). */
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*[A-Za-z]", "g")
 
+/** NO_COLOR and FORCE_COLOR: set to anything but the empty string. */
+export interface ColourPreference {
+  readonly noColor: boolean
+  readonly forceColor: boolean
+}
+
+export const colourPreference = (env: Readonly<Record<string, string | undefined>>): ColourPreference => ({
+  noColor: (env.NO_COLOR ?? "") !== "",
+  forceColor: (env.FORCE_COLOR ?? "") !== ""
+})
+
 /** Colour is for terminals only (or FORCE_COLOR), and never when NO_COLOR is set (https://no-color.org). */
-export const colourAllowed = (stream: { readonly isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>) =>
-  (stream.isTTY === true || (env.FORCE_COLOR ?? "") !== "") && (env.NO_COLOR ?? "") === ""
+export const colourAllowed = (stream: { readonly isTTY?: boolean }, preference: ColourPreference) =>
+  (stream.isTTY === true || preference.forceColor) && !preference.noColor
 
 /**
  * Removes colour from what is written to `stream` when colour is not allowed:
  * the CLI framework styles its help and errors unconditionally.
  */
-export const stripColourUnlessAllowed = (stream: NodeJS.WriteStream, env: Readonly<Record<string, string | undefined>>) => {
-  if (colourAllowed(stream, env)) return
+export const stripColourUnlessAllowed = (stream: NodeJS.WriteStream, preference: ColourPreference) => {
+  if (colourAllowed(stream, preference)) return
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: Array<unknown>) => boolean
   stream.write = ((chunk: unknown, ...rest: Array<unknown>) =>
     write(typeof chunk === "string" ? chunk.replace(ANSI, "") : chunk, ...rest)) as typeof stream.write

@@ -1,7 +1,7 @@
 import * as os from "node:os"
 import * as path from "node:path"
 
-/** Where mairu keeps its files (reference §2). */
+/** Where mairu keeps its files: configuration under XDG_CONFIG_HOME, state under XDG_STATE_HOME, the socket under XDG_RUNTIME_DIR. */
 export interface MairuPaths {
   readonly configDir: string
   readonly serversDir: string

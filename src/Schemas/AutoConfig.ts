@@ -3,7 +3,7 @@ import * as Schema from "effect/Schema"
 export const ExecMode = Schema.Literal("ecs", "static")
 export type ExecMode = typeof ExecMode.Type
 
-/** `.mairu.json`, the `auto` role of a project (reference §2.2). */
+/** `.mairu.json`, the `auto` role of a project. */
 export const AutoConfigFile = Schema.Struct({
   server: Schema.NonEmptyString,
   role: Schema.NonEmptyString,

@@ -10,7 +10,7 @@ export const AwsCredentials = Schema.Struct({
 })
 export type AwsCredentials = typeof AwsCredentials.Type
 
-/** What `POST {url}/assume-role` answers (reference §6). */
+/** What `POST {url}/assume-role` answers. */
 export const MairuAssumeRoleResponse = Schema.Struct({
   Version: Schema.Literal(1),
   AccessKeyId: Schema.NonEmptyString,
@@ -21,7 +21,7 @@ export const MairuAssumeRoleResponse = Schema.Struct({
 })
 export type MairuAssumeRoleResponse = typeof MairuAssumeRoleResponse.Type
 
-/** What `GET {url}/roles` answers (reference §6). */
+/** What `GET {url}/roles` answers. */
 export const MairuRolesResponse = Schema.Struct({
   Roles: Schema.Array(Schema.Struct({
     Name: Schema.String,

@@ -10,7 +10,7 @@ export type GrantType = typeof GrantType.Type
 
 const Port = Schema.Int.pipe(Schema.between(1, 65535))
 
-/** `servers.d/*.json` exactly as written on disk (reference §2.1). */
+/** `servers.d/*.json` exactly as written on disk. */
 export const ServerConfigFile = Schema.Struct({
   url: Schema.String,
   id: Schema.optional(Schema.String),

@@ -4,7 +4,7 @@ import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 
-/** Role chaining (reference §4): `sts:AssumeRole` with a first hop's credentials. */
+/** Role chaining: `sts:AssumeRole` with a first hop's credentials, for `--assume-role` and `assume_role`. */
 export interface RoleChainShape {
   readonly assume: (firstHop: AwsCredentials, chain: AssumeRoleChain) => Effect.Effect<AwsCredentials, AgentError>
 }

@@ -17,6 +17,7 @@ import { OAuth } from "../../src/Services/OAuth.js"
 import { RoleChain } from "../../src/Services/RoleChain.js"
 import type { Tokens } from "../../src/Services/SessionStore.js"
 import { SsoRegistrations } from "../../src/Services/SsoRegistrations.js"
+import { settingsFrom } from "../support/settings.js"
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -87,7 +88,7 @@ const fakeServer = (failing: Set<string> = new Set()) => {
     }),
     Layer.succeed(RoleChain, { assume: () => Effect.die("unused") }),
     Layer.succeed(SsoRegistrations, { obtain: () => Effect.die("unused"), existing: () => Effect.die("unused") })
-  ).pipe(Layer.merge(SessionStoreLive), Layer.merge(CredentialCacheLive))
+  ).pipe(Layer.merge(SessionStoreLive), Layer.merge(CredentialCacheLive), Layer.merge(settingsFrom()))
   return { layer, fetches, refreshes }
 }
 

@@ -10,7 +10,7 @@ let home: MairuHome
 let federation: Record<string, string>
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
   federation = { MAIRU_FEDERATION_ENDPOINT: `${server.url}federation` }
 })
 afterAll(() => tearDownLocal({ server, home }))
@@ -75,13 +75,18 @@ const signIn = async (url: string) => {
   return {
     arn: page.match(/<code id="arn">([^<]*)</)?.[1],
     duration: Number(page.match(/<span id="duration">(\d+)</)?.[1]),
-    destination: page.match(/<code id="destination">([^<]*)</)?.[1]?.replace(/&#(\d+);/g, (_m, c) => String.fromCharCode(Number(c)))
+    destination: page.match(/<code id="destination">([^<]*)</)?.[1]?.replace(
+      /&#(\d+);/g,
+      (_m, c) => String.fromCharCode(Number(c))
+    )
   }
 }
 
 describe("mairu console", () => {
   it("prints the sign-in URL with --print, for the console home as the role for an hour", async () => {
-    const result = await runMairu(home, ["console", "--print", "--server", "local", "123456789012/Developer"], { env: federation })
+    const result = await runMairu(home, ["console", "--print", "--server", "local", "123456789012/Developer"], {
+      env: federation
+    })
     expect(result.stderr).toBe("")
     expect(result.code).toBe(0)
     const url = new URL(result.stdout.trim())
@@ -141,14 +146,30 @@ describe("mairu console", () => {
         900
       ],
       [
-        ["--destination", "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:", "--duration", "12h"],
+        [
+          "--destination",
+          "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:",
+          "--duration",
+          "12h"
+        ],
         "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:",
         43200
       ],
-      [["--region", "ap-southeast-2", "--duration", "1h30m"], "https://ap-southeast-2.console.aws.amazon.com/console/home?region=ap-southeast-2", 5400]
+      [
+        ["--region", "ap-southeast-2", "--duration", "1h30m"],
+        "https://ap-southeast-2.console.aws.amazon.com/console/home?region=ap-southeast-2",
+        5400
+      ]
     ]
     for (const [args, destination, duration] of cases) {
-      const result = await runMairu(home, ["console", "--print", ...args, "--server", "local", "123456789012/Developer"], { env: federation })
+      const result = await runMairu(home, [
+        "console",
+        "--print",
+        ...args,
+        "--server",
+        "local",
+        "123456789012/Developer"
+      ], { env: federation })
       expect(result.stderr).toBe("")
       expect(result.code).toBe(0)
       expect(new URL(result.stdout.trim()).searchParams.get("Destination")).toBe(destination)
@@ -161,9 +182,15 @@ describe("mairu console", () => {
       [["--duration", "600"], "--duration 600 (600 seconds) is not within 900 to 43200 seconds"],
       [["--duration", "13h"], "--duration 13h (46800 seconds) is not within 900 to 43200 seconds"],
       [["--duration", "soon"], "--duration soon is not a duration: give seconds (3600) or hours and minutes"],
-      [["--destination", "s3 buckets"], "--destination \"s3 buckets\" is not a destination; give a service (s3), a console path"],
+      [
+        ["--destination", "s3 buckets"],
+        "--destination \"s3 buckets\" is not a destination; give a service (s3), a console path"
+      ],
       [["--destination", "s3/buckets"], "--destination \"s3/buckets\" is not a destination"],
-      [["--destination", "https://evil.example/"], "--destination \"https://evil.example/\" is not an AWS console page"],
+      [
+        ["--destination", "https://evil.example/"],
+        "--destination \"https://evil.example/\" is not an AWS console page"
+      ],
       [["--destination", "http://console.aws.amazon.com/"], "is not an AWS console page"],
       [["--destination", "//evil.example/x"], "is not a destination"],
       [["--region", "moon"], "--region moon is not an AWS region name such as us-east-1"],
@@ -171,12 +198,16 @@ describe("mairu console", () => {
     ]
     for (const [args, message] of cases) {
       // No server is named: a good flag would fail for that instead.
-      const result = await runMairu(home, ["console", "--print", ...args, "123456789012/Developer"], { env: federation })
+      const result = await runMairu(home, ["console", "--print", ...args, "123456789012/Developer"], {
+        env: federation
+      })
       expect(result.code).toBe(1)
       expect(result.stdout).toBe("")
       expect(result.stderr).toContain(message)
     }
-    const noServer = await runMairu(home, ["console", "--print", "--duration", "1h", "123456789012/Developer"], { env: federation })
+    const noServer = await runMairu(home, ["console", "--print", "--duration", "1h", "123456789012/Developer"], {
+      env: federation
+    })
     expect(noServer.stderr).toContain("Pass --server SERVER")
   })
 
@@ -203,11 +234,17 @@ describe("mairu console", () => {
   it("prints the URL when no browser can be opened, and uses the auto role once trusted", async () => {
     const project = path.join(home.root, "project")
     fs.mkdirSync(project, { recursive: true })
-    fs.writeFileSync(path.join(project, ".mairu.json"), JSON.stringify({ server: "local", role: "demo", region: "sa-east-1" }))
+    fs.writeFileSync(
+      path.join(project, ".mairu.json"),
+      JSON.stringify({ server: "local", role: "demo", region: "sa-east-1" })
+    )
     const refused = await runMairu(home, ["console", "auto"], { env: federation, cwd: project })
     expect(refused.code).toBe(1)
     const digest = refused.stderr.match(/mairu console --confirm-trust (\S+) auto/)![1]!
-    const result = await runMairu(home, ["console", "--confirm-trust", digest, "auto"], { env: federation, cwd: project })
+    const result = await runMairu(home, ["console", "--confirm-trust", digest, "auto"], {
+      env: federation,
+      cwd: project
+    })
     expect(result.code).toBe(0)
     expect(result.stderr).toContain("Open this URL within 15 minutes")
     // The file's region is the console's.

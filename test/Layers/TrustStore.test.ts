@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { readAutoConfig } from "../../src/Layers/AutoConfigsLive.js"
 import { TrustStoreLive } from "../../src/Layers/TrustStoreLive.js"
 import { autoDigest, trustRecordName } from "../../src/Plain/AutoFile.js"
-import { resolvePaths } from "../../src/Layers/PathsLive.js"
+import { resolvePaths } from "../../src/Plain/XdgPaths.js"
 import { Paths } from "../../src/Services/Paths.js"
 import { TrustStore } from "../../src/Services/TrustStore.js"
 
