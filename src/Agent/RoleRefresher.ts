@@ -1,16 +1,18 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberMap from "effect/FiberMap"
 import * as Random from "effect/Random"
-import { retryDelayMs } from "../Backoff.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { MIN_REMAINING_MS } from "../Services/CredentialCache.js"
 import { serverKey } from "../Services/SessionStore.js"
 import { type RoleSpec, roleSpecKey } from "./Credentials.js"
+import { renewalRetries } from "./RenewalSchedule.js"
 
 /** Credentials are renewed this long before the cache would stop serving them. */
 export const REFRESH_LEAD_MS = 5 * 60 * 1000
+
 /** Role specifications kept warm at most, so that memory stays bounded under many roles. */
 export const MAX_KEPT_WARM = 2_000
 
@@ -30,41 +32,48 @@ export const makeRoleRefresher = (
   options: { readonly idleMs: number; readonly spreadMs: number }
 ) =>
   Effect.gen(function*() {
-    const scope = yield* Effect.scope
+    const fibers = yield* FiberMap.make<string>()
     const lastUsed = new Map<string, number>()
 
-    const keep = (spec: RoleSpec, first: AwsCredentials) =>
+    const isIdle = (key: string) =>
+      Effect.map(Clock.currentTimeMillis, (now) => now - (lastUsed.get(key) ?? 0) > options.idleMs)
+
+    /** Renews once, retrying on failure; None when the role is idle or its session ended. */
+    const renew = (key: string, spec: RoleSpec) =>
       Effect.gen(function*() {
-        const key = `${serverKey(spec.server)}\u0000${roleSpecKey(spec)}`
-        let current = first
-        for (;;) {
+        if (yield* isIdle(key)) return undefined
+        return yield* fetchFresh(spec)
+      }).pipe(
+        Effect.tapError((error) =>
+          Effect.logDebug(`renewing ${spec.role} at ${spec.server.id} failed (${error._tag}); retrying`)
+        ),
+        Effect.retry({
+          schedule: renewalRetries,
+          while: (error) => error._tag !== "Unauthenticated" && Effect.map(isIdle(key), (idle) => !idle)
+        }),
+        Effect.orElseSucceed(() => undefined)
+      )
+
+    const keep = (key: string, spec: RoleSpec, first: AwsCredentials) =>
+      Effect.gen(function*() {
+        let current: AwsCredentials | undefined = first
+        while (current !== undefined) {
           const at = renewAt(current, options.spreadMs === 0 ? 0 : yield* Random.nextIntBetween(0, options.spreadMs))
           const now = yield* Clock.currentTimeMillis
           if (at === undefined || at <= now) return
           yield* Effect.sleep(Duration.millis(at - now))
-          for (let attempt = 0; ; attempt++) {
-            if ((yield* Clock.currentTimeMillis) - (lastUsed.get(key) ?? 0) > options.idleMs) return
-            const result = yield* Effect.either(fetchFresh(spec))
-            if (result._tag === "Right") {
-              current = result.right
-              break
-            }
-            if (result.left._tag === "Unauthenticated") return
-            yield* Effect.logDebug(`renewing ${spec.role} at ${spec.server.id} failed (${result.left._tag}); retrying`)
-            yield* Effect.sleep(Duration.millis(retryDelayMs(attempt, yield* Random.next)))
-          }
+          current = yield* renew(key, spec)
         }
-      }).pipe(Effect.ensuring(Effect.sync(() => lastUsed.delete(`${serverKey(spec.server)}\u0000${roleSpecKey(spec)}`))))
+      }).pipe(Effect.ensuring(Effect.sync(() => lastUsed.delete(key))))
 
     /** Notes that `spec` was asked for; starts keeping it warm if nobody does yet. */
     const touch = (spec: RoleSpec, credentials: AwsCredentials) =>
       Effect.gen(function*() {
         const key = `${serverKey(spec.server)}\u0000${roleSpecKey(spec)}`
-        const now = yield* Clock.currentTimeMillis
         const known = lastUsed.has(key)
         if (!known && lastUsed.size >= MAX_KEPT_WARM) return
-        lastUsed.set(key, now)
-        if (!known) yield* Effect.forkIn(keep(spec, credentials), scope)
+        lastUsed.set(key, yield* Clock.currentTimeMillis)
+        if (!known) yield* FiberMap.run(fibers, key, keep(key, spec, credentials))
       })
 
     return { touch }

@@ -2,13 +2,12 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Random from "effect/Random"
-import { retryDelayMs } from "../Backoff.js"
 import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
 import { OAuth, refreshDueAt } from "../Services/OAuth.js"
 import { type Session, SessionStore, serverKey, type Tokens } from "../Services/SessionStore.js"
+import { renewalRetries } from "./RenewalSchedule.js"
 import { makeSingleFlight } from "./SingleFlight.js"
 
 const notLoggedIn = (server: ServerConfig, why: string) =>
@@ -36,14 +35,21 @@ export const makeSessions = Effect.gen(function*() {
       if (session.refreshToken === undefined) return
       const wait = refreshDueAt(session) - (yield* Clock.currentTimeMillis)
       if (wait > 0) yield* Effect.sleep(Duration.millis(wait))
-      for (let attempt = 0; ; attempt++) {
-        if (!(yield* isCurrent(session))) return
-        const result = yield* Effect.either(refresh(session))
-        if (result._tag === "Right" || result.left._tag === "Unauthenticated") return
-        if ((yield* Clock.currentTimeMillis) >= session.expiresAt.getTime()) return
-        yield* Effect.logDebug(`refreshing the session with ${session.server.id} failed (${result.left._tag}); retrying`)
-        yield* Effect.sleep(Duration.millis(retryDelayMs(attempt, yield* Random.next)))
-      }
+      yield* Effect.whenEffect(refresh(session), isCurrent(session)).pipe(
+        Effect.retry({
+          schedule: renewalRetries,
+          while: (error) =>
+            error._tag !== "Unauthenticated" &&
+            Effect.map(Clock.currentTimeMillis, (now) => now < session.expiresAt.getTime()).pipe(
+              Effect.tap((retrying) =>
+                retrying
+                  ? Effect.logDebug(`refreshing the session with ${session.server.id} failed (${error._tag}); retrying`)
+                  : Effect.void
+              )
+            )
+        }),
+        Effect.ignore
+      )
     })
 
   /** Stores tokens as the server's session and keeps them fresh. */
@@ -71,7 +77,7 @@ export const makeSessions = Effect.gen(function*() {
     )
 
   const refresh = (session: Session): Effect.Effect<Session, AgentError> =>
-    refreshFlight(
+    refreshFlight.run(
       serverKey(session.server),
       Effect.suspend(() => {
         if (session.refreshToken === undefined) {

@@ -4,12 +4,12 @@ import * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
 
 /**
- * Runs at most one `effect` per key at a time: later callers join the run under
+ * Runs at most one effect per key at a time: later callers join the run under
  * way. The run lives in `scope`, so a caller that goes away does not cancel it.
  */
 export const makeSingleFlight = <A, E>(scope: Scope.Scope) => {
   const running = new Map<string, Deferred.Deferred<A, E>>()
-  return (key: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  const run = (key: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.suspend(() => {
       const existing = running.get(key)
       if (existing !== undefined) return Deferred.await(existing)
@@ -24,4 +24,7 @@ export const makeSingleFlight = <A, E>(scope: Scope.Scope) => {
         Effect.zipRight(Deferred.await(deferred))
       )
     })
+  return { run, isRunning: (key: string) => running.has(key) }
 }
+
+export type SingleFlight<A, E> = ReturnType<typeof makeSingleFlight<A, E>>

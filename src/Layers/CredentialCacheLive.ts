@@ -1,18 +1,15 @@
 import * as Clock from "effect/Clock"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
+import { makeSingleFlight } from "../Agent/SingleFlight.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
-import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { CredentialCache, MIN_REMAINING_MS } from "../Services/CredentialCache.js"
 import { serverKey } from "../Services/SessionStore.js"
 
 interface Slot {
   stored: AwsCredentials | undefined
-  inFlight: Deferred.Deferred<AwsCredentials, AgentError> | undefined
-  /** Bumped by clearServer so that a fetch started with an old token is not stored. */
+  /** Bumped by clearServer so that a fetch started with an old token is neither joined nor stored. */
   generation: number
 }
 
@@ -22,28 +19,30 @@ export const MAX_ENTRIES = 10_000
 const usable = (credentials: AwsCredentials, now: number) =>
   credentials.expiration === undefined || credentials.expiration.getTime() - now > MIN_REMAINING_MS
 
+const flightKey = (sKey: string, key: string, slot: Slot) => `${sKey}\u0000${key}\u0000${slot.generation}`
+
 export const CredentialCacheLive = Layer.scoped(
   CredentialCache,
   Effect.gen(function*() {
-    const scope = yield* Effect.scope
+    const flights = makeSingleFlight<AwsCredentials, AgentError>(yield* Effect.scope)
     const servers = new Map<string, Map<string, Slot>>()
-
     let slotCount = 0
 
-    /** Keeps memory bounded: drops what cannot be served, then the oldest entries. */
+    /** Keeps memory bounded: drops what cannot be served, then the oldest entries; never one being fetched. */
     const sweep = (now: number) => {
-      for (const slots of servers.values()) {
+      const idle = (sKey: string, key: string, slot: Slot) => !flights.isRunning(flightKey(sKey, key, slot))
+      for (const [sKey, slots] of servers) {
         for (const [key, slot] of slots) {
-          if (slot.inFlight === undefined && (slot.stored === undefined || !usable(slot.stored, now))) {
+          if (idle(sKey, key, slot) && (slot.stored === undefined || !usable(slot.stored, now))) {
             slots.delete(key)
             slotCount--
           }
         }
       }
-      for (const slots of servers.values()) {
+      for (const [sKey, slots] of servers) {
         for (const [key, slot] of slots) {
           if (slotCount <= MAX_ENTRIES * 0.9) return
-          if (slot.inFlight === undefined) {
+          if (idle(sKey, key, slot)) {
             slots.delete(key)
             slotCount--
           }
@@ -51,8 +50,7 @@ export const CredentialCacheLive = Layer.scoped(
       }
     }
 
-    const slotFor = (server: ServerConfig, key: string, now: number): Slot => {
-      const sKey = serverKey(server)
+    const slotFor = (sKey: string, key: string, now: number): Slot => {
       let slots = servers.get(sKey)
       if (slots === undefined) {
         slots = new Map()
@@ -60,49 +58,33 @@ export const CredentialCacheLive = Layer.scoped(
       }
       let slot = slots.get(key)
       if (slot === undefined) {
-        slot = { stored: undefined, inFlight: undefined, generation: 0 }
+        slot = { stored: undefined, generation: 0 }
         slots.set(key, slot)
         if (++slotCount > MAX_ENTRIES) sweep(now)
       }
       return slot
     }
 
-    // Synchronous from the check to the registration, so two callers cannot both start a fetch.
-    const startFetch = (slot: Slot, fetch: Effect.Effect<AwsCredentials, AgentError>) => {
-      const deferred = Deferred.unsafeMake<AwsCredentials, AgentError>(FiberId.none)
-      const generation = slot.generation
-      slot.inFlight = deferred
-      return fetch.pipe(
-          Effect.tap((credentials) =>
-            Effect.sync(() => {
-              if (slot.generation === generation && !credentials.noCache) slot.stored = credentials
-            })
-          ),
-          Effect.exit,
-          Effect.flatMap((exit) =>
-            Effect.sync(() => {
-              if (slot.inFlight === deferred) slot.inFlight = undefined
-            }).pipe(Effect.zipRight(Deferred.done(deferred, exit)))
-          ),
-        Effect.forkIn(scope),
-        Effect.as(deferred)
-      )
-    }
-
     return {
       get: (server, key, fetch, { noCache }) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
-          const slot = slotFor(server, key, now)
+          const sKey = serverKey(server)
+          const slot = slotFor(sKey, key, now)
           if (!noCache && slot.stored !== undefined && usable(slot.stored, now)) return slot.stored
-          const deferred = slot.inFlight !== undefined ? slot.inFlight : yield* startFetch(slot, fetch)
-          return yield* Deferred.await(deferred)
+          const generation = slot.generation
+          return yield* flights.run(
+            flightKey(sKey, key, slot),
+            Effect.tap(fetch, (credentials) =>
+              Effect.sync(() => {
+                if (slot.generation === generation && !credentials.noCache) slot.stored = credentials
+              }))
+          )
         }),
       clearServer: (server) =>
         Effect.sync(() => {
           for (const slot of servers.get(serverKey(server))?.values() ?? []) {
             slot.stored = undefined
-            slot.inFlight = undefined
             slot.generation++
           }
         })

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
-import { retryDelayMs } from "../../src/Backoff.js"
-import { type Expiring, keepWarm, type Obtained, refreshDelayMs, servedFromCache } from "../../src/Plain/CachePolicy.js"
+import {
+  type Expiring,
+  keepWarm,
+  type Obtained,
+  refreshDelayMs,
+  retryDelayMs,
+  servedFromCache
+} from "../../src/Plain/CachePolicy.js"
 
 const MINUTE = 60_000
 

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { Unauthenticated } from "../../src/Schemas/AgentErrors.js"
+import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
+import { runCli } from "../support/cli.js"
+import { mairuApiServer } from "../support/servers.js"
+
+const local = mairuApiServer("local")
+const other = mairuApiServer("other", "https://other.example/")
+
+const credentials: AwsCredentials = {
+  accessKeyId: "ASIAEXAMPLE",
+  secretAccessKey: Redacted.make("secret"),
+  sessionToken: Redacted.make("token"),
+  expiration: new Date("2030-01-01T00:00:00Z"),
+  noCache: false
+}
+
+const exitCode = (exit: Exit.Exit<unknown, unknown>) => {
+  if (Exit.isSuccess(exit)) return 0
+  const failure = Cause.failureOption(exit.cause)
+  return Option.isSome(failure) && (failure.value as { _tag?: string })._tag === "ExitCode"
+    ? (failure.value as { code: number }).code
+    : "failed"
+}
+
+describe("the CLI in process", () => {
+  it.effect("credential-process prints the credential_process JSON from the agent's answer", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["credential-process", "local", "123456789012/Dev"], {
+        servers: [local],
+        agent: () => Effect.succeed(credentials)
+      })
+      expect(exitCode(run.exit)).toBe(0)
+      expect(JSON.parse(run.products.join(""))).toEqual({
+        Version: 1,
+        AccessKeyId: "ASIAEXAMPLE",
+        SecretAccessKey: "secret",
+        SessionToken: "token",
+        Expiration: "2030-01-01T00:00:00Z"
+      })
+      expect(run.requests.map((r) => r._tag)).toEqual(["GetCredentials"])
+    }))
+
+  it.effect("credential-process without a session says which login to run, and prints nothing", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["credential-process", "local", "123456789012/Dev"], {
+        servers: [local],
+        agent: () => Effect.fail(new Unauthenticated({ serverId: "local", message: "not logged in to local" }))
+      })
+      expect(exitCode(run.exit)).toBe(1)
+      expect(run.products).toEqual([])
+      expect(run.messages).toEqual(["not logged in to local. Log in with: mairu login local"])
+    }))
+
+  it.effect("credential-process needs both SERVER and ROLE", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["credential-process", "local"], { servers: [local] })
+      expect(Exit.isFailure(run.exit)).toBe(true)
+      expect(run.requests).toEqual([])
+    }))
+
+  it.effect("exec with a role but no server asks for --server or MAIRU_SERVER", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["exec", "123456789012/Dev", "true"], { servers: [local] })
+      expect(exitCode(run.exit)).toBe(1)
+      expect(run.messages.join("\n")).toContain(
+        "which server should give 123456789012/Dev? Pass --server SERVER (or set MAIRU_SERVER), or use the role auto"
+      )
+      expect(run.requests).toEqual([])
+    }))
+
+  it.effect("exec takes the server from MAIRU_SERVER, and --server beats it", () =>
+    Effect.gen(function*() {
+      const servers = [local, other]
+      const unknownRole = () =>
+        Effect.fail(new Unauthenticated({ serverId: "x", message: "stop here" }))
+      const fromEnv = yield* runCli(["exec", "--no-login", "R", "true"], {
+        servers,
+        env: { MAIRU_SERVER: "other" },
+        agent: unknownRole
+      })
+      const fromFlag = yield* runCli(["exec", "--no-login", "--server", "local", "R", "true"], {
+        servers,
+        env: { MAIRU_SERVER: "other" },
+        agent: unknownRole
+      })
+      const serverOf = (run: typeof fromEnv) =>
+        run.requests.map((r) => r._tag === "GetCredentials" && r.server._tag !== "ServerByName" ? r.server.id : r._tag)
+      expect(serverOf(fromEnv)).toEqual(["other"])
+      expect(serverOf(fromFlag)).toEqual(["local"])
+      expect(fromFlag.messages.join("\n")).toContain("cannot run true: no credentials for R from local")
+    }))
+
+  it.effect("an unknown server is named in the error", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["credential-process", "nowhere", "R"], { servers: [local] })
+      expect(exitCode(run.exit)).toBe(1)
+      expect(run.messages).toEqual(['no server "nowhere" is configured'])
+    }))
+})
