@@ -4,6 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { serveOneTimeRedirect } from "../Layers/OneTimeRedirect.js"
 import { Unknown } from "../Schemas/AgentErrors.js"
 import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
@@ -11,22 +12,25 @@ import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
+import { type ConsoleTarget, consoleTarget } from "./ConsoleTarget.js"
 import { shellQuote } from "./ExecCommandLine.js"
 import { reportFailures } from "./Failure.js"
 import { noBrowserOption } from "./LoginFlow.js"
 import { obtainWithLogin, resolvePlan } from "./RolePlan.js"
 
-/** A one-hour console session: getSigninToken with the role's credentials, then the login URL. */
-export const consoleSigninUrl = (credentials: AwsCredentials) =>
+/** How long the one-time link waits for the browser to follow it. */
+const LINK_WAIT = "60 seconds"
+
+/** A console session: getSigninToken with the role's credentials, then the login URL (which holds a secret). */
+export const consoleSigninUrl = (credentials: AwsCredentials, target: ConsoleTarget) =>
   Effect.gen(function*() {
-    const settings = yield* Settings
-    const endpoint = settings.federationEndpoint
+    const endpoint = target.federationEndpoint
     if (credentials.sessionToken === undefined) {
       return yield* new Unknown({ message: "these credentials have no session token, which the AWS console sign-in needs" })
     }
     const tokenUrl = new URL(endpoint)
     tokenUrl.searchParams.set("Action", "getSigninToken")
-    tokenUrl.searchParams.set("SessionDuration", "3600")
+    tokenUrl.searchParams.set("SessionDuration", String(target.sessionDuration))
     tokenUrl.searchParams.set(
       "Session",
       JSON.stringify({
@@ -54,9 +58,9 @@ export const consoleSigninUrl = (credentials: AwsCredentials) =>
     const login = new URL(endpoint)
     login.searchParams.set("Action", "login")
     login.searchParams.set("Issuer", "mairu")
-    login.searchParams.set("Destination", settings.consoleDestination)
+    login.searchParams.set("Destination", target.destination)
     login.searchParams.set("SigninToken", token)
-    return login.toString()
+    return Redacted.make(login.toString())
   })
 
 export const consoleCommand = Command.make(
@@ -66,7 +70,21 @@ export const consoleCommand = Command.make(
       Options.withDescription("Server id or url (default: $MAIRU_SERVER; with auto: the file's server)"),
       Options.optional
     ),
-    print: Options.boolean("print").pipe(Options.withDescription("Print the sign-in URL instead of opening it")),
+    print: Options.boolean("print").pipe(
+      Options.withDescription("Print the sign-in URL on stdout instead of opening it (anyone with it signs in as ROLE)")
+    ),
+    region: Options.text("region").pipe(
+      Options.withDescription("The console's region, e.g. eu-west-1 (default: with auto, the file's region)"),
+      Options.optional
+    ),
+    destination: Options.text("destination").pipe(
+      Options.withDescription("Where to land: a service (s3), a console path (/s3/buckets) or a console URL"),
+      Options.optional
+    ),
+    duration: Options.text("duration").pipe(
+      Options.withDescription("The console session's length: seconds or 1h, 90m, 1h30m; 15m to 12h (default 1h)"),
+      Options.optional
+    ),
     confirmTrust: Options.text("confirm-trust").pipe(
       Options.withDescription("Trust the current .mairu.json if its digest is DIGEST"),
       Options.optional
@@ -77,6 +95,18 @@ export const consoleCommand = Command.make(
   (flags) =>
     Effect.gen(function*() {
       const terminal = yield* Terminal
+      const consoleFlags = {
+        region: Option.getOrUndefined(flags.region),
+        destination: Option.getOrUndefined(flags.destination),
+        duration: Option.getOrUndefined(flags.duration)
+      }
+      const settings = yield* Settings
+      const overrides = {
+        federationEndpoint: Option.getOrUndefined(settings.federationEndpoint),
+        consoleDestination: Option.getOrUndefined(settings.consoleDestination)
+      }
+      // Bad flags fail before a trust prompt or a login.
+      yield* consoleTarget(consoleFlags, overrides)
       const plan = yield* resolvePlan(
         {
           ...flags,
@@ -89,20 +119,52 @@ export const consoleCommand = Command.make(
         },
         (digest) => ["mairu", "console", "--confirm-trust", digest, "auto"].map(shellQuote).join(" ")
       )
+      const target = yield* consoleTarget({ ...consoleFlags, region: consoleFlags.region ?? plan.region }, overrides)
       const obtain = (yield* AgentClient).call(
         new GetCredentials({ server: plan.server, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
       )
       const credentials = yield* obtainWithLogin(plan, obtain, { login: true, grantType: undefined, browser: !flags.noBrowser })
-      const url = yield* consoleSigninUrl(credentials)
-      if (!flags.print && !flags.noBrowser && (yield* (yield* Browser).open(url))) {
-        yield* terminal.message(`Opened the AWS console as ${plan.role} (from ${plan.server.id}) in your browser.`)
-        return
+      const signin = yield* consoleSigninUrl(credentials, target)
+      if (!flags.print && !flags.noBrowser) {
+        const printCommand = [
+          "mairu",
+          "console",
+          "--print",
+          ...Option.match(flags.server, { onNone: () => [], onSome: (server) => ["--server", server] }),
+          ...Object.entries(consoleFlags).flatMap(([name, value]) => value === undefined ? [] : [`--${name}`, value]),
+          flags.role
+        ].map(shellQuote).join(" ")
+        const outcome = yield* Effect.scoped(Effect.gen(function*() {
+          // The browser gets a one-time loopback link: the sign-in URL itself never
+          // reaches a command line, where other local users could read it.
+          const link = yield* serveOneTimeRedirect(
+            signin,
+            `This sign-in link was already used. For a new one, run: ${printCommand.replace(" --print", "")}`
+          )
+          const opened = yield* (yield* Browser).open(link.url)
+          if (!opened && !(yield* link.wasFollowed)) return "not opened" as const
+          return yield* link.followed.pipe(
+            Effect.as("followed" as const),
+            Effect.timeoutTo({ duration: LINK_WAIT, onTimeout: () => "not followed" as const, onSuccess: (done) => done })
+          )
+        }))
+        if (outcome === "followed") {
+          yield* terminal.message(`Opened the AWS console as ${plan.role} (from ${plan.server.id}) in your browser.`)
+          return
+        }
+        if (outcome === "not followed") {
+          return yield* new Unknown({
+            message: `the browser did not open the console sign-in link within ${LINK_WAIT}. ` +
+              `To get the sign-in URL and open it yourself, run: ${printCommand}`
+          })
+        }
       }
       if (!flags.print) yield* terminal.message(`Open this URL within 15 minutes to sign in to the AWS console as ${plan.role}:`)
-      yield* terminal.product(url + "\n")
+      yield* terminal.product(Redacted.value(signin) + "\n")
     }).pipe(reportFailures)
 ).pipe(
   Command.withDescription(
-    "Sign in to the AWS Management Console as ROLE for an hour: opens the sign-in URL in your browser, or prints it."
+    "Sign in to the AWS Management Console as ROLE (for an hour unless --duration): opens a one-time link to the " +
+      "sign-in page in your browser, or prints the sign-in URL."
   )
 )

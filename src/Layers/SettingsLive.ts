@@ -46,16 +46,13 @@ export const settingsConfig = Config.all({
   logLevel: text("MAIRU_LOG"),
   agentLogLevel: text("MAIRU_AGENT_LOG"),
   noBrowser: flag("MAIRU_NO_BROWSER"),
+  browser: text("BROWSER"),
   overSsh: Config.all([flag("SSH_CONNECTION"), flag("SSH_TTY")]).pipe(Config.map(([a, b]) => a || b)),
   desktop: Config.all([flag("DISPLAY"), flag("WAYLAND_DISPLAY")]).pipe(Config.map(([a, b]) => a || b)),
   refreshIdle: seconds("MAIRU_AGENT_REFRESH_IDLE", DEFAULT_REFRESH_IDLE),
   refreshSpread: seconds("MAIRU_AGENT_REFRESH_SPREAD", DEFAULT_REFRESH_SPREAD),
-  federationEndpoint: text("MAIRU_FEDERATION_ENDPOINT").pipe(
-    Config.map(Option.getOrElse(() => "https://signin.aws.amazon.com/federation"))
-  ),
-  consoleDestination: text("MAIRU_CONSOLE_DESTINATION").pipe(
-    Config.map(Option.getOrElse(() => "https://console.aws.amazon.com/"))
-  ),
+  federationEndpoint: text("MAIRU_FEDERATION_ENDPOINT"),
+  consoleDestination: text("MAIRU_CONSOLE_DESTINATION"),
   noColor: flag("NO_COLOR"),
   forceColor: flag("FORCE_COLOR"),
   awsRegion: either("AWS_REGION", "AWS_DEFAULT_REGION"),

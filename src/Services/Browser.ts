@@ -1,9 +1,16 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 
-/** Opens URLs in the user's browser when there is a desktop to show it on. */
+/**
+ * Opens URLs in the user's browser: with the `BROWSER` commands when set, else
+ * with the desktop's opener when there is a desktop to show it on. The URL is on
+ * the opener's command line, which other local users can read: never pass a secret.
+ */
 export interface BrowserShape {
-  /** True when the opener was started; false when the user has to open the URL (it is printed anyway). */
+  /**
+   * True when the page was handed to a browser (a `BROWSER` command exited 0, or
+   * the desktop opener started); false when the user has to open the URL.
+   */
   readonly open: (url: string) => Effect.Effect<boolean>
 }
 

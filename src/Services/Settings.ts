@@ -28,6 +28,8 @@ export interface SettingsShape {
   readonly agentLogLevel: Option.Option<string>
   /** MAIRU_NO_BROWSER */
   readonly noBrowser: boolean
+  /** BROWSER: colon-separated commands that open a page, before the desktop's opener. */
+  readonly browser: Option.Option<string>
   /** SSH_CONNECTION or SSH_TTY: a browser here would open on another machine's display, if at all. */
   readonly overSsh: boolean
   /** DISPLAY or WAYLAND_DISPLAY */
@@ -36,10 +38,10 @@ export interface SettingsShape {
   readonly refreshIdle: Duration.Duration
   /** MAIRU_AGENT_REFRESH_SPREAD (seconds) */
   readonly refreshSpread: Duration.Duration
-  /** MAIRU_FEDERATION_ENDPOINT */
-  readonly federationEndpoint: string
-  /** MAIRU_CONSOLE_DESTINATION */
-  readonly consoleDestination: string
+  /** MAIRU_FEDERATION_ENDPOINT: else the sign-in endpoint of the console region's partition. */
+  readonly federationEndpoint: Option.Option<string>
+  /** MAIRU_CONSOLE_DESTINATION: the console page without `--region` or `--destination`. */
+  readonly consoleDestination: Option.Option<string>
   readonly noColor: boolean
   readonly forceColor: boolean
   /** AWS_REGION, else AWS_DEFAULT_REGION */

@@ -8,6 +8,8 @@ let server: DevServer
 let home: MairuHome
 let record: string
 let desktop: Record<string, string>
+let browserScript: string
+let browserRecord: string
 
 beforeAll(async () => {
   server = await startDevServer()
@@ -19,18 +21,33 @@ beforeAll(async () => {
   record = path.join(home.root, "opened.txt")
   fs.writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\necho "$1" >> ${record}\n`, { mode: 0o755 })
   desktop = { PATH: `${bin}:${home.env.PATH}`, DISPLAY: ":99" }
+  // A browser for BROWSER that records each argv as one JSON line.
+  browserRecord = path.join(home.root, "browser.jsonl")
+  browserScript = path.join(bin, "record-browser")
+  fs.writeFileSync(
+    browserScript,
+    `#!${process.execPath}\nrequire("node:fs").appendFileSync(${JSON.stringify(browserRecord)}, JSON.stringify(process.argv.slice(2)) + "\\n")\n`,
+    { mode: 0o755 }
+  )
 })
 afterAll(async () => {
   await cleanupHome(home)
   await server.stop()
 })
 
-/** Starts a code-grant login, returns the short URL it printed and its stderr, then abandons it. */
-const startLogin = async (env: Record<string, string>, args: Array<string> = []) => {
+/**
+ * Starts a code-grant login, returns the short URL it printed and its stderr, then
+ * abandons it (once `waitFor` showed on stderr, when given).
+ */
+const startLogin = async (env: Record<string, string>, args: Array<string> = [], waitFor?: RegExp) => {
   const child = startMairu(home, ["login", ...args, "local"], env)
   child.stdin.end()
   const done = collect(child)
-  const [url] = await waitForStderr(child, /http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]+/)
+  const shortUrl = /(http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]+)/
+  const [, url] = await waitForStderr(
+    child,
+    waitFor === undefined ? shortUrl : new RegExp(`${shortUrl.source}[\\s\\S]*${waitFor.source}`)
+  )
   await new Promise((r) => setTimeout(r, 500))
   child.kill("SIGTERM")
   const result = await done
@@ -39,6 +56,11 @@ const startLogin = async (env: Record<string, string>, args: Array<string> = [])
   expect(result.stderr).not.toContain("joining")
   return { url: url!, stderr: result.stderr }
 }
+
+const browserCalls = (): Array<Array<string>> =>
+  fs.existsSync(browserRecord)
+    ? fs.readFileSync(browserRecord, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Array<string>)
+    : []
 
 const opened = () => (fs.existsSync(record) ? fs.readFileSync(record, "utf8").trim().split("\n") : [])
 
@@ -61,6 +83,45 @@ describe("the browser opener", () => {
   it("does not try without a display", async () => {
     fs.rmSync(record, { force: true })
     const { stderr } = await startLogin({ PATH: desktop.PATH! })
+    expect(stderr).not.toContain("Opened it in your browser.")
+    expect(opened()).toEqual([])
+  })
+})
+
+const OPENED = /Opened it in your browser\./
+
+describe("BROWSER", () => {
+  it("opens login pages with the BROWSER commands, over SSH and without a display too, before xdg-open", async () => {
+    fs.rmSync(record, { force: true })
+    fs.rmSync(browserRecord, { force: true })
+    const browser = { ...desktop, BROWSER: `mairu-test-no-such-browser:${browserScript} --private "a b" %s --then=%%s` }
+    const withDesktop = await startLogin(browser, [], OPENED)
+    const overSsh = await startLogin(
+      { PATH: desktop.PATH!, BROWSER: browser.BROWSER, SSH_CONNECTION: "10.0.0.1 50000 10.0.0.2 22" },
+      [],
+      OPENED
+    )
+    for (const attempt of [withDesktop, overSsh]) expect(attempt.stderr).toContain("Opened it in your browser.")
+    expect(browserCalls()).toEqual([
+      ["--private", "a b", withDesktop.url, "--then=%s"],
+      ["--private", "a b", overSsh.url, "--then=%s"]
+    ])
+    expect(opened()).toEqual([])
+  })
+
+  it("appends the URL when no %s is given, and MAIRU_NO_BROWSER or --no-browser still win", async () => {
+    fs.rmSync(browserRecord, { force: true })
+    const { stderr, url } = await startLogin({ PATH: desktop.PATH!, BROWSER: browserScript }, [], OPENED)
+    expect(stderr).toContain("Opened it in your browser.")
+    const byEnv = await startLogin({ PATH: desktop.PATH!, BROWSER: browserScript, MAIRU_NO_BROWSER: "1" })
+    const flagged = await startLogin({ PATH: desktop.PATH!, BROWSER: browserScript }, ["--no-browser"])
+    for (const attempt of [byEnv, flagged]) expect(attempt.stderr).not.toContain("Opened it in your browser.")
+    expect(browserCalls()).toEqual([[url]])
+  })
+
+  it("says nothing was opened when every BROWSER command fails", async () => {
+    const { stderr } = await startLogin({ ...desktop, BROWSER: "false:mairu-test-no-such-browser" })
+    expect(stderr).toContain("To log in to local, open this URL in your browser:")
     expect(stderr).not.toContain("Opened it in your browser.")
     expect(opened()).toEqual([])
   })
