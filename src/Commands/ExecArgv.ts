@@ -14,7 +14,10 @@ export const EXEC_VALUE_OPTIONS = new Set([
   "--assume-role",
   "--assume-role-session-name",
   "--assume-role-duration-seconds",
-  "--assume-role-external-id"
+  "--assume-role-external-id",
+  // The CLI framework's own options that take a value.
+  "--log-level",
+  "--completions"
 ])
 
 export interface SplitExec {

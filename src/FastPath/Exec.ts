@@ -31,6 +31,20 @@ interface FastFlags {
   readonly showAuto: boolean
 }
 
+/**
+ * The exec options the fast path takes: a `value` option takes the next word. Each is the
+ * full CLI's option of the same name and kind (a test keeps the two in step).
+ */
+export const FAST_EXEC_OPTIONS: Readonly<Record<string, "value" | "flag">> = {
+  "--server": "value",
+  "--mode": "value",
+  "-m": "value",
+  "--no-auto-refresh": "flag",
+  "--show-auto": "flag",
+  "--no-login": "flag",
+  "--no-browser": "flag"
+}
+
 /** The options the fast path understands; undefined for anything else, so that the CLI parser judges it. */
 const parseOptions = (options: ReadonlyArray<string>): FastFlags | undefined => {
   let server: string | undefined
@@ -42,12 +56,14 @@ const parseOptions = (options: ReadonlyArray<string>): FastFlags | undefined => 
     const option = options[i]!
     const equals = option.indexOf("=")
     const given = equals === -1 ? option : option.slice(0, equals)
+    const kind = Object.hasOwn(FAST_EXEC_OPTIONS, given) ? FAST_EXEC_OPTIONS[given] : undefined
+    if (kind === undefined) return undefined
     // The CLI parser takes `-m static` but not `-m=static`.
     if (given === "-m" && equals !== -1) return undefined
     const name = given === "-m" ? "--mode" : given
     if (seen.has(name)) return undefined
     seen.add(name)
-    if (name === "--server" || name === "--mode") {
+    if (kind === "value") {
       const value = equals === -1 ? options[++i] : option.slice(equals + 1)
       if (value === undefined || value === "" || value.startsWith("-")) return undefined
       if (name === "--server") server = value
@@ -58,7 +74,6 @@ const parseOptions = (options: ReadonlyArray<string>): FastFlags | undefined => 
     if (equals !== -1) return undefined
     if (name === "--no-auto-refresh") noAutoRefresh = true
     else if (name === "--show-auto") showAuto = true
-    else if (name !== "--no-login" && name !== "--no-browser") return undefined
   }
   return { server, mode, noAutoRefresh, showAuto }
 }
