@@ -1,5 +1,6 @@
 import * as net from "node:net"
 import { LineReader } from "../Agent/LineReader.js"
+import { socketOwner } from "./SocketOwner.js"
 
 /**
  * The client end of the agent's socket with Node built-ins only: connecting,
@@ -48,9 +49,12 @@ export const looksLikeHttp2 = (firstBytes: Buffer): boolean => firstBytes.length
 
 export const originalAgentMessage = (socketPath: string | undefined): string => {
   const where = socketPath === undefined ? "the agent socket" : socketPath
+  const owner = socketPath === undefined ? undefined : socketOwner(socketPath)
+  const stop = owner === undefined
+    ? "Stop it with the original's command: mairu kill-agent (or end its process)"
+    : `Stop it (process ${owner.pid}${owner.command === "" ? "" : `, ${owner.command}`}) with: kill ${owner.pid}`
   return `the agent at ${where} is the original Rust Mairu's agent (it speaks gRPC, which this mairu does not). ` +
-    `Stop it with the original's command: mairu kill-agent (or end its process), ` +
-    `or run this mairu with its own socket: export MAIRU_AGENT_SOCK=<another path>`
+    `${stop}, or run this mairu with a socket of its own: export MAIRU_AGENT_SOCK=<another path>`
 }
 
 export const connect = (socketPath: string): Promise<Connection> =>
