@@ -125,8 +125,21 @@ export const SsoRegistrationsLive = Layer.effect(
         const now = yield* Clock.currentTimeMillis
         const usable = (registration: SsoRegistration | undefined) =>
           registration !== undefined && registration.expiresAt.getTime() - now > marginMs ? registration : undefined
-        return usable(readOriginal(registrationFile(cacheDir, server, grant))) ??
-          usable(readEarlier(earlierRegistrationFile(cacheDir, server, grant)))
+        const file = registrationFile(cacheDir, server, grant)
+        const original = usable(readOriginal(file))
+        if (original !== undefined) return original
+        const earlier = usable(readEarlier(earlierRegistrationFile(cacheDir, server, grant)))
+        if (earlier !== undefined) {
+          // Kept in the shared format too, so that the original Mairu finds it as well.
+          yield* Effect.sync(() => {
+            try {
+              write(file, registrationText(server.id, earlier, new Date(now)))
+            } catch {
+              // Still usable from the earlier file; the next registration writes the shared one.
+            }
+          })
+        }
+        return earlier
       })
 
     const register = (server: ServerConfig, grant: SsoGrant) =>
