@@ -116,7 +116,9 @@ describe("the original Mairu's agent on the socket", () => {
         [["exec", "--server", "local", "demo", "true"], {}],
         [["exec", "--server", "local", "demo", "true"], FULL],
         [["list-roles", "local"], {}],
-        [["login", "local"], {}]
+        [["login", "local"], {}],
+        [["agent"], {}],
+        [["kill-agent"], {}]
       ]
       for (const [args, env] of runs) {
         const result = await runMairu(h, args as Array<string>, { env })
