@@ -1,6 +1,6 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { loadServers } from "../Layers/ServerConfigsLive.js"
+import { loadServers, serverFileNames } from "../Layers/ServerConfigsLive.js"
 import type { LoadedServers } from "../Services/ServerConfigs.js"
 
 /**
@@ -12,9 +12,7 @@ export const makeServerLookup = () => {
 
   const signatureOf = (dir: string): string => {
     try {
-      return fs.readdirSync(dir)
-        .filter((name) => name.endsWith(".json"))
-        .sort()
+      return serverFileNames(dir)
         .map((name) => {
           const stat = fs.statSync(path.join(dir, name), { throwIfNoEntry: false })
           return `${name}:${stat?.mtimeMs ?? 0}:${stat?.size ?? 0}`

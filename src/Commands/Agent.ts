@@ -1,6 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { Hello } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
@@ -31,6 +32,8 @@ export const agentCommand = Command.make(
       if (foreground) return yield* runAgentAttached({ logToFile })
       const agent = yield* AgentClient
       if (yield* agent.ping) {
+        // Something listens: an agent of ours says hello; another (the original Rust Mairu's) is named.
+        yield* reportFailures(agent.call(new Hello()))
         yield* terminal.message(`An agent is already running at ${socketPath}.`)
         return
       }

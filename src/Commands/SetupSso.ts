@@ -56,7 +56,12 @@ export const setupSsoCommand = Command.make(
           message: `${file} exists already; to replace it run the same command with --overwrite (-y)`
         })
       }
-      const config = { url: url.toString(), id, aws_sso: { region, ...(scope.length > 0 ? { scope } : {}) } }
+      // The file as the original Mairu's setup-sso writes it, so either tool can read it.
+      const config = {
+        url: url.toString(),
+        id,
+        aws_sso: { region, scope: scope.length > 0 ? scope : ["sso:account:access"], local_port: null }
+      }
       yield* Effect.try({
         try: () => {
           fs.mkdirSync(serversDir, { recursive: true })
@@ -66,7 +71,10 @@ export const setupSsoCommand = Command.make(
       })
       yield* terminal.message(`Wrote ${file}.`)
       const server = yield* (yield* ServerConfigs).resolve(id)
-      const { expiresAt } = yield* (yield* AgentClient).call(new RegisterClient({ server, grantType: "code_grant" }))
+      // Both clients, as the original registers them: the device grant's login then needs no registration either.
+      const agent = yield* AgentClient
+      const { expiresAt } = yield* agent.call(new RegisterClient({ server, grantType: "code_grant" }))
+      yield* agent.call(new RegisterClient({ server, grantType: "device_grant" }))
       yield* terminal.message(
         `Registered mairu as an OAuth client of ${url.host} (until ${formatTime(expiresAt, false)}). ` +
           `Log in with: mairu login ${id}`

@@ -27,6 +27,15 @@ export const applyFault = (mode: FaultMode, res: http.ServerResponse): boolean =
     case "401":
       sendJson(res, 401, { error: "unauthorized", message: "injected 401" })
       return true
+    case "404":
+      sendText(res, 404, "text/plain", "not found (injected)")
+      return true
+    case "405":
+      sendText(res, 405, "text/plain", "method not allowed (injected)")
+      return true
+    case "no-expiration":
+      // Handled by the endpoint, which leaves the key out of a valid answer.
+      return false
   }
 }
 
@@ -36,6 +45,7 @@ const unauthorized = (res: http.ServerResponse) =>
 /** The Mairu API: `POST /assume-role` (credentials for a role) and `GET /roles`, with the OAuth access token as bearer. */
 export const makeMairuApi = (state: DevState, oidc: Oidc) => ({
   assumeRole: async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    state.stats.apiUserAgents.push(req.headers["user-agent"] ?? "")
     if (applyFault(state.faults.assumeRole, res)) return
     if ((await oidc.validAccessToken(bearerToken(req))) === undefined) return unauthorized(res)
     const body = await readBody(req)
@@ -59,12 +69,13 @@ export const makeMairuApi = (state: DevState, oidc: Oidc) => ({
       AccessKeyId: key.accessKeyId,
       SecretAccessKey: key.secretAccessKey,
       SessionToken: key.sessionToken,
-      Expiration: rfc3339(key.expiration),
+      ...(state.faults.assumeRole === "no-expiration" ? {} : { Expiration: rfc3339(key.expiration) }),
       Mairu: { NoCache: role.includes("nocache") }
     })
   },
 
   roles: async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    state.stats.apiUserAgents.push(req.headers["user-agent"] ?? "")
     if (applyFault(state.faults.roles, res)) return
     if ((await oidc.validAccessToken(bearerToken(req))) === undefined) return unauthorized(res)
     state.stats.roles++

@@ -1,8 +1,8 @@
 import * as crypto from "node:crypto"
 
 /** How an endpoint misbehaves on purpose, for tests. */
-export type FaultMode = "none" | "500" | "hang" | "invalid-json" | "401"
-export const FAULT_MODES: ReadonlyArray<FaultMode> = ["none", "500", "hang", "invalid-json", "401"]
+export type FaultMode = "none" | "500" | "hang" | "invalid-json" | "401" | "404" | "405" | "no-expiration"
+export const FAULT_MODES: ReadonlyArray<FaultMode> = ["none", "500", "hang", "invalid-json", "401", "404", "405", "no-expiration"]
 export type FaultTarget = "assumeRole" | "roles" | "token" | "sso"
 
 /** AWS credentials this server issued; STS verifies signatures against them. */
@@ -38,6 +38,8 @@ export class DevState {
   readonly stats = {
     assumeRole: {} as Record<string, number>,
     roles: 0,
+    /** The User-Agent of every Mairu API request, in order. */
+    apiUserAgents: [] as Array<string>,
     token: { authorization_code: 0, refresh_token: 0, device_code: 0 } as Record<string, number>,
     sts: { GetCallerIdentity: 0, AssumeRole: 0 } as Record<string, number>,
     assumeRoleCalls: [] as Array<AssumeRoleCall>,

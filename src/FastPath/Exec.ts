@@ -95,8 +95,10 @@ interface FastAuto {
 }
 
 const nonEmpty = (value: unknown): value is string => typeof value === "string" && value !== ""
-const optional = <A>(value: unknown, check: (value: unknown) => value is A): value is A | undefined =>
-  value === undefined || check(value)
+/** `null` stands for an absent key, as in the original Mairu. */
+const optional = <A>(value: unknown, check: (value: unknown) => value is A): value is A | undefined | null =>
+  value === undefined || value === null || check(value)
+const orUndefined = <A>(value: A | null | undefined): A | undefined => value ?? undefined
 const isString = (value: unknown): value is string => typeof value === "string"
 const isMode = (value: unknown): value is Mode => value === "ecs" || value === "static"
 const isDuration = (value: unknown): value is number =>
@@ -108,7 +110,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const readFields = (file: string, json: unknown): FastAuto | undefined => {
   if (!isObject(json) || !nonEmpty(json.server) || !nonEmpty(json.role)) return undefined
   if (!optional(json.mode, isMode) || !optional(json.region, nonEmpty)) return undefined
-  const chain = json.assume_role
+  const chain = orUndefined(json.assume_role)
   if (chain !== undefined) {
     if (!isObject(chain) || !nonEmpty(chain.role_arn)) return undefined
     if (!optional(chain.external_id, isString) || !optional(chain.role_session_name, isString)) return undefined
@@ -118,13 +120,13 @@ const readFields = (file: string, json: unknown): FastAuto | undefined => {
     path: file,
     server: json.server,
     role: json.role,
-    mode: json.mode,
-    region: json.region,
+    mode: orUndefined(json.mode),
+    region: orUndefined(json.region),
     assumeRole: chain === undefined ? undefined : {
       roleArn: chain.role_arn as string,
-      roleSessionName: chain.role_session_name as string | undefined,
-      durationSeconds: chain.duration_seconds as number | undefined,
-      externalId: chain.external_id as string | undefined
+      roleSessionName: orUndefined(chain.role_session_name as string | null | undefined),
+      durationSeconds: orUndefined(chain.duration_seconds as number | null | undefined),
+      externalId: orUndefined(chain.external_id as string | null | undefined)
     }
   }
 }

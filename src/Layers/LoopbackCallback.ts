@@ -28,6 +28,9 @@ const page = (ok: boolean, text: string) =>
   `<body style="font-family: sans-serif; margin: 3em"><h1>${ok ? "Logged in" : "Login failed"}</h1>` +
   `<p id="message">${escapeHtml(text)}</p></body></html>`
 
+/** Both redirect paths the original Mairu answers on, whichever one a client was registered with. */
+const CALLBACK_PATHS = new Set(["/oauth/callback", "/oauth2callback"])
+
 /**
  * The loopback server of an OAuth code grant (RFC 8252): listens on 127.0.0.1
  * for as long as the scope lives, redirects the short URL to `authorizationUrl`,
@@ -54,7 +57,7 @@ export const listenForCallback = (options: {
       if (req.method === "GET" && url.pathname === shortPath) {
         res.writeHead(302, { location: authorizationUrl, "cache-control": "no-store" })
         res.end()
-      } else if (req.method === "GET" && url.pathname === options.callbackPath) {
+      } else if (req.method === "GET" && (url.pathname === options.callbackPath || CALLBACK_PATHS.has(url.pathname))) {
         if (url.searchParams.get("state") !== options.state) {
           send(400, page(false, "This login link is stale or forged (state mismatch). Start the login again."))
           return

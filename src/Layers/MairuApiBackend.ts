@@ -1,5 +1,6 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
+import * as http from "node:http"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -16,9 +17,10 @@ import { type AwsCredentials, MairuAssumeRoleResponse, MairuRolesResponse } from
 import { resolveEndpoint, type ServerConfig } from "../Schemas/ServerConfig.js"
 import { excerpt, sendRetrying, type UpstreamResponse } from "./Upstream.js"
 
-/** Maps a Mairu API status to the failure kind that crosses the socket (401: log in again; 403: not allowed; 404: no such role; 400: bad request; 429/5xx: try later). */
+/** Maps a Mairu API status to the failure kind that crosses the socket, as the original Mairu does. */
 const statusError = (server: ServerConfig, what: string, response: UpstreamResponse): AgentError => {
-  const detail = `${what}: ${server.url} answered ${response.status}` +
+  const reason = http.STATUS_CODES[response.status]
+  const detail = `${what}: ${server.url} answered ${response.status}${reason === undefined ? "" : ` ${reason}`}` +
     (response.text === "" ? "" : ` (${excerpt(response.text)})`)
   switch (response.status) {
     case 401:
@@ -28,7 +30,6 @@ const statusError = (server: ServerConfig, what: string, response: UpstreamRespo
     case 404:
       return new NotFound({ message: detail })
     case 400:
-    case 422:
       return new InvalidArgument({ message: detail })
     case 429:
       return new ResourceExhausted({ message: `${detail}; try again later` })
@@ -37,11 +38,15 @@ const statusError = (server: ServerConfig, what: string, response: UpstreamRespo
   }
 }
 
+/** Decodes an answer; a failure names each wrong or missing field (`Expiration: is missing`). */
 const decodeBody = <A, I>(schema: Schema.Schema<A, I>, response: UpstreamResponse, what: string) =>
-  Schema.decodeUnknown(Schema.parseJson(schema))(response.text).pipe(
+  Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })(response.text).pipe(
     Effect.mapError((error) =>
       new Unknown({
-        message: `${what}: the server's answer is not valid: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+        message: `${what}: the server's answer is not valid: ` +
+          ParseResult.ArrayFormatter.formatErrorSync(error)
+            .map((issue) => `${issue.path.length === 0 ? "the answer" : issue.path.join(".")}: ${issue.message}`)
+            .join("; ")
       })
     )
   )
@@ -61,7 +66,7 @@ export const mairuApiAssumeRole = (server: ServerConfig, accessToken: Redacted.R
     return {
       accessKeyId: body.AccessKeyId,
       secretAccessKey: Redacted.make(body.SecretAccessKey),
-      sessionToken: body.SessionToken === undefined ? undefined : Redacted.make(body.SessionToken),
+      sessionToken: body.SessionToken === undefined || body.SessionToken === "" ? undefined : Redacted.make(body.SessionToken),
       expiration: body.Expiration,
       noCache: body.Mairu?.NoCache ?? false
     } satisfies AwsCredentials
@@ -74,9 +79,8 @@ export const mairuApiListRoles = (server: ServerConfig, accessToken: Redacted.Re
       HttpClientRequest.setHeaders({ ...bearer(accessToken), accept: "application/json" })
     )
     const response = yield* sendRetrying(request, what)
-    if (response.status === 404 || response.status === 405) {
-      return yield* new NotFound({ message: `${server.id} does not offer a list of roles (GET /roles answered ${response.status})` })
-    }
+    // A server without a list of roles: logged in, with nothing to list.
+    if (response.status === 404 || response.status === 405) return []
     if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))
     const body = yield* decodeBody(MairuRolesResponse, response, what)
     return body.Roles.map((role) => ({ name: role.Name, description: role.Description ?? undefined }))

@@ -2,13 +2,14 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { type AgentError, InvalidArgument, PermissionDenied, Unauthenticated, Unknown } from "../Schemas/AgentErrors.js"
 import type { CodeGrantConfig, GrantType, OAuthConfig, ServerConfig } from "../Schemas/ServerConfig.js"
 import type { PendingGrant } from "../Services/OAuth.js"
 import { listenForCallback } from "./LoopbackCallback.js"
-import { clientAuthenticated, describeAnswer, requestToken } from "./OAuthTokenEndpoint.js"
+import { clientAuthenticated, describeAnswer, nullable, requestToken, Seconds } from "./OAuthTokenEndpoint.js"
 import { authorizationUrl, makePkce, randomToken } from "./Pkce.js"
 import { excerpt, send } from "./Upstream.js"
 
@@ -54,14 +55,19 @@ const codeGrant = (server: ServerConfig, oauth: OAuthConfig, config: CodeGrantCo
     return { challenge: { _tag: "CodeGrant", url: callback.shortUrl }, tokens } satisfies PendingGrant
   })
 
+/** RFC 8628 §3.2, with the leniency real providers need: `verification_url` (Google), numeric strings. */
 const DeviceAuthorization = Schema.Struct({
   device_code: Schema.NonEmptyString,
   user_code: Schema.NonEmptyString,
-  verification_uri: Schema.NonEmptyString,
-  verification_uri_complete: Schema.optional(Schema.String),
-  expires_in: Schema.Number,
-  interval: Schema.optional(Schema.Number)
+  verification_uri: nullable(Schema.NonEmptyString),
+  verification_url: nullable(Schema.NonEmptyString),
+  verification_uri_complete: nullable(Schema.String),
+  expires_in: Seconds,
+  interval: nullable(Seconds)
 })
+
+/** RFC 8628: without an `interval`, poll every 5 seconds. */
+const DEFAULT_INTERVAL_S = 5
 
 const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string) =>
   Effect.gen(function*() {
@@ -71,14 +77,26 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
       return yield* new Unknown({ message: `${what}: ${endpoint} answered ${response.status} (${excerpt(response.text)})` })
     }
     const device = yield* Schema.decodeUnknown(Schema.parseJson(DeviceAuthorization))(response.text).pipe(
-      Effect.mapError(() => new Unknown({ message: `${what}: the answer is not a valid device authorization` }))
+      Effect.mapError((error) =>
+        new Unknown({
+          message: `${what}: the answer is not a valid device authorization (${
+            ParseResult.ArrayFormatter.formatErrorSync(error)
+              .map((issue) => `${issue.path.join(".") || "the answer"}: ${issue.message}`)
+              .join("; ")
+          })`
+        })
+      )
     )
+    const verificationUri = device.verification_uri ?? device.verification_url
+    if (verificationUri === undefined) {
+      return yield* new Unknown({ message: `${what}: the answer has no "verification_uri"` })
+    }
     const expiresAt = new Date(Date.now() + device.expires_in * 1000)
     const expired = new Unauthenticated({
       serverId: server.id,
       message: `the login code for ${server.id} expired before it was approved`
     })
-    let interval = Math.max(device.interval ?? 5, 1)
+    let interval = Math.max(device.interval ?? DEFAULT_INTERVAL_S, 1)
     const context = yield* Effect.context<HttpClient.HttpClient>()
     const poll = Effect.gen(function*() {
       while (true) {
@@ -107,7 +125,7 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
       challenge: {
         _tag: "DeviceGrant",
         userCode: device.user_code,
-        verificationUri: device.verification_uri,
+        verificationUri,
         verificationUriComplete: device.verification_uri_complete,
         expiresAt
       },
@@ -128,6 +146,6 @@ export const mairuApiStartLogin = (
       : codeGrant(server, oauth, oauth.codeGrant)
   }
   return oauth.deviceGrant === undefined
-    ? Effect.fail(new InvalidArgument({ message: `${server.id} does not offer the device grant (no "device_grant" in ${server.path})` }))
+    ? Effect.fail(new InvalidArgument({ message: `${server.id} does not offer the device grant (no "device_code_grant" in ${server.path})` }))
     : deviceGrant(server, oauth, oauth.deviceGrant.deviceAuthorizationEndpoint)
 }

@@ -10,16 +10,24 @@ import type { OAuthConfig, ServerConfig } from "../Schemas/ServerConfig.js"
 import type { Tokens } from "../Services/SessionStore.js"
 import { excerpt, send } from "./Upstream.js"
 
+/** A number of seconds as identity providers send it: a number or a numeric string (`"3600"`). */
+export const Seconds = Schema.Union(Schema.Number, Schema.NumberFromString).pipe(
+  Schema.filter((n) => Number.isFinite(n) && n >= 0, { message: () => "a number of seconds" })
+)
+
+/** Absent and `null` mean the same. */
+export const nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { nullable: true })
+
 const TokenResponse = Schema.Struct({
   access_token: Schema.NonEmptyString,
-  token_type: Schema.optional(Schema.String),
-  expires_in: Schema.optional(Schema.Number),
-  refresh_token: Schema.optional(Schema.NonEmptyString)
+  token_type: nullable(Schema.String),
+  expires_in: nullable(Seconds),
+  refresh_token: nullable(Schema.NonEmptyString)
 })
 
 const ErrorResponse = Schema.Struct({
   error: Schema.String,
-  error_description: Schema.optional(Schema.String)
+  error_description: nullable(Schema.String)
 })
 
 const decodeToken = Schema.decodeUnknownEither(Schema.parseJson(TokenResponse))
@@ -92,18 +100,30 @@ export const requestToken = (
 export const describeAnswer = (answer: OAuthErrorAnswer) =>
   answer.description === undefined ? answer.error : `${answer.error}: ${answer.description}`
 
-/** A refresh that the server refuses means the user has to log in again. */
+/**
+ * A refresh that the server refuses means the user has to log in again, and so
+ * does a client registration past its `client_expires_at`.
+ */
 export const refreshTokens = (server: ServerConfig, oauth: OAuthConfig, refreshToken: Redacted.Redacted<string>) =>
-  requestToken(server, oauth, { grant_type: "refresh_token", refresh_token: Redacted.value(refreshToken) }).pipe(
-    Effect.flatMap(Either.match({
-      onLeft: (answer) =>
-        Effect.fail(
-          new Unauthenticated({
-            serverId: server.id,
-            message: `the server refused to refresh the session (${describeAnswer(answer)})`
-          })
-        ),
-      onRight: (tokens) =>
-        Effect.succeed<Tokens>({ ...tokens, refreshToken: tokens.refreshToken ?? refreshToken })
-    }))
-  )
+  Effect.gen(function*() {
+    const clientExpiresAt = oauth.clientExpiresAt
+    if (clientExpiresAt !== undefined && clientExpiresAt.getTime() <= (yield* Clock.currentTimeMillis)) {
+      return yield* new Unauthenticated({
+        serverId: server.id,
+        message: `the OAuth client of ${server.id} expired at ${clientExpiresAt.toISOString()} ` +
+          `("client_expires_at" in ${server.path}), so the session cannot be refreshed; log in again: mairu login ${server.id}`
+      })
+    }
+    const answer = yield* requestToken(server, oauth, {
+      grant_type: "refresh_token",
+      refresh_token: Redacted.value(refreshToken),
+      ...(oauth.scope.length > 0 ? { scope: oauth.scope.join(" ") } : {})
+    })
+    if (Either.isLeft(answer)) {
+      return yield* new Unauthenticated({
+        serverId: server.id,
+        message: `the server refused to refresh the session (${describeAnswer(answer.left)})`
+      })
+    }
+    return { ...answer.right, refreshToken: answer.right.refreshToken ?? refreshToken } satisfies Tokens
+  })

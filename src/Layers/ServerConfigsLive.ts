@@ -42,10 +42,32 @@ const parseServerFile = (file: string, text: string): Either.Either<ServerConfig
     })
   )
 
+/** Editor backups, swap files and the like, which sit next to server files but are not ones. */
+const NOT_A_SERVER_FILE = /(^\.|~$|\.(swp|swo|swx|bak|tmp|orig|rej|dpkg-old|dpkg-dist|dpkg-new|rpmnew|rpmsave)$)/
+
+const pointsToFile = (file: string) => {
+  try {
+    return fs.statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The server files of `servers.d`: every regular file (the original Mairu reads
+ * them whatever their extension), except hidden files and editor leftovers.
+ */
+export const serverFileNames = (serversDir: string): Array<string> =>
+  fs.readdirSync(serversDir, { withFileTypes: true })
+    .filter((entry) => !NOT_A_SERVER_FILE.test(entry.name))
+    .filter((entry) => entry.isFile() || (entry.isSymbolicLink() && pointsToFile(path.join(serversDir, entry.name))))
+    .map((entry) => entry.name)
+    .sort()
+
 export const loadServers = (serversDir: string): LoadedServers => {
   let names: Array<string>
   try {
-    names = fs.readdirSync(serversDir).filter((name) => name.endsWith(".json")).sort()
+    names = serverFileNames(serversDir)
   } catch {
     return { servers: [], problems: [] }
   }

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
-import { autoDigest, isTrustedFile, trustRecordPath } from "../Plain/AutoFile.js"
+import { autoDigest, isTrustedFile, trustRecordPath, trustRecordText } from "../Plain/AutoFile.js"
 import type { AutoConfig } from "../Schemas/AutoConfig.js"
 import { Paths } from "../Services/Paths.js"
 import { TrustStore, TrustStoreError } from "../Services/TrustStore.js"
@@ -20,14 +20,7 @@ export const TrustStoreLive = Layer.effect(
             fs.mkdirSync(trustDir, { recursive: true, mode: 0o700 })
             const file = trustRecordPath(trustDir, auto.path)
             const temporary = `${file}.${process.pid}.tmp`
-            const record = {
-              path: auto.path,
-              trust: true,
-              digest: digest(auto),
-              content: auto.config,
-              updated_at: new Date().toISOString()
-            }
-            fs.writeFileSync(temporary, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 })
+            fs.writeFileSync(temporary, trustRecordText(auto.path, auto.bytes, auto.config, new Date()), { mode: 0o600 })
             fs.renameSync(temporary, file)
           },
           catch: (error) => new TrustStoreError({ message: `cannot record the trust in ${trustDir}: ${String(error)}` })

@@ -1,5 +1,5 @@
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Data from "effect/Data"
@@ -8,6 +8,10 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { Unknown } from "../Schemas/AgentErrors.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
+import { VERSION } from "../Version.js"
+
+/** Sent with every request to a server, as the original Mairu does. */
+export const USER_AGENT = `mairu/${VERSION}`
 
 /** Bodies larger than this are refused: no server of ours needs more. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -24,7 +28,9 @@ export interface UpstreamResponse {
 export const send = (request: HttpClientRequest.HttpClientRequest, what: string) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
-    const response: HttpClientResponse.HttpClientResponse = yield* client.execute(request)
+    const response: HttpClientResponse.HttpClientResponse = yield* client.execute(
+      HttpClientRequest.setHeader(request, "user-agent", USER_AGENT)
+    )
     const tooLarge = new Unknown({ message: `${what}: the answer is larger than ${MAX_BODY_BYTES} bytes` })
     if (Number(response.headers["content-length"] ?? "0") > MAX_BODY_BYTES) return yield* tooLarge
     // Read at most MAX_BODY_BYTES, however the body is sent.

@@ -1,5 +1,6 @@
 import * as net from "node:net"
 import { LineReader } from "../Agent/LineReader.js"
+import { socketOwner } from "./SocketOwner.js"
 
 /**
  * The client end of the agent's socket with Node built-ins only: connecting,
@@ -35,9 +36,31 @@ export type Connection =
   | { readonly _tag: "Connected"; readonly socket: net.Socket }
   | { readonly _tag: "NotRunning"; readonly reason: string }
 
+/** Where each connection leads, for messages about the peer. */
+const socketPaths = new WeakMap<net.Socket, string>()
+
+/**
+ * The original Rust Mairu's agent speaks gRPC, i.e. HTTP/2, on the same default
+ * socket: its first bytes are an HTTP/2 frame header (its SETTINGS frame, or a
+ * GOAWAY for our request, which is no HTTP/2 preface), which starts with the
+ * frame's 24-bit length, so with a zero byte; an answer of ours starts with `{`.
+ */
+export const looksLikeHttp2 = (firstBytes: Buffer): boolean => firstBytes.length > 0 && firstBytes[0] === 0x00
+
+export const originalAgentMessage = (socketPath: string | undefined): string => {
+  const where = socketPath === undefined ? "the agent socket" : socketPath
+  const owner = socketPath === undefined ? undefined : socketOwner(socketPath)
+  const stop = owner === undefined
+    ? "Stop it with the original's command: mairu kill-agent (or end its process)"
+    : `Stop it (process ${owner.pid}${owner.command === "" ? "" : `, ${owner.command}`}) with: kill ${owner.pid}`
+  return `the agent at ${where} is the original Rust Mairu's agent (it speaks gRPC, which this mairu does not). ` +
+    `${stop}, or run this mairu with a socket of its own: export MAIRU_AGENT_SOCK=<another path>`
+}
+
 export const connect = (socketPath: string): Promise<Connection> =>
   new Promise((resolve) => {
     const socket = net.createConnection(socketPath)
+    socketPaths.set(socket, socketPath)
     const onError = (error: NodeJS.ErrnoException) => {
       socket.destroy()
       resolve({ _tag: "NotRunning", reason: error.code ?? error.message })
@@ -156,6 +179,7 @@ export const exchange = (
   new Promise((resolve) => {
     const reader = new LineReader(MAX_ANSWER_BYTES)
     const answers = new Map<number, WireAnswer>()
+    let firstChunk = true
     let done = false
     const finish = (result: ReadonlyArray<WireAnswer> | AgentUnavailableFailure) => {
       if (done) return
@@ -167,9 +191,11 @@ export const exchange = (
     const onAbort = () => finish(agentUnavailable("interrupted"))
     signal?.addEventListener("abort", onAbort)
     socket.on("data", (chunk: Buffer) => {
-      const received = reader.push(chunk)
-      if (received === "overflow") return finish(agentUnavailable("the agent sent an oversized answer"))
-      for (const text of received) {
+      if (firstChunk && looksLikeHttp2(chunk)) return finish(agentUnavailable(originalAgentMessage(socketPaths.get(socket))))
+      firstChunk = false
+      const lines = reader.push(chunk)
+      if (lines === "overflow") return finish(agentUnavailable("the agent sent an oversized answer"))
+      for (const text of lines) {
         let answer: unknown
         try {
           answer = JSON.parse(text)

@@ -18,25 +18,85 @@ export const nearestAutoConfig = (cwd: string): string | undefined => {
   }
 }
 
-/** The original tool's scheme, so that existing approvals and printed commands carry over. */
-export const autoDigest = (file: string, bytes: Buffer): string =>
-  crypto.createHash("sha384").update("v0.auto\0\0").update(file).update("\0\0").update(bytes).digest("base64url")
+const sha384 = (file: string, bytes: Buffer): Buffer =>
+  crypto.createHash("sha384").update("v0.auto\0\0").update(file).update("\0\0").update(bytes).digest()
+
+/** The original tool's scheme, so that existing approvals and printed commands carry over: base64url, 64 characters. */
+export const autoDigest = (file: string, bytes: Buffer): string => sha384(file, bytes).toString("base64url")
 
 export const trustRecordName = (file: string): string =>
   `trust.${crypto.createHash("sha256").update("v0.trust_path\0\0").update(file).digest("base64url")}.json`
 
 export const trustRecordPath = (trustDir: string, file: string) => path.join(trustDir, trustRecordName(file))
 
+/**
+ * The digest as a trust record holds it. The original Mairu writes
+ * `{"type": "Sha384", "hash": <standard base64, padded>}`; mairu before it
+ * matched that format wrote the base64url string itself.
+ */
+const recordedDigest = (digest: unknown): Buffer | undefined => {
+  if (typeof digest === "string") return Buffer.from(digest, "base64url")
+  if (typeof digest !== "object" || digest === null) return undefined
+  const { hash, type } = digest as { readonly type?: unknown; readonly hash?: unknown }
+  return type === "Sha384" && typeof hash === "string" ? Buffer.from(hash, "base64") : undefined
+}
+
 /** True when the trust record of `file` approves exactly these bytes. */
 export const isTrustedFile = (trustDir: string, file: string, bytes: Buffer): boolean => {
   try {
     const record = JSON.parse(fs.readFileSync(trustRecordPath(trustDir, file), "utf8")) as {
-      readonly path?: unknown
       readonly trust?: unknown
       readonly digest?: unknown
     }
-    return record.trust === true && record.path === file && record.digest === autoDigest(file, bytes)
+    const recorded = recordedDigest(record.digest)
+    const actual = sha384(file, bytes)
+    return record.trust === true && recorded !== undefined && recorded.length === actual.length &&
+      crypto.timingSafeEqual(recorded, actual)
   } catch {
     return false
   }
+}
+
+/** A time as the original Mairu writes it: RFC 3339 in UTC, without a fraction when it is zero. */
+export const originalTimestamp = (date: Date): string => date.toISOString().replace(/\.000Z$/, "Z")
+
+/** The `.mairu.json` fields a trust record keeps, in the original Mairu's shape. */
+export interface TrustedContent {
+  readonly server: string
+  readonly role: string
+  readonly mode?: string | null | undefined
+  readonly assume_role?: {
+    readonly role_arn: string
+    readonly duration_seconds?: number | undefined
+    readonly external_id?: string | undefined
+    readonly role_session_name?: string | undefined
+  } | undefined
+}
+
+/**
+ * A trust record as the original Mairu writes it (pretty JSON and a newline), so
+ * that either tool accepts the approvals of the other.
+ */
+export const trustRecordText = (file: string, bytes: Buffer, content: TrustedContent, now: Date): string => {
+  const chain = content.assume_role
+  const record = {
+    path: file,
+    trust: true,
+    digest: { type: "Sha384", hash: sha384(file, bytes).toString("base64") },
+    content: {
+      server: content.server,
+      role: content.role,
+      mode: content.mode ?? null,
+      ...(chain === undefined ? {} : {
+        assume_role: {
+          role_arn: chain.role_arn,
+          ...(chain.duration_seconds === undefined ? {} : { duration_seconds: chain.duration_seconds }),
+          ...(chain.external_id === undefined ? {} : { external_id: chain.external_id }),
+          ...(chain.role_session_name === undefined ? {} : { role_session_name: chain.role_session_name })
+        }
+      })
+    },
+    updated_at: originalTimestamp(now)
+  }
+  return JSON.stringify(record, null, 2) + "\n"
 }

@@ -4,16 +4,19 @@ export const ExecMode = Schema.Literal("ecs", "static")
 export type ExecMode = typeof ExecMode.Type
 
 /** `.mairu.json`, the `auto` role of a project. */
+/** `null` stands for an absent key, as the original Mairu reads it. */
+const nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { nullable: true })
+
 export const AutoConfigFile = Schema.Struct({
   server: Schema.NonEmptyString,
   role: Schema.NonEmptyString,
-  mode: Schema.optional(ExecMode),
-  region: Schema.optional(Schema.NonEmptyString),
-  assume_role: Schema.optional(Schema.Struct({
+  mode: nullable(ExecMode),
+  region: nullable(Schema.NonEmptyString),
+  assume_role: nullable(Schema.Struct({
     role_arn: Schema.NonEmptyString,
-    external_id: Schema.optional(Schema.String),
-    role_session_name: Schema.optional(Schema.String),
-    duration_seconds: Schema.optional(Schema.Int.pipe(Schema.between(900, 43200)))
+    external_id: nullable(Schema.String),
+    role_session_name: nullable(Schema.String),
+    duration_seconds: nullable(Schema.Int.pipe(Schema.between(900, 43200)))
   }))
 })
 export type AutoConfigFile = typeof AutoConfigFile.Type

@@ -15,9 +15,9 @@ export const MairuAssumeRoleResponse = Schema.Struct({
   Version: Schema.Literal(1),
   AccessKeyId: Schema.NonEmptyString,
   SecretAccessKey: Schema.NonEmptyString,
-  SessionToken: Schema.optional(Schema.NonEmptyString),
-  Expiration: Schema.optional(Schema.Date),
-  Mairu: Schema.optional(Schema.Struct({ NoCache: Schema.optional(Schema.Boolean) }))
+  SessionToken: Schema.optionalWith(Schema.String, { nullable: true }),
+  Expiration: Schema.Date,
+  Mairu: Schema.optionalWith(Schema.Struct({ NoCache: Schema.optionalWith(Schema.Boolean, { nullable: true }) }), { nullable: true })
 })
 export type MairuAssumeRoleResponse = typeof MairuAssumeRoleResponse.Type
 

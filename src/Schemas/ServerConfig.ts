@@ -10,29 +10,44 @@ export type GrantType = typeof GrantType.Type
 
 const Port = Schema.Int.pipe(Schema.between(1, 65535))
 
-/** `servers.d/*.json` exactly as written on disk. */
+/** An optional key that may also be `null`, which means the same as leaving it out. */
+const nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { nullable: true })
+
+/** `default_grant_type` as the original Mairu spells it (`code`, `device_code`), plus mairu's earlier names. */
+const FileGrantType = Schema.Literal("code", "device_code", "code_grant", "device_grant")
+
+const DeviceGrantFile = Schema.Struct({
+  device_authorization_endpoint: nullable(Schema.String)
+})
+
+/**
+ * `servers.d` files exactly as written on disk, in the original Mairu's format:
+ * `null` stands for an absent key and unknown keys are ignored.
+ */
 export const ServerConfigFile = Schema.Struct({
   url: Schema.String,
-  id: Schema.optional(Schema.String),
-  aws_sso: Schema.optional(Schema.Struct({
+  id: nullable(Schema.String),
+  aws_sso: nullable(Schema.Struct({
     region: Schema.String,
-    scope: Schema.optional(Schema.Array(Schema.String)),
-    local_port: Schema.optional(Port)
+    scope: nullable(Schema.Array(Schema.String)),
+    local_port: nullable(Port)
   })),
-  oauth: Schema.optional(Schema.Struct({
+  oauth: nullable(Schema.Struct({
     client_id: Schema.String,
-    client_secret: Schema.optional(Schema.String),
-    token_endpoint: Schema.optional(Schema.String),
-    scope: Schema.optional(Schema.Array(Schema.String)),
-    device_grant: Schema.optional(Schema.Struct({
-      device_authorization_endpoint: Schema.optional(Schema.String)
+    client_secret: nullable(Schema.String),
+    token_endpoint: nullable(Schema.String),
+    scope: nullable(Schema.Array(Schema.String)),
+    device_code_grant: nullable(DeviceGrantFile),
+    /** mairu's earlier name of `device_code_grant`. */
+    device_grant: nullable(DeviceGrantFile),
+    code_grant: nullable(Schema.Struct({
+      authorization_endpoint: nullable(Schema.String),
+      local_port: nullable(Port),
+      use_localhost: nullable(Schema.Boolean)
     })),
-    code_grant: Schema.optional(Schema.Struct({
-      authorization_endpoint: Schema.optional(Schema.String),
-      local_port: Schema.optional(Port),
-      use_localhost: Schema.optional(Schema.Boolean)
-    })),
-    default_grant_type: Schema.optional(GrantType)
+    default_grant_type: nullable(FileGrantType),
+    /** When a dynamically registered client stops working; its refresh tokens are not used after it. */
+    client_expires_at: nullable(Schema.Date)
   }))
 })
 export type ServerConfigFile = typeof ServerConfigFile.Type
@@ -51,7 +66,8 @@ export const OAuthConfig = Schema.Struct({
   scope: Schema.Array(Schema.String),
   deviceGrant: Schema.UndefinedOr(Schema.Struct({ deviceAuthorizationEndpoint: Schema.String })),
   codeGrant: Schema.UndefinedOr(CodeGrantConfig),
-  defaultGrantType: GrantType
+  defaultGrantType: GrantType,
+  clientExpiresAt: Schema.optional(Schema.Date)
 })
 export type OAuthConfig = typeof OAuthConfig.Type
 
@@ -76,9 +92,12 @@ export const resolveEndpoint = (base: string, relative: string): string => new U
 
 export class InvalidServerConfig extends Error {}
 
+const fileGrantType = (value: typeof FileGrantType.Type | undefined): GrantType | undefined =>
+  value === undefined ? undefined : value === "code" || value === "code_grant" ? "code_grant" : "device_grant"
+
 export const fromFile = (file: ServerConfigFile, path: string): ServerConfig => {
   const url = new URL(file.url).toString()
-  const id = file.id ?? file.url
+  const id = file.id ?? url
   if (file.aws_sso !== undefined && file.oauth !== undefined) {
     throw new InvalidServerConfig("has both \"aws_sso\" and \"oauth\"; keep exactly one")
   }
@@ -99,15 +118,21 @@ export const fromFile = (file: ServerConfigFile, path: string): ServerConfig => 
   if (oauth === undefined) {
     throw new InvalidServerConfig("needs an \"aws_sso\" or an \"oauth\" block")
   }
-  if (oauth.code_grant === undefined && oauth.device_grant === undefined) {
-    throw new InvalidServerConfig("\"oauth\" needs \"code_grant\" or \"device_grant\" (an empty object counts)")
+  const deviceGrant = oauth.device_code_grant ?? oauth.device_grant
+  if (oauth.code_grant === undefined && deviceGrant === undefined) {
+    throw new InvalidServerConfig(
+      "\"oauth\" needs \"code_grant\" or \"device_code_grant\" (an empty object counts)"
+    )
   }
-  const defaultGrantType = oauth.default_grant_type ?? (oauth.code_grant !== undefined ? "code_grant" : "device_grant")
+  const defaultGrantType = fileGrantType(oauth.default_grant_type) ??
+    (oauth.code_grant !== undefined ? "code_grant" : "device_grant")
   if (defaultGrantType === "code_grant" && oauth.code_grant === undefined) {
-    throw new InvalidServerConfig("\"default_grant_type\" is \"code_grant\" but there is no \"code_grant\" block")
+    throw new InvalidServerConfig("\"oauth.default_grant_type\" is \"code\" but there is no \"code_grant\" block")
   }
-  if (defaultGrantType === "device_grant" && oauth.device_grant === undefined) {
-    throw new InvalidServerConfig("\"default_grant_type\" is \"device_grant\" but there is no \"device_grant\" block")
+  if (defaultGrantType === "device_grant" && deviceGrant === undefined) {
+    throw new InvalidServerConfig(
+      "\"oauth.default_grant_type\" is \"device_code\" but there is no \"device_code_grant\" block"
+    )
   }
   return {
     _tag: "MairuApi",
@@ -119,18 +144,16 @@ export const fromFile = (file: ServerConfigFile, path: string): ServerConfig => 
       clientSecret: oauth.client_secret === undefined ? undefined : Redacted.make(oauth.client_secret),
       tokenEndpoint: resolveEndpoint(url, oauth.token_endpoint ?? "oauth/token"),
       scope: oauth.scope ?? ["profile"],
-      deviceGrant: oauth.device_grant === undefined ? undefined : {
-        deviceAuthorizationEndpoint: resolveEndpoint(
-          url,
-          oauth.device_grant.device_authorization_endpoint ?? "oauth/device"
-        )
+      deviceGrant: deviceGrant === undefined ? undefined : {
+        deviceAuthorizationEndpoint: resolveEndpoint(url, deviceGrant.device_authorization_endpoint ?? "oauth/device")
       },
       codeGrant: oauth.code_grant === undefined ? undefined : {
         authorizationEndpoint: resolveEndpoint(url, oauth.code_grant.authorization_endpoint ?? "oauth/authorize"),
         localPort: oauth.code_grant.local_port,
         useLocalhost: oauth.code_grant.use_localhost ?? false
       },
-      defaultGrantType
+      defaultGrantType,
+      ...(oauth.client_expires_at === undefined ? {} : { clientExpiresAt: oauth.client_expires_at })
     }
   }
 }

@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { execFile } from "node:child_process"
@@ -44,24 +45,34 @@ const ROLE = "111111111111/AdministratorAccess"
 const ARN = "arn:aws:sts::111111111111:assumed-role/AdministratorAccess/alice"
 
 describe("AWS IAM Identity Center", () => {
-  it("setup-sso writes the server file, registers the client once, and refuses to overwrite without -y", async () => {
+  it("setup-sso writes the server file as the original does, registers both clients once, and refuses to overwrite without -y", async () => {
     const first = await setup(home, server)
     expect(first.stderr).toContain("Registered mairu as an OAuth client")
     expect(first.code).toBe(0)
     const file = path.join(home.configDir, "mairu", "servers.d", "contoso.json")
-    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual({
-      url: `${server.url}start`,
-      id: "contoso",
-      aws_sso: { region: "us-east-1" }
-    })
+    expect(fs.readFileSync(file, "utf8")).toBe([
+      "{",
+      `  "url": "${server.url}start",`,
+      `  "id": "contoso",`,
+      `  "aws_sso": {`,
+      `    "region": "us-east-1",`,
+      `    "scope": [`,
+      `      "sso:account:access"`,
+      `    ],`,
+      `    "local_port": null`,
+      `  }`,
+      `}`,
+      ``
+    ].join("\n"))
     const again = await setup(home, server)
     expect(again.code).toBe(1)
     expect(again.stderr).toContain("exists already; to replace it run the same command with --overwrite (-y)")
     expect((await runMairu(home, ["setup-sso", "contoso", "-y", "--region", "us-east-1", "--start-url", `${server.url}start`])).code).toBe(0)
-    expect((await server.stats()).sso.registerClient).toBe(1)
+    expect((await server.stats()).sso.registerClient).toBe(2)
     const cache = readAllFiles(path.join(home.stateDir, "mairu", "cache"))
-    expect(cache).toHaveLength(1)
-    expect(fs.statSync(cache[0]!.file).mode & 0o777).toBe(0o600)
+    expect(cache.map((c) => path.basename(c.file).replace(/^awssso_c\.[A-Za-z0-9_-]{43}\./, "awssso_c.KEY.")).sort())
+      .toEqual(["awssso_c.KEY.code.json", "awssso_c.KEY.device.json"])
+    for (const { file: cached } of cache) expect(fs.statSync(cached).mode & 0o777).toBe(0o600)
   })
 
   it("logs in by code grant in a real browser on the emulator's authorize page, reusing the registration", async () => {
@@ -74,7 +85,7 @@ describe("AWS IAM Identity Center", () => {
     const result = await done
     expect(result.code).toBe(0)
     const stats = await server.stats()
-    expect(stats.sso.registerClient).toBe(1)
+    expect(stats.sso.registerClient).toBe(2)
     expect(stats.sso.createToken.authorization_code).toBe(1)
   })
 
@@ -121,9 +132,52 @@ describe("AWS IAM Identity Center", () => {
     expect(forbidden.stderr).toContain("permission denied")
   })
 
-  it("logs in by device grant with a registration of its own", async () => {
+  it("logs in by device grant with the registration of its own that setup-sso made", async () => {
     await loginByDevice(home, server, "contoso")
     expect((await server.stats()).sso.registerClient).toBe(2)
+  })
+
+  it("shares client registrations with the original Mairu: its cache files are used, and mairu writes them as it does", async () => {
+    const cacheDir = path.join(home.stateDir, "mairu", "cache")
+    const key = crypto.createHash("sha256")
+      .update(`v0\0\0contoso\0\0${server.url}start\0\0us-east-1\0\0sso:account:access`)
+      .digest("base64url")
+    const written = fs.readFileSync(path.join(cacheDir, `awssso_c.${key}.device.json`), "utf8")
+    expect(written).toMatch(
+      /^\{\n {2}"id": "contoso",\n {2}"epoch": 3,\n {2}"issued_at": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ",\n {2}"expires_at": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ",\n {2}"client_id": "[^"]+",\n {2}"client_secret": "[^"]+"\n\}\n$/
+    )
+    const { client_id: clientId, client_secret: clientSecret } = JSON.parse(written) as Record<string, string>
+
+    // A user of the original: its setup-sso's server file and its registration cache, byte for byte.
+    const h = ssoHome(server)
+    try {
+      const serversDir = path.join(h.configDir, "mairu", "servers.d")
+      fs.mkdirSync(serversDir, { recursive: true })
+      fs.writeFileSync(
+        path.join(serversDir, "contoso.json"),
+        `{\n  "url": "${server.url}start",\n  "id": "contoso",\n  "aws_sso": {\n    "region": "us-east-1",\n    "scope": [\n` +
+          `      "sso:account:access"\n    ],\n    "local_port": null\n  }\n}\n`
+      )
+      const hCache = path.join(h.stateDir, "mairu", "cache")
+      fs.mkdirSync(hCache, { recursive: true })
+      const original = (epoch: number) =>
+        `{\n  "id": "contoso",\n  "epoch": ${epoch},\n  "issued_at": "2026-01-01T00:00:00Z",\n  "expires_at": "2099-01-01T00:00:00Z",\n` +
+        `  "client_id": "${clientId}",\n  "client_secret": "${clientSecret}"\n}\n`
+      fs.writeFileSync(path.join(hCache, `awssso_c.${key}.device.json`), original(3), { mode: 0o600 })
+      const before = (await server.stats()).sso.registerClient
+      await loginByDevice(h, server, "contoso")
+      expect((await server.stats()).sso.registerClient).toBe(before)
+      expect(fs.readFileSync(path.join(hCache, `awssso_c.${key}.device.json`), "utf8")).toBe(original(3))
+
+      // An older epoch does not count for the original, so not for mairu either: a new registration replaces it.
+      await runMairu(h, ["kill-agent"])
+      fs.writeFileSync(path.join(hCache, `awssso_c.${key}.device.json`), original(2), { mode: 0o600 })
+      await loginByDevice(h, server, "contoso")
+      expect((await server.stats()).sso.registerClient).toBe(before + 1)
+      expect(fs.readFileSync(path.join(hCache, `awssso_c.${key}.device.json`), "utf8")).toContain(`"epoch": 3,`)
+    } finally {
+      await cleanupHome(h)
+    }
   })
 
   it("asks for a login when the session is revoked", async () => {
@@ -144,8 +198,8 @@ describe("an expired client registration", () => {
       await loginByDevice(h, short, "contoso")
       await loginByDevice(h, short, "contoso")
       const stats = await short.stats()
-      // setup-sso's code-grant registration, then a device one per login, each replaced as it expires.
-      expect(stats.sso.registerClient).toBe(3)
+      // setup-sso's two registrations, then a device one per login, each replaced as it expires.
+      expect(stats.sso.registerClient).toBe(4)
     } finally {
       await cleanupHome(h)
       await short.stop()

@@ -53,7 +53,12 @@ describe("exec auto", () => {
     const records = readAllFiles(path.join(home.stateDir, "mairu", "trust"))
     expect(records).toHaveLength(1)
     expect(fs.statSync(records[0]!.file).mode & 0o777).toBe(0o600)
-    expect(JSON.parse(records[0]!.content)).toMatchObject({ path: path.join(project, ".mairu.json"), trust: true, digest })
+    // The original Mairu's record: the same digest, in standard base64 with padding.
+    expect(JSON.parse(records[0]!.content)).toMatchObject({
+      path: path.join(project, ".mairu.json"),
+      trust: true,
+      digest: { type: "Sha384", hash: Buffer.from(digest!, "base64url").toString("base64") }
+    })
   })
 
   it("asks again when the file changes", async () => {

@@ -62,4 +62,25 @@ describe("the code grant's loopback callback", () => {
       }))
       expect(busy.message).toContain("MAIRU_LOCAL_PORT")
     }).pipe(Effect.scoped))
+
+  it.live("answers the callback on both of the original Mairu's paths, whichever was registered", () =>
+    Effect.gen(function*() {
+      for (const [registered, used] of [["/oauth2callback", "/oauth/callback"], ["/oauth/callback", "/oauth2callback"]] as const) {
+        const callback = yield* listenForCallback({
+          host: "127.0.0.1",
+          port: undefined,
+          callbackPath: registered,
+          state: "s",
+          authorizationUrl: () => "https://idp.example/"
+        })
+        const base = new URL(callback.redirectUri)
+        const waiting = yield* Effect.fork(callback.result)
+        const pagePromise = fetch(`${base.origin}${used}?code=c&state=s`).then((r) => r.status)
+        const result = yield* Fiber.join(waiting)
+        expect(result.params.get("code")).toBe("c")
+        result.respond(true, "ok")
+        expect(yield* Effect.promise(() => pagePromise)).toBe(200)
+        expect((yield* get(`${base.origin}/elsewhere?code=c&state=s`)).status).toBe(404)
+      }
+    }).pipe(Effect.scoped))
 })

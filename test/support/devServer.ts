@@ -6,6 +6,7 @@ import { repoRoot } from "./mairu.js"
 export interface DevServerStats {
   readonly assumeRole: Record<string, number>
   readonly roles: number
+  readonly apiUserAgents: ReadonlyArray<string>
   readonly token: Record<string, number>
   readonly sts: Record<string, number>
   readonly assumeRoleCalls: ReadonlyArray<{
@@ -21,7 +22,7 @@ export interface DevServerStats {
   }
 }
 
-export type FaultMode = "none" | "500" | "hang" | "invalid-json" | "401"
+export type FaultMode = "none" | "500" | "hang" | "invalid-json" | "401" | "404" | "405" | "no-expiration"
 
 export interface DevServer {
   readonly url: string
