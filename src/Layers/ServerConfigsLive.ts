@@ -7,7 +7,7 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
-import { fromFile, InvalidServerConfig, type ServerConfig, ServerConfigFile } from "../Schemas/ServerConfig.js"
+import { fromFile, type ServerConfig, ServerConfigFile } from "../Schemas/ServerConfig.js"
 import { skippedFileWarning } from "../Plain/Messages.js"
 import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
@@ -32,14 +32,7 @@ const describeIssues = (error: ParseResult.ParseError) =>
 const parseServerFile = (file: string, text: string): Either.Either<ServerConfig, string> =>
   parseJson(text).pipe(
     Either.flatMap((json) => Either.mapLeft(decodeFile(json), describeIssues)),
-    Either.flatMap((raw) => {
-      try {
-        return Either.right(fromFile(raw, file))
-      } catch (error) {
-        if (error instanceof InvalidServerConfig || error instanceof TypeError) return Either.left(error.message)
-        throw error
-      }
-    })
+    Either.flatMap((raw) => fromFile(raw, file))
   )
 
 /** Editor backups, swap files and the like, which sit next to server files but are not ones. */

@@ -1,3 +1,4 @@
+import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 
@@ -90,19 +91,28 @@ export type ServerConfig = typeof ServerConfig.Type
 /** Resolves `relative` against `base` with URL rules (`https://h/base/` + `oauth/token`). */
 export const resolveEndpoint = (base: string, relative: string): string => new URL(relative, base).toString()
 
-export class InvalidServerConfig extends Error {}
-
 const fileGrantType = (value: typeof FileGrantType.Type | undefined): GrantType | undefined =>
   value === undefined ? undefined : value === "code" || value === "code_grant" ? "code_grant" : "device_grant"
 
-export const fromFile = (file: ServerConfigFile, path: string): ServerConfig => {
+/**
+ * A server file's content as the configuration mairu works with, every default filled in;
+ * Left with the reason when the file's keys do not make a usable server.
+ */
+export const fromFile = (file: ServerConfigFile, path: string): Either.Either<ServerConfig, string> => {
+  if (!URL.canParse(file.url)) return Either.left(`"url" is not a URL: ${JSON.stringify(file.url)}`)
   const url = new URL(file.url).toString()
+  const badEndpoint = [
+    file.oauth?.token_endpoint,
+    file.oauth?.code_grant?.authorization_endpoint,
+    (file.oauth?.device_code_grant ?? file.oauth?.device_grant)?.device_authorization_endpoint
+  ].find((endpoint) => endpoint !== undefined && !URL.canParse(endpoint, url))
+  if (badEndpoint !== undefined) return Either.left(`an endpoint is not a URL: ${JSON.stringify(badEndpoint)}`)
   const id = file.id ?? url
   if (file.aws_sso !== undefined && file.oauth !== undefined) {
-    throw new InvalidServerConfig("has both \"aws_sso\" and \"oauth\"; keep exactly one")
+    return Either.left("has both \"aws_sso\" and \"oauth\"; keep exactly one")
   }
   if (file.aws_sso !== undefined) {
-    return {
+    return Either.right({
       _tag: "AwsSso",
       id,
       url,
@@ -112,29 +122,25 @@ export const fromFile = (file: ServerConfigFile, path: string): ServerConfig => 
         scope: file.aws_sso.scope ?? ["sso:account:access"],
         localPort: file.aws_sso.local_port
       }
-    }
+    })
   }
   const oauth = file.oauth
   if (oauth === undefined) {
-    throw new InvalidServerConfig("needs an \"aws_sso\" or an \"oauth\" block")
+    return Either.left("needs an \"aws_sso\" or an \"oauth\" block")
   }
   const deviceGrant = oauth.device_code_grant ?? oauth.device_grant
   if (oauth.code_grant === undefined && deviceGrant === undefined) {
-    throw new InvalidServerConfig(
-      "\"oauth\" needs \"code_grant\" or \"device_code_grant\" (an empty object counts)"
-    )
+    return Either.left("\"oauth\" needs \"code_grant\" or \"device_code_grant\" (an empty object counts)")
   }
   const defaultGrantType = fileGrantType(oauth.default_grant_type) ??
     (oauth.code_grant !== undefined ? "code_grant" : "device_grant")
   if (defaultGrantType === "code_grant" && oauth.code_grant === undefined) {
-    throw new InvalidServerConfig("\"oauth.default_grant_type\" is \"code\" but there is no \"code_grant\" block")
+    return Either.left("\"oauth.default_grant_type\" is \"code\" but there is no \"code_grant\" block")
   }
   if (defaultGrantType === "device_grant" && deviceGrant === undefined) {
-    throw new InvalidServerConfig(
-      "\"oauth.default_grant_type\" is \"device_code\" but there is no \"device_code_grant\" block"
-    )
+    return Either.left("\"oauth.default_grant_type\" is \"device_code\" but there is no \"device_code_grant\" block")
   }
-  return {
+  return Either.right({
     _tag: "MairuApi",
     id,
     url,
@@ -155,5 +161,5 @@ export const fromFile = (file: ServerConfigFile, path: string): ServerConfig => 
       defaultGrantType,
       ...(oauth.client_expires_at === undefined ? {} : { clientExpiresAt: oauth.client_expires_at })
     }
-  }
+  })
 }
