@@ -98,7 +98,7 @@ describe("servers.d loading", () => {
     expect(reasons["b-no-client.json"]).toContain("oauth.client_id")
     expect(reasons["c-no-grant.json"]).toContain("code_grant")
     expect(reasons["d-both-kinds.json"]).toContain("exactly one")
-    expect(reasons["e-bad-url.json"]).toContain("Invalid URL")
+    expect(reasons["e-bad-url.json"]).toContain('"url" is not a URL')
     expect(reasons["f-wrong-default.json"]).toContain("default_grant_type")
   })
 
