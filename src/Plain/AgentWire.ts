@@ -1,5 +1,6 @@
 import * as net from "node:net"
 import { LineReader } from "../Agent/LineReader.js"
+import { agentEnvironment } from "./AgentEnvironment.js"
 
 /**
  * The client end of the agent's socket with Node built-ins only: connecting,
@@ -58,7 +59,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * through `ulimit -c 0` so that a crash never writes its memory (and secrets) to
  * a core file. Its resident memory stays low with a small young generation and
  * without V8's optimising compilers (their code is then never paged in): its answers
- * are small and rare, and measured as fast without them.
+ * are small and rare, and measured as fast without them. It gets only the
+ * variables it uses (never NODE_OPTIONS), see AgentEnvironment.
  * Resolves with the exit code if it ends.
  */
 export const spawnAgent = async (env: NodeJS.ProcessEnv): Promise<number | null> => {
@@ -78,7 +80,7 @@ export const spawnAgent = async (env: NodeJS.ProcessEnv): Promise<number | null>
   const child = spawn("/bin/sh", ["-c", 'ulimit -c 0; exec "$@"', "mairu-agent", ...command], {
     detached: true,
     stdio: "ignore",
-    env
+    env: agentEnvironment(env)
   })
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => resolve(code))
