@@ -4,6 +4,7 @@ import * as Option from "effect/Option"
 import * as path from "node:path"
 import { formatExpiration } from "../Plain/CredentialProcessJson.js"
 import { describeFailure, skippedFileWarning } from "../Plain/Messages.js"
+import { checkSocketPath } from "../Plain/SocketTrust.js"
 import { Hello, ListSessions } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
@@ -24,6 +25,8 @@ const gather = Effect.gen(function*() {
   const problems: Array<string> = []
 
   const running = yield* agent.ping
+  const trust = checkSocketPath(paths.socketPath)
+  if (trust._tag === "Untrusted") problems.push(`the agent socket is not used: ${trust.message}`)
   const hello = running ? yield* agent.call(new Hello()).pipe(Effect.either) : undefined
   const sessions: ReadonlyArray<SessionInfo> = hello?._tag === "Right"
     ? yield* agent.call(new ListSessions()).pipe(Effect.orElseSucceed(() => []))

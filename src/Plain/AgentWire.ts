@@ -1,6 +1,7 @@
 import * as net from "node:net"
 import { LineReader } from "../Agent/LineReader.js"
 import { agentEnvironment } from "./AgentEnvironment.js"
+import { checkSocketPath } from "./SocketTrust.js"
 
 /**
  * The client end of the agent's socket with Node built-ins only: connecting,
@@ -35,9 +36,15 @@ export interface WireAnswer {
 export type Connection =
   | { readonly _tag: "Connected"; readonly socket: net.Socket }
   | { readonly _tag: "NotRunning"; readonly reason: string }
+  /** The socket's path fails the checks of SocketTrust: nothing there is believed. */
+  | { readonly _tag: "Untrusted"; readonly message: string }
 
+/** Connects to the agent at `socketPath` once its path is checked (see SocketTrust). */
 export const connect = (socketPath: string): Promise<Connection> =>
   new Promise((resolve) => {
+    const trust = checkSocketPath(socketPath)
+    if (trust._tag === "Untrusted") return resolve(trust)
+    if (trust._tag === "Missing") return resolve({ _tag: "NotRunning", reason: "ENOENT" })
     const socket = net.createConnection(socketPath)
     const onError = (error: NodeJS.ErrnoException) => {
       socket.destroy()
@@ -110,6 +117,7 @@ export const startAgent = async (
       connection.socket.destroy()
       break
     }
+    if (connection._tag === "Untrusted") return agentUnavailable(`refusing the agent socket: ${connection.message}`)
     // An agent that exits at once may have lost a race to another one that now answers.
     if (exitedAt !== undefined && Date.now() - exitedAt >= AFTER_EXIT_MS) {
       return agentUnavailable(
@@ -134,6 +142,7 @@ export const connectOrStart = async (
 ): Promise<net.Socket | AgentUnavailableFailure> => {
   const first = await connect(socketPath)
   if (first._tag === "Connected") return first.socket
+  if (first._tag === "Untrusted") return agentUnavailable(`refusing the agent socket: ${first.message}`)
   if ((env.MAIRU_NO_AUTO_AGENT ?? "") !== "") {
     return agentUnavailable(
       `no agent is running at ${socketPath} (${first.reason}) and MAIRU_NO_AUTO_AGENT is set; start one with: mairu agent`
