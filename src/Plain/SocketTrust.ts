@@ -106,6 +106,12 @@ export const checkSocketPath = (
         `the agent socket's folder ${dir} belongs to uid ${stat.uid}, not to you (uid ${uid}); ${ELSEWHERE}`
       )
     }
+    // Never closed by force: a shared folder such as /tmp is not the socket's to take.
+    if ((stat.mode & 0o1000) !== 0) {
+      return untrusted(
+        `the agent socket's folder ${dir} is a shared folder (sticky bit set, mode ${mode(stat)}); ${ELSEWHERE}`
+      )
+    }
     if ((stat.mode & 0o077) === 0) return { _tag: "Trusted" }
     if (options.fixFolderMode === true) {
       fs.chmodSync(dir, 0o700)
