@@ -12,6 +12,10 @@ const KEPT_NAMES = new Set([
   "LANG",
   "TZ",
   "TMPDIR",
+  // How `agent --foreground` writes to its terminal.
+  "TERM",
+  "NO_COLOR",
+  "FORCE_COLOR",
   "AWS_REGION",
   "AWS_DEFAULT_REGION",
   "AWS_USE_FIPS_ENDPOINT",

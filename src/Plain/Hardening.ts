@@ -90,8 +90,9 @@ let applied: HardeningReport | undefined
 
 /**
  * Hardens this process once; later calls return the first report. `koffiPaths`
- * are the native module's candidate files (a single executable passes the file it
- * extracted); without them, the ones shipped in dist/.
+ * are the native module's candidate files; without them, the ones shipped in dist/.
+ * A build that cannot ship dist/ (a single executable) calls it first with the
+ * file it extracted: the agent's own call then gets that report.
  */
 export const hardenProcess = (koffiPaths: ReadonlyArray<string> = bundledKoffiPaths()): HardeningReport => {
   if (applied !== undefined) return applied
