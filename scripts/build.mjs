@@ -2,7 +2,7 @@
 // into single files so that start-up does not pay for module resolution.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
 
@@ -51,6 +51,24 @@ await build({
   outfile: "dist/devserver.js",
   packages: "external"
 })
+
+// The agent's hardening (src/Plain/Hardening.ts) needs koffi's native module, which cannot be
+// bundled and whose install script must not run: copy the prebuilt binaries that npm installed
+// (@koromix/koffi-<platform>, one per platform) to dist/koffi/<platform>/koffi.node.
+const koromix = new URL("../node_modules/@koromix/", import.meta.url)
+for (const pkgDir of existsSync(koromix) ? readdirSync(koromix) : []) {
+  if (!pkgDir.startsWith("koffi-")) continue
+  for (const triplet of readdirSync(new URL(`${pkgDir}/`, koromix), { withFileTypes: true })) {
+    const binary = new URL(`${pkgDir}/${triplet.name}/koffi.node`, koromix)
+    if (!triplet.isDirectory() || !existsSync(binary)) continue
+    const target = new URL(`../dist/koffi/${triplet.name}/`, import.meta.url)
+    mkdirSync(target, { recursive: true })
+    copyFileSync(binary, new URL("koffi.node", target))
+  }
+}
+if (existsSync(new URL("../dist/koffi/", import.meta.url))) {
+  copyFileSync(new URL("../node_modules/koffi/LICENSE.txt", import.meta.url), new URL("../dist/koffi/LICENSE.txt", import.meta.url))
+}
 
 // The top-level help is static: render it once with the full CLI, plain and coloured,
 // for the entry to print without loading the CLI framework.

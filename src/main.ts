@@ -67,6 +67,14 @@ const args = process.argv.slice(2)
 // MAIRU_NO_FAST_PATH: everything through the full CLI (for tests and for debugging).
 const fastPathsAllowed = (process.env.MAIRU_NO_FAST_PATH ?? "") === ""
 if (fastPathsAllowed && isAgentRun(args)) {
+  // Refused before the agent's code even loads: see enterAgentEnvironment.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const refusal = (require("./Plain/AgentEnvironment.js") as typeof import("./Plain/AgentEnvironment.js"))
+    .enterAgentEnvironment()
+  if (refusal !== undefined) {
+    writeAll(2, `cannot start the agent: ${refusal}\n`)
+    process.exit(1)
+  }
   void import("./AgentEntry.js")
 } else {
   void (fastPathsAllowed ? fastPath(args) : Promise.resolve(undefined)).then((exitCode) =>

@@ -14,10 +14,22 @@ import type { Sessions } from "./Sessions.js"
 interface PendingLogin {
   readonly started: Deferred.Deferred<LoginChallenge, AgentError>
   readonly finished: Deferred.Deferred<SessionInfo, AgentError>
+  /** Clients waiting in CompleteLogin now. */
+  waiters: number
+  /** Since when no client waits (ms), while `waiters` is 0. */
+  idleSince: number
 }
 
 /** A finished login stays joinable this long, so that every waiting client learns how it ended. */
 const FINISHED_GRACE = "1 minute"
+
+/**
+ * A login that no client waits for (its client was interrupted) is cancelled after
+ * this long, checked every second: so within 10 s, and its callback server closes.
+ * The client asks to complete the login right after it showed the URL.
+ */
+const UNWATCHED_MS = 8_000
+const WATCH_EVERY = "1 second"
 
 /**
  * Logins held by the agent: at most one pending login per server. A second
@@ -49,7 +61,18 @@ export const makeLogins = (sessions: Sessions) =>
         }
         byHandle.set(handle, pending)
         yield* Deferred.succeed(pending.started, { ...grant.value.challenge, handle })
-        const result = yield* grant.value.tokens.pipe(
+        pending.idleSince = Date.now()
+        const unwatched = Effect.gen(function*() {
+          while (true) {
+            yield* Effect.sleep(WATCH_EVERY)
+            if (pending.waiters === 0 && Date.now() - pending.idleSince >= UNWATCHED_MS) {
+              const message = `the login to ${server.id} was cancelled: no client waits for it any more`
+              yield* Effect.logInfo(message)
+              return yield* new Unauthenticated({ serverId: server.id, message })
+            }
+          }
+        })
+        const result = yield* Effect.raceFirst(grant.value.tokens, unwatched).pipe(
           Effect.timeoutFail({
             duration: LOGIN_TIMEOUT,
             onTimeout: () =>
@@ -77,7 +100,9 @@ export const makeLogins = (sessions: Sessions) =>
         }
         const pending: PendingLogin = {
           started: Deferred.unsafeMake(FiberId.none),
-          finished: Deferred.unsafeMake(FiberId.none)
+          finished: Deferred.unsafeMake(FiberId.none),
+          waiters: 0,
+          idleSince: Date.now()
         }
         byServer.set(serverKey(server), pending)
         return run(server, grantType, pending).pipe(
@@ -93,7 +118,14 @@ export const makeLogins = (sessions: Sessions) =>
         if (pending === undefined) {
           return Effect.fail(new NotFound({ message: "no login with that handle is in progress (it ended or expired)" }))
         }
-        return Deferred.await(pending.finished)
+        return Effect.acquireUseRelease(
+          Effect.sync(() => void pending.waiters++),
+          () => Deferred.await(pending.finished),
+          () =>
+            Effect.sync(() => {
+              if (--pending.waiters === 0) pending.idleSince = Date.now()
+            })
+        )
       })
 
     return { start, complete }

@@ -9,6 +9,7 @@ import { RoleChainLive } from "../Layers/RoleChainLive.js"
 import { SsoRegistrationsLive } from "../Layers/SsoRegistrationsLive.js"
 import { SessionStoreLive } from "../Layers/SessionStoreLive.js"
 import { PROTOCOL_VERSION } from "../Schemas/AgentProtocol.js"
+import type { HardeningReport } from "../Plain/Hardening.js"
 import { Paths } from "../Services/Paths.js"
 import { VERSION } from "../Version.js"
 import { makeHandlers } from "./Handlers.js"
@@ -21,17 +22,19 @@ export const AgentLive = Layer.mergeAll(SessionStoreLive, CredentialBackendLive,
 )
 
 /** Runs the agent in this process until it is asked to shut down or interrupted. */
-export const runAgent = Effect.gen(function*() {
-  process.umask(0o077)
-  const paths = yield* Paths
-  yield* preparePrivateFolder(paths.socketPath)
-  const stop = yield* Deferred.make<void>()
-  // Answer the Shutdown request before the socket closes.
-  const shutdown = Deferred.succeed(stop, undefined).pipe(Effect.delay("50 millis"), Effect.forkDaemon, Effect.asVoid)
-  const status = { version: VERSION, protocol: PROTOCOL_VERSION, pid: process.pid, startedAt: new Date() }
-  const handle = yield* makeHandlers(status, shutdown)
-  yield* serveSocket(paths.socketPath, handle)
-  yield* Effect.logInfo(`mairu agent ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`)
-  yield* Deferred.await(stop)
-  yield* Effect.logInfo("mairu agent shutting down")
-}).pipe(Effect.scoped, Effect.provide(AgentLive))
+export const runAgent = (hardening: HardeningReport) =>
+  Effect.gen(function*() {
+    process.umask(0o077)
+    const paths = yield* Paths
+    yield* preparePrivateFolder(paths.socketPath)
+    const stop = yield* Deferred.make<void>()
+    // Answer the Shutdown request before the socket closes.
+    const shutdown = Deferred.succeed(stop, undefined).pipe(Effect.delay("50 millis"), Effect.forkDaemon, Effect.asVoid)
+    const status = { version: VERSION, protocol: PROTOCOL_VERSION, pid: process.pid, startedAt: new Date(), hardening }
+    const handle = yield* makeHandlers(status, shutdown)
+    yield* serveSocket(paths.socketPath, handle)
+    yield* Effect.logInfo(`mairu agent ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`)
+    if (hardening.problem !== undefined) yield* Effect.logWarning(`running without full hardening: ${hardening.problem}`)
+    yield* Deferred.await(stop)
+    yield* Effect.logInfo("mairu agent shutting down")
+  }).pipe(Effect.scoped, Effect.provide(AgentLive))

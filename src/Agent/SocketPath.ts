@@ -3,36 +3,25 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
+import { checkSocketPath } from "../Plain/SocketTrust.js"
 
 /** The agent cannot take its socket path. */
 export class AgentStartError extends Data.TaggedError("AgentStartError")<{ readonly message: string }> {}
 
 /**
- * Creates the socket's folder mode 0700, forces an existing one back to 0700,
- * and refuses a folder that other users share or own.
+ * Creates the socket's folder mode 0700, forces an existing one of the user's back
+ * to 0700, and refuses a path that others could tamper with (see SocketTrust).
  */
 export const preparePrivateFolder = (socketPath: string) =>
   Effect.try({
     try: () => {
-      const dir = path.dirname(socketPath)
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
-      const stat = fs.statSync(dir)
-      const uid = process.getuid?.()
-      if (uid !== undefined && stat.uid !== uid) {
-        return `the agent socket's folder ${dir} belongs to another user (uid ${stat.uid})`
-      }
-      if ((stat.mode & 0o1000) !== 0) {
-        return `the agent socket's folder ${dir} is a shared folder (sticky bit set)`
-      }
-      if ((stat.mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700)
-      return undefined
+      fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 })
+      return checkSocketPath(socketPath, { fixFolderMode: true })
     },
     catch: (error) => new AgentStartError({ message: `cannot prepare the agent socket's folder: ${String(error)}` })
   }).pipe(
-    Effect.flatMap((problem) =>
-      problem === undefined
-        ? Effect.void
-        : Effect.fail(new AgentStartError({ message: `${problem}; point MAIRU_AGENT_SOCK into a private folder` }))
+    Effect.flatMap((trust) =>
+      trust._tag === "Untrusted" ? Effect.fail(new AgentStartError({ message: trust.message })) : Effect.void
     )
   )
 

@@ -4,6 +4,7 @@ import * as Option from "effect/Option"
 import * as path from "node:path"
 import { formatExpiration } from "../Plain/CredentialProcessJson.js"
 import { describeFailure, skippedFileWarning } from "../Plain/Messages.js"
+import { checkSocketPath } from "../Plain/SocketTrust.js"
 import { Hello, ListSessions } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
@@ -24,6 +25,8 @@ const gather = Effect.gen(function*() {
   const problems: Array<string> = []
 
   const running = yield* agent.ping
+  const trust = checkSocketPath(paths.socketPath)
+  if (trust._tag === "Untrusted") problems.push(`the agent socket is not used: ${trust.message}`)
   const hello = running ? yield* agent.call(new Hello()).pipe(Effect.either) : undefined
   const sessions: ReadonlyArray<SessionInfo> = hello?._tag === "Right"
     ? yield* agent.call(new ListSessions()).pipe(Effect.orElseSucceed(() => []))
@@ -34,7 +37,14 @@ const gather = Effect.gen(function*() {
     socket: paths.socketPath,
     version: hello?._tag === "Right" ? hello.right.version : null,
     pid: hello?._tag === "Right" ? hello.right.pid : null,
-    uptime_seconds: hello?._tag === "Right" ? Math.round((Date.now() - hello.right.startedAt.getTime()) / 1000) : null
+    uptime_seconds: hello?._tag === "Right" ? Math.round((Date.now() - hello.right.startedAt.getTime()) / 1000) : null,
+    hardening: hello?._tag === "Right"
+      ? {
+        core_dumps_off: hello.right.hardening.coreDumpsOff,
+        debuggers_blocked: hello.right.hardening.debuggersBlocked,
+        problem: hello.right.hardening.problem ?? null
+      }
+      : null
   }
 
   const loaded = yield* (yield* ServerConfigs).load
@@ -80,6 +90,10 @@ const text = (report: Report) => {
     agent.running && agent.version !== null
       ? `agent: running, version ${agent.version}, pid ${agent.pid}, up ${agent.uptime_seconds} s, at ${agent.socket}`
       : `agent: ${agent.running ? "running (could not ask it more)" : "not running (it starts when needed)"}, at ${agent.socket}`,
+    ...(agent.hardening === null || agent.hardening.problem === null ? [] : [
+      `  hardening unavailable: ${agent.hardening.problem}; core dumps ${agent.hardening.core_dumps_off ? "off" : "possible"}, ` +
+      `debuggers ${agent.hardening.debuggers_blocked ? "blocked" : "not blocked"}`
+    ]),
     report.servers.length === 0 ? "servers: none configured" : "servers:",
     ...report.servers.map((s) =>
       `  ${s.id} (${s.kind === "aws_sso" ? "AWS IAM Identity Center" : "Mairu API"}, ${path.basename(s.file)}): ` +

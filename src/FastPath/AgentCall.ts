@@ -1,6 +1,7 @@
 import type * as net from "node:net"
 import {
   type AgentUnavailableFailure,
+  agentUnavailable,
   connect,
   connectOrStart,
   exchange,
@@ -74,6 +75,7 @@ export const callAgent = async (
   } else {
     const connection = await connect(socketPath)
     if (connection._tag === "NotRunning") return "not-running"
+    if (connection._tag === "Untrusted") return agentUnavailable(`refusing the agent socket: ${connection.message}`)
     socket = connection.socket
   }
   if (!("write" in socket)) return socket

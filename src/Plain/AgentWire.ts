@@ -1,6 +1,8 @@
 import * as net from "node:net"
 import { LineReader } from "../Agent/LineReader.js"
 import { socketOwner } from "./SocketOwner.js"
+import { agentEnvironment } from "./AgentEnvironment.js"
+import { checkSocketPath } from "./SocketTrust.js"
 
 /**
  * The client end of the agent's socket with Node built-ins only: connecting,
@@ -35,6 +37,8 @@ export interface WireAnswer {
 export type Connection =
   | { readonly _tag: "Connected"; readonly socket: net.Socket }
   | { readonly _tag: "NotRunning"; readonly reason: string }
+  /** The socket's path fails the checks of SocketTrust: nothing there is believed. */
+  | { readonly _tag: "Untrusted"; readonly message: string }
 
 /** Where each connection leads, for messages about the peer. */
 const socketPaths = new WeakMap<net.Socket, string>()
@@ -57,8 +61,12 @@ export const originalAgentMessage = (socketPath: string | undefined): string => 
     `${stop}, or run this mairu with a socket of its own: export MAIRU_AGENT_SOCK=<another path>`
 }
 
+/** Connects to the agent at `socketPath` once its path is checked (see SocketTrust). */
 export const connect = (socketPath: string): Promise<Connection> =>
   new Promise((resolve) => {
+    const trust = checkSocketPath(socketPath)
+    if (trust._tag === "Untrusted") return resolve(trust)
+    if (trust._tag === "Missing") return resolve({ _tag: "NotRunning", reason: "ENOENT" })
     const socket = net.createConnection(socketPath)
     socketPaths.set(socket, socketPath)
     const onError = (error: NodeJS.ErrnoException) => {
@@ -81,7 +89,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * through `ulimit -c 0` so that a crash never writes its memory (and secrets) to
  * a core file. Its resident memory stays low with a small young generation and
  * without V8's optimising compilers (their code is then never paged in): its answers
- * are small and rare, and measured as fast without them.
+ * are small and rare, and measured as fast without them. It gets only the
+ * variables it uses (never NODE_OPTIONS), see AgentEnvironment.
  * Resolves with the exit code if it ends.
  */
 export const spawnAgent = async (env: Readonly<Record<string, string | undefined>>): Promise<number | null> => {
@@ -101,7 +110,7 @@ export const spawnAgent = async (env: Readonly<Record<string, string | undefined
   const child = spawn("/bin/sh", ["-c", 'ulimit -c 0; exec "$@"', "mairu-agent", ...command], {
     detached: true,
     stdio: "ignore",
-    env
+    env: agentEnvironment(env)
   })
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => resolve(code))
@@ -131,6 +140,7 @@ export const startAgent = async (
       connection.socket.destroy()
       break
     }
+    if (connection._tag === "Untrusted") return agentUnavailable(`refusing the agent socket: ${connection.message}`)
     // An agent that exits at once may have lost a race to another one that now answers.
     if (exitedAt !== undefined && Date.now() - exitedAt >= AFTER_EXIT_MS) {
       return agentUnavailable(
@@ -155,6 +165,7 @@ export const connectOrStart = async (
 ): Promise<net.Socket | AgentUnavailableFailure> => {
   const first = await connect(socketPath)
   if (first._tag === "Connected") return first.socket
+  if (first._tag === "Untrusted") return agentUnavailable(`refusing the agent socket: ${first.message}`)
   if ((env.MAIRU_NO_AUTO_AGENT ?? "") !== "") {
     return agentUnavailable(
       `no agent is running at ${socketPath} (${first.reason}) and MAIRU_NO_AUTO_AGENT is set; start one with: mairu agent`

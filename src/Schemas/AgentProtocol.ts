@@ -28,7 +28,13 @@ export const AgentStatus = Schema.Struct({
   version: Schema.String,
   protocol: Schema.Int,
   pid: Schema.Int,
-  startedAt: Schema.Date
+  startedAt: Schema.Date,
+  /** What the agent could do against core dumps and debuggers (see src/Plain/Hardening.ts). */
+  hardening: Schema.Struct({
+    coreDumpsOff: Schema.Boolean,
+    debuggersBlocked: Schema.Boolean,
+    problem: Schema.optional(Schema.String)
+  })
 })
 export type AgentStatus = typeof AgentStatus.Type
 

@@ -94,7 +94,7 @@ const fakeServer = (failing: Set<string> = new Set()) => {
 
 const agent = Effect.gen(function*() {
   const handle = yield* makeHandlers(
-    { version: "test", protocol: 1, pid: 1, startedAt: new Date(0) },
+    { version: "test", protocol: 1, pid: 1, startedAt: new Date(0), hardening: { coreDumpsOff: false, debuggersBlocked: false } },
     Effect.void
   )
   const { challenge } = (yield* handle(new StartLogin({ server, grantType: undefined }))) as { challenge: LoginChallenge }
