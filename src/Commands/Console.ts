@@ -92,7 +92,7 @@ export const consoleCommand = Command.make(
         (digest) => ["mairu", "console", "--confirm-trust", digest, "auto"].map(shellQuote).join(" ")
       )
       const obtain = (yield* AgentClient).call(
-        new GetCredentials({ server: plan.server, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
+        new GetCredentials({ server: plan.server.id, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
       )
       const credentials = yield* obtainWithLogin(plan, obtain, { login: true, grantType: undefined, browser: !flags.noBrowser })
       const url = yield* consoleSigninUrl(credentials)

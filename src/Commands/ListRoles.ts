@@ -2,10 +2,8 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { ListRoles } from "../Schemas/AgentProtocol.js"
-import type { ServerConfig } from "../Schemas/ServerConfig.js"
+import { ListRoles, ListServers, ResolveServer, type ServerSummary } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
-import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { describeFailure, ExitCode, reportFailures } from "./Failure.js"
 import { jsonOption, printJson } from "./Json.js"
@@ -14,28 +12,31 @@ export const listRolesCommand = Command.make(
   "list-roles",
   {
     server: Args.text({ name: "SERVER" }).pipe(
-      Args.withDescription("Server id or url; all configured servers when omitted"),
+      Args.withDescription("Server id or url; all the agent's servers when omitted"),
       Args.optional
     ),
     json: jsonOption
   },
   ({ json, server: name }) =>
     Effect.gen(function*() {
-      const configs = yield* ServerConfigs
       const agent = yield* AgentClient
       const terminal = yield* Terminal
-      const servers: ReadonlyArray<ServerConfig> = Option.isSome(name)
-        ? [yield* configs.resolve(name.value)]
-        : (yield* configs.load).servers
+      // The agent's servers: on a host that reaches it through a forwarded socket, its configuration counts.
+      const agentServers = Option.isSome(name) ? undefined : yield* agent.call(new ListServers())
+      const servers: ReadonlyArray<ServerSummary> = agentServers === undefined
+        ? [yield* agent.call(new ResolveServer({ server: Option.getOrThrow(name) }))]
+        : agentServers.servers
       if (servers.length === 0) {
-        yield* terminal.message("No servers are configured. Add a servers.d file or run: mairu setup-sso")
+        yield* terminal.message(
+          `The agent has no servers: add a file to its ${agentServers?.serversDir ?? "servers.d"} or run: mairu setup-sso`
+        )
         return
       }
       let failed = false
       const listed: Array<{ server_id: string; role: string; description: string | null }> = []
       const problems: Array<{ server_id: string; kind: string; message: string }> = []
       for (const server of servers) {
-        const roles = yield* agent.call(new ListRoles({ server })).pipe(Effect.either)
+        const roles = yield* agent.call(new ListRoles({ server: server.id })).pipe(Effect.either)
         if (roles._tag === "Left") {
           if (roles.left._tag === "AgentUnavailable" || roles.left._tag === "AgentVersionMismatch") {
             return yield* Effect.fail(roles.left)

@@ -3,7 +3,6 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import { RefreshSession } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
-import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
 import { formatTime } from "./Format.js"
@@ -13,10 +12,9 @@ export const refreshCommand = Command.make(
   { server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url")) },
   ({ server: name }) =>
     Effect.gen(function*() {
-      const server = yield* (yield* ServerConfigs).resolve(name)
-      const session = yield* (yield* AgentClient).call(new RefreshSession({ server }))
+      const session = yield* (yield* AgentClient).call(new RefreshSession({ server: name }))
       yield* (yield* Terminal).message(
-        `Refreshed the session with ${server.id}; valid until ${formatTime(session.expiresAt, false)}.`
+        `Refreshed the session with ${session.serverId}; valid until ${formatTime(session.expiresAt, false)}.`
       )
     }).pipe(reportFailures)
 ).pipe(Command.withDescription("Refresh a session now with its refresh token."))

@@ -10,12 +10,14 @@ import {
   connect,
   connectOrStart,
   exchange,
+  exchangeAndHold,
   requestLine,
   startAgent
 } from "../Plain/AgentWire.js"
 import { AgentRequest, ResponseEnvelope } from "../Schemas/AgentProtocol.js"
 import { AgentClient, AgentUnavailable, AgentVersionMismatch } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
+import { Terminal } from "../Services/Terminal.js"
 import { VERSION } from "../Version.js"
 
 const decodeResponse = Schema.decodeUnknownEither(ResponseEnvelope)
@@ -35,19 +37,21 @@ export const AgentClientLive = Layer.effect(
   AgentClient,
   Effect.gen(function*() {
     const paths = yield* Paths
+    const terminal = yield* Terminal
     let nextId = 1
+    const told = new Set<string>()
 
-    const call = <Req extends AgentRequest>(request: Req) =>
+    /** The request's typed result from an answer line; the agent's notices are told once. */
+    const decodeAnswer = <Req extends AgentRequest>(request: Req, answer: unknown) =>
       Effect.gen(function*() {
-        const id = nextId++
-        const encoded = yield* Schema.encode(AgentRequest)(request).pipe(Effect.orDie)
-        const [answer] = yield* wire(async (signal) => {
-          const socket = await connectOrStart(paths.socketPath, process.env, signal)
-          return socket instanceof net.Socket ? exchange(socket, requestLine(id, VERSION, encoded), [id], signal) : socket
-        })
         const response = decodeResponse(answer)
         if (response._tag === "Left") {
           return yield* new AgentUnavailable({ message: "the agent sent an answer this client cannot read" })
+        }
+        for (const notice of response.right.notices ?? []) {
+          if (told.has(notice)) continue
+          told.add(notice)
+          yield* terminal.message(notice)
         }
         if (response.right.mismatch !== undefined) {
           return yield* new AgentVersionMismatch({ agentVersion: response.right.mismatch.version, clientVersion: VERSION })
@@ -64,6 +68,34 @@ export const AgentClientLive = Layer.effect(
         Schema.WithResult.Failure<Req> | AgentUnavailable | AgentVersionMismatch
       >
 
+    const call = <Req extends AgentRequest>(request: Req) =>
+      Effect.gen(function*() {
+        const id = nextId++
+        const encoded = yield* Schema.encode(AgentRequest)(request).pipe(Effect.orDie)
+        const [answer] = yield* wire(async (signal) => {
+          const socket = await connectOrStart(paths.socketPath, process.env, signal)
+          return socket instanceof net.Socket ? exchange(socket, requestLine(id, VERSION, encoded), [id], signal) : socket
+        })
+        return yield* decodeAnswer(request, answer)
+      })
+
+    const hold = <Req extends AgentRequest>(request: Req) =>
+      Effect.gen(function*() {
+        const id = nextId++
+        const encoded = yield* Schema.encode(AgentRequest)(request).pipe(Effect.orDie)
+        const held = yield* Effect.acquireRelease(
+          wire(async (signal) => {
+            const socket = await connectOrStart(paths.socketPath, process.env, signal)
+            return socket instanceof net.Socket
+              ? exchangeAndHold(socket, requestLine(id, VERSION, encoded), id, signal)
+              : socket
+          }),
+          (held) => Effect.sync(held.close)
+        )
+        const value = yield* decodeAnswer(request, held.answer)
+        return { value, closed: Effect.promise(() => held.closed) }
+      })
+
     const ping = Effect.promise(() => connect(paths.socketPath)).pipe(
       Effect.map((result) => {
         if (result._tag === "Connected") result.socket.destroy()
@@ -75,6 +107,6 @@ export const AgentClientLive = Layer.effect(
       Effect.map((socket) => void socket.destroy())
     )
 
-    return { call, ping, start }
+    return { call, hold, ping, start }
   })
 )

@@ -23,6 +23,8 @@ export const ServerConfigFile = Schema.Struct({
     client_id: Schema.String,
     client_secret: Schema.optional(Schema.String),
     token_endpoint: Schema.optional(Schema.String),
+    /** RFC 7009: where `mairu logout` revokes the refresh token. */
+    revocation_endpoint: Schema.optional(Schema.String),
     scope: Schema.optional(Schema.Array(Schema.String)),
     device_grant: Schema.optional(Schema.Struct({
       device_authorization_endpoint: Schema.optional(Schema.String)
@@ -48,6 +50,7 @@ export const OAuthConfig = Schema.Struct({
   clientId: Schema.String,
   clientSecret: Schema.UndefinedOr(Schema.Redacted(Schema.String)),
   tokenEndpoint: Schema.String,
+  revocationEndpoint: Schema.optional(Schema.String),
   scope: Schema.Array(Schema.String),
   deviceGrant: Schema.UndefinedOr(Schema.Struct({ deviceAuthorizationEndpoint: Schema.String })),
   codeGrant: Schema.UndefinedOr(CodeGrantConfig),
@@ -64,7 +67,7 @@ export type AwsSsoConfig = typeof AwsSsoConfig.Type
 
 const serverFields = { id: Schema.String, url: Schema.String, path: Schema.String }
 
-/** A server configuration with every default applied and every endpoint resolved; it crosses the agent socket. */
+/** A server configuration with every default applied and every endpoint resolved; it stays in the agent. */
 export const ServerConfig = Schema.Union(
   Schema.TaggedStruct("MairuApi", { ...serverFields, oauth: OAuthConfig }),
   Schema.TaggedStruct("AwsSso", { ...serverFields, awsSso: AwsSsoConfig })
@@ -118,6 +121,9 @@ export const fromFile = (file: ServerConfigFile, path: string): ServerConfig => 
       clientId: oauth.client_id,
       clientSecret: oauth.client_secret === undefined ? undefined : Redacted.make(oauth.client_secret),
       tokenEndpoint: resolveEndpoint(url, oauth.token_endpoint ?? "oauth/token"),
+      ...(oauth.revocation_endpoint === undefined
+        ? {}
+        : { revocationEndpoint: resolveEndpoint(url, oauth.revocation_endpoint) }),
       scope: oauth.scope ?? ["profile"],
       deviceGrant: oauth.device_grant === undefined ? undefined : {
         deviceAuthorizationEndpoint: resolveEndpoint(
