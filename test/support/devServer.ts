@@ -6,6 +6,7 @@ import { repoRoot } from "./mairu.js"
 export interface DevServerStats {
   readonly assumeRole: Record<string, number>
   readonly roles: number
+  readonly revocations: number
   readonly token: Record<string, number>
   readonly sts: Record<string, number>
   readonly assumeRoleCalls: ReadonlyArray<{
