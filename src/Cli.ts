@@ -3,10 +3,12 @@ import { agentCommand } from "./Commands/Agent.js"
 import { execCommand } from "./Commands/Exec.js"
 import { consoleCommand } from "./Commands/Console.js"
 import { credentialProcessCommand } from "./Commands/CredentialProcess.js"
+import { forwardSocketCommand } from "./Commands/ForwardSocket.js"
 import { killAgentCommand } from "./Commands/KillAgent.js"
 import { listRolesCommand } from "./Commands/ListRoles.js"
 import { listSessionsCommand } from "./Commands/ListSessions.js"
 import { loginCommand } from "./Commands/Login.js"
+import { logoutCommand } from "./Commands/Logout.js"
 import { refreshCommand } from "./Commands/Refresh.js"
 import { setupSsoCommand } from "./Commands/SetupSso.js"
 import { showCommand } from "./Commands/Show.js"
@@ -20,11 +22,13 @@ export const mairuCommand = Command.make("mairu").pipe(
     execCommand,
     credentialProcessCommand,
     loginCommand,
+    logoutCommand,
     listSessionsCommand,
     listRolesCommand,
     refreshCommand,
     agentCommand,
     killAgentCommand,
+    forwardSocketCommand,
     showCommand,
     setupSsoCommand,
     statusCommand,

@@ -31,7 +31,7 @@ export const runAgent = (hardening: HardeningReport) =>
     // Answer the Shutdown request before the socket closes.
     const shutdown = Deferred.succeed(stop, undefined).pipe(Effect.delay("50 millis"), Effect.forkDaemon, Effect.asVoid)
     const status = { version: VERSION, protocol: PROTOCOL_VERSION, pid: process.pid, startedAt: new Date(), hardening }
-    const handle = yield* makeHandlers(status, shutdown)
+    const handle = yield* makeHandlers(status, shutdown, paths.serversDir)
     yield* serveSocket(paths.socketPath, handle)
     yield* Effect.logInfo(`mairu agent ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`)
     if (hardening.problem !== undefined) yield* Effect.logWarning(`running without full hardening: ${hardening.problem}`)

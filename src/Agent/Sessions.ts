@@ -2,12 +2,16 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
 import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
+import type { Logout } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
 import { OAuth } from "../Services/OAuth.js"
 import { refreshDueAt, type Session, SessionStore, serverKey, type Tokens } from "../Services/SessionStore.js"
 import { renewalRetries } from "./RenewalSchedule.js"
+
+type Revocation = typeof Logout.success.Type["revocation"]
 import { makeSingleFlight } from "./SingleFlight.js"
 
 const notLoggedIn = (server: ServerConfig, why: string) =>
@@ -20,6 +24,11 @@ export const makeSessions = Effect.gen(function*() {
   const oauth = yield* OAuth
   const scope = yield* Effect.scope
   const refreshFlight = makeSingleFlight<Session, AgentError>(scope)
+  /** Sessions that ended (by logout, or refused by their server), for the clients that watch them. */
+  const endings = yield* PubSub.unbounded<{ readonly key: string; readonly error: Unauthenticated }>()
+
+  const ended = (server: ServerConfig, error: Unauthenticated) =>
+    PubSub.publish(endings, { key: serverKey(server), error }).pipe(Effect.asVoid)
 
   const isCurrent = (session: Session) =>
     store.get(session.server).pipe(
@@ -71,7 +80,12 @@ export const makeSessions = Effect.gen(function*() {
         onNone: () => Effect.void,
         onSome: (current) =>
           current.accessToken === session.accessToken
-            ? store.remove(session.server).pipe(Effect.zipRight(cache.clearServer(session.server)))
+            ? store.remove(session.server).pipe(
+              Effect.zipRight(cache.clearServer(session.server)),
+              Effect.zipRight(
+                ended(session.server, notLoggedIn(session.server, `the session with ${session.server.id} has ended`))
+              )
+            )
             : Effect.void
       }))
     )
@@ -114,7 +128,49 @@ export const makeSessions = Effect.gen(function*() {
       return yield* notLoggedIn(server, `the session with ${server.id} has expired`)
     })
 
-  return { active, establish, invalidate, refresh }
+  /**
+   * Forgets the server's session and cached credentials, revoking the refresh token
+   * first where the server supports it; a failed revocation still forgets them.
+   */
+  const logout = (server: ServerConfig) =>
+    Effect.gen(function*() {
+      const found = yield* store.get(server)
+      let revocation: Revocation = "none"
+      let detail: string | undefined
+      if (Option.isSome(found)) {
+        const refreshToken = found.value.refreshToken
+        if (refreshToken === undefined) revocation = "no-refresh-token"
+        else {
+          const revoked = yield* Effect.either(oauth.revoke(server, refreshToken))
+          if (revoked._tag === "Right") revocation = revoked.right
+          else {
+            revocation = "failed"
+            detail = revoked.left.message
+          }
+        }
+        yield* store.remove(server)
+      }
+      yield* cache.clearServer(server)
+      if (Option.isSome(found)) {
+        yield* Effect.logInfo(`logged out of ${server.id} (revocation: ${revocation})`)
+        yield* ended(server, notLoggedIn(server, `the session with ${server.id} was ended by mairu logout`))
+      }
+      return { serverId: server.id, hadSession: Option.isSome(found), revocation, detail }
+    })
+
+  /** Fails with the Unauthenticated error once the server's session ends; at once when there is none. */
+  const watch = (server: ServerConfig): Effect.Effect<never, AgentError> =>
+    Effect.scoped(Effect.gen(function*() {
+      const subscription = yield* PubSub.subscribe(endings)
+      if (Option.isNone(yield* store.get(server))) return yield* notLoggedIn(server, `not logged in to ${server.id}`)
+      const key = serverKey(server)
+      while (true) {
+        const ending = yield* subscription.take
+        if (ending.key === key) return yield* Effect.fail(ending.error)
+      }
+    }))
+
+  return { active, establish, invalidate, refresh, logout, watch }
 })
 
 export type Sessions = Effect.Effect.Success<typeof makeSessions>

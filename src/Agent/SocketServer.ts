@@ -1,9 +1,12 @@
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as ParseResult from "effect/ParseResult"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
+import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
@@ -15,8 +18,10 @@ import {
   PROTOCOL_VERSION,
   RequestEnvelope
 } from "../Schemas/AgentProtocol.js"
+import { ownerMarkerPath } from "../Plain/AgentWire.js"
 import { VERSION } from "../Version.js"
 import { LineReader } from "./LineReader.js"
+import type { Handle } from "./Restricted.js"
 import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from "./SocketPath.js"
 
 const decodeEnvelope = Schema.decodeUnknownEither(Schema.parseJson(RequestEnvelope))
@@ -39,15 +44,12 @@ const MAX_CONNECTIONS = 1024
  * one JSON request per line, answered in any order, each in its own fiber,
  * interrupted when its client goes away.
  */
-export const serveSocket = (
-  socketPath: string,
-  handle: (request: AgentRequest, notices: Array<string>) => Effect.Effect<unknown, AgentError>
-) =>
+export const serveSocket = (socketPath: string, handle: Handle) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<never>()
     const runFork = Runtime.runFork(runtime)
 
-    const answer = (line: string): Effect.Effect<string | undefined> =>
+    const answer = (line: string, connection: number, closed: Effect.Effect<void>): Effect.Effect<string | undefined> =>
       Effect.gen(function*() {
         const envelope = decodeEnvelope(line)
         if (envelope._tag === "Left") {
@@ -63,9 +65,9 @@ export const serveSocket = (
           const reason = ParseResult.TreeFormatter.formatErrorSync(request.left)
           return yield* protocolError(id, new InvalidArgument({ message: `malformed request: ${reason}` }))
         }
-        yield* Effect.logDebug(`request ${request.right._tag}`)
+        yield* Effect.logDebug(`request ${request.right._tag} on connection ${connection}`)
         const notices: Array<string> = []
-        const exit = yield* handle(request.right, notices).pipe(
+        const exit = yield* handle(request.right, { notices, closed }).pipe(
           Effect.catchAllDefect((defect) => {
             return Effect.logError("request failed unexpectedly", defect).pipe(
               Effect.zipRight(Effect.fail(new Unknown({ message: "the agent failed unexpectedly; see its log" })))
@@ -79,10 +81,13 @@ export const serveSocket = (
       })
 
     const sockets = new Set<net.Socket>()
+    let connections = 0
     const onConnection = (socket: net.Socket) => {
       sockets.add(socket)
+      const connection = ++connections
       const reader = new LineReader(MAX_LINE_BYTES)
       const fibers = new Set<Fiber.RuntimeFiber<void>>()
+      const closed = Deferred.unsafeMake<void>(FiberId.none)
       socket.on("data", (chunk: Buffer) => {
         const lines = reader.push(chunk)
         if (lines === "overflow") {
@@ -94,7 +99,7 @@ export const serveSocket = (
         for (const line of lines) {
           if (line.trim() === "") continue
           const fiber = runFork(
-            answer(line).pipe(
+            answer(line, connection, Deferred.await(closed)).pipe(
               Effect.flatMap((text) => Effect.sync(() => text !== undefined && !socket.destroyed && socket.write(text))),
               Effect.asVoid
             )
@@ -106,11 +111,12 @@ export const serveSocket = (
       socket.on("error", () => socket.destroy())
       socket.on("close", () => {
         sockets.delete(socket)
+        runFork(Deferred.succeed(closed, undefined))
         for (const fiber of fibers) runFork(Fiber.interrupt(fiber))
       })
     }
 
-    const temporaryPath = path.join(path.dirname(socketPath), `.mairu-agent.${process.pid}.sock`)
+    const temporaryPath = path.join(path.dirname(socketPath), `.mairu-agent.${process.pid}.${crypto.randomBytes(4).toString("hex")}.sock`)
     yield* Effect.sync(() => fs.rmSync(temporaryPath, { force: true }))
     const server = net.createServer(onConnection)
     server.maxConnections = MAX_CONNECTIONS
@@ -129,6 +135,22 @@ export const serveSocket = (
       Effect.ensuring(Effect.sync(() => fs.rmSync(temporaryPath, { force: true })))
     )
     const ino = socketInode(socketPath)
-    yield* Effect.addFinalizer(() => releaseSocketPath(socketPath, ino))
+    const marker = ownerMarkerPath(socketPath)
+    yield* Effect.sync(() => {
+      try {
+        fs.writeFileSync(marker, `${ino}\n`, { mode: 0o600 })
+      } catch {
+        // Without the marker a client starts no agent over this socket once it is dead; nothing else depends on it.
+      }
+    })
+    yield* Effect.addFinalizer(() =>
+      releaseSocketPath(socketPath, ino).pipe(Effect.zipRight(Effect.sync(() => {
+        try {
+          if (fs.readFileSync(marker, "utf8").trim() === String(ino)) fs.rmSync(marker, { force: true })
+        } catch {
+          // already gone
+        }
+      })))
+    )
     return claimed
   })

@@ -121,7 +121,7 @@ export const consoleCommand = Command.make(
       )
       const target = yield* consoleTarget({ ...consoleFlags, region: consoleFlags.region ?? plan.region }, overrides)
       const obtain = (yield* AgentClient).call(
-        new GetCredentials({ server: plan.server, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
+        new GetCredentials({ server: plan.server.id, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
       )
       const credentials = yield* obtainWithLogin(plan, obtain, { login: true, grantType: undefined, browser: !flags.noBrowser })
       const signin = yield* consoleSigninUrl(credentials, target)

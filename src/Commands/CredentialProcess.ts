@@ -7,7 +7,6 @@ import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import { credentialProcessJson } from "../Plain/CredentialProcessJson.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
-import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
 import { chainFromFlags, roleChainOptions } from "./RoleChainOptions.js"
@@ -27,15 +26,14 @@ export const credentialProcessCommand = Command.make(
     noCache: Options.boolean("no-cache").pipe(
       Options.withDescription("Fetch new credentials instead of using the agent's cached ones")
     ),
-    server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url (see servers.d)")),
+    server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url, as the agent's servers.d names it")),
     role: Args.text({ name: "ROLE" }).pipe(Args.withDescription("Role to assume, as the server names it"))
   },
   ({ noCache, role, server: name, ...chainFlags }) =>
     Effect.gen(function*() {
       const assumeRole = yield* chainFromFlags(chainFlags)
-      const server = yield* (yield* ServerConfigs).resolve(name)
       const credentials = yield* (yield* AgentClient).call(
-        new GetCredentials({ server, role, assumeRole, noCache })
+        new GetCredentials({ server: name, role, assumeRole, noCache })
       )
       yield* (yield* Terminal).product(productOf(credentials) + "\n")
     }).pipe(reportFailures)

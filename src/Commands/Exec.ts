@@ -8,7 +8,7 @@ import * as Runtime from "effect/Runtime"
 import { keepWarm } from "../Plain/CachePolicy.js"
 import { commandEnv } from "../Plain/CommandProcess.js"
 import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
-import { GetCredentials } from "../Schemas/AgentProtocol.js"
+import { GetCredentials, WatchSession } from "../Schemas/AgentProtocol.js"
 import { AgentClient, type AgentCallError } from "../Services/AgentClient.js"
 import { EcsEndpoint } from "../Services/EcsEndpoint.js"
 import { ExecRunner } from "../Services/ExecRunner.js"
@@ -73,7 +73,7 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     const plan = yield* resolvePlan(flags, approveCommand)
     const what = `${plan.role} from ${plan.server.id}`
     const obtain = agent.call(
-      new GetCredentials({ server: plan.server, role: plan.role, assumeRole: plan.assumeRole, noCache: flags.noCache })
+      new GetCredentials({ server: plan.server.id, role: plan.role, assumeRole: plan.assumeRole, noCache: flags.noCache })
     )
 
     let lastReported: string | undefined
@@ -100,6 +100,18 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     const ecs = plan.mode === "ecs"
       ? yield* (yield* EcsEndpoint).serve(obtain, reportWhileRunning, { reuse: !flags.noCache })
       : undefined
+    if (first !== undefined) {
+      // A session that ends while the command runs (mairu logout, or refused by its server) is told once,
+      // and the endpoint stops reusing credentials of the ended session.
+      yield* agent.call(new WatchSession({ server: plan.server.id })).pipe(
+        Effect.catchAll((error) =>
+          error._tag === "Unauthenticated"
+            ? (ecs === undefined ? Effect.void : ecs.forget).pipe(Effect.zipRight(reportWhileRunning(error)))
+            : Effect.void
+        ),
+        Effect.forkScoped
+      )
+    }
     const env = commandEnv((yield* Settings).environment, {
       ...(plan.mode === "static" && first !== undefined
         ? {

@@ -4,10 +4,8 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
-import { ListRoles, ListSessions } from "../Schemas/AgentProtocol.js"
-import type { ServerConfig } from "../Schemas/ServerConfig.js"
+import { ListRoles, ListServers, ListSessions, ResolveServer, type ServerSummary } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
-import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { describeFailure } from "../Plain/Messages.js"
 import { ExitCode, reportFailures } from "./Failure.js"
@@ -44,7 +42,7 @@ export const onelineFormat = (servers: ReadonlyArray<ListedServer>): string => {
   ).join("")
 }
 
-const byId = (a: ServerConfig, b: ServerConfig) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+const byId = (a: ServerSummary, b: ServerSummary) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 
 export const listRolesCommand = Command.make(
   "list-roles",
@@ -60,13 +58,12 @@ export const listRolesCommand = Command.make(
     ),
     json: Options.boolean("json").pipe(Options.withDescription("The same as -o json")),
     server: Args.text({ name: "SERVER" }).pipe(
-      Args.withDescription("Server id or url; all configured servers when omitted"),
+      Args.withDescription("Server id or url; all the agent's servers when omitted"),
       Args.optional
     )
   },
   ({ json, output, server: positional, serverOption }) =>
     Effect.gen(function*() {
-      const configs = yield* ServerConfigs
       const agent = yield* AgentClient
       const terminal = yield* Terminal
       if (json && output === "oneline") {
@@ -79,20 +76,26 @@ export const listRolesCommand = Command.make(
       }
       const format = json ? "json" : output
       const name = Option.orElse(serverOption, () => positional)
-      let servers: ReadonlyArray<ServerConfig>
+      // The agent's servers: on a host that reaches it through a forwarded socket, its configuration counts.
+      let servers: ReadonlyArray<ServerSummary>
+      let serversDir: string | undefined
       if (Option.isSome(name)) {
-        servers = [yield* configs.resolve(name.value)]
+        servers = [yield* agent.call(new ResolveServer({ server: name.value }))]
       } else {
         // Logged-in servers first, in the order of their logins, then the others by id.
-        const all = [...(yield* configs.load).servers].sort(byId)
+        const known = yield* agent.call(new ListServers())
+        serversDir = known.serversDir
+        const all = [...known.servers].sort(byId)
         const sessions = yield* agent.call(new ListSessions())
-        const sessionOf = (server: ServerConfig) =>
+        const sessionOf = (server: ServerSummary) =>
           sessions.find((s) => s.serverId === server.id && s.serverUrl === server.url)?.id
         const withSession = all.filter((s) => sessionOf(s) !== undefined).sort((a, b) => sessionOf(a)! - sessionOf(b)!)
         servers = [...withSession, ...all.filter((s) => sessionOf(s) === undefined)]
       }
       if (servers.length === 0) {
-        yield* terminal.message("No servers are configured. Add a servers.d file or run: mairu setup-sso")
+        yield* terminal.message(
+          `The agent has no servers: add a file to its ${serversDir ?? "servers.d"} or run: mairu setup-sso`
+        )
       }
       let failed = false
       const listed: Array<ListedServer> = []
@@ -100,7 +103,7 @@ export const listRolesCommand = Command.make(
       const roleLines: Array<{ server_id: string; role: string; description: string | null }> = []
       const problems: Array<{ server_id: string; kind: string; message: string }> = []
       for (const server of servers) {
-        const roles = yield* agent.call(new ListRoles({ server })).pipe(Effect.either)
+        const roles = yield* agent.call(new ListRoles({ server: server.id })).pipe(Effect.either)
         if (roles._tag === "Left") {
           if (roles.left._tag === "AgentUnavailable" || roles.left._tag === "AgentVersionMismatch") {
             return yield* Effect.fail(roles.left)

@@ -4,7 +4,6 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { GrantTypeFlag } from "../Schemas/ServerConfig.js"
-import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { reportFailures } from "./Failure.js"
 import { grantTypeOf, noBrowserOption, runLogin } from "./LoginFlow.js"
 
@@ -29,11 +28,10 @@ export const loginCommand = Command.make(
   {
     grantType: oauthGrantTypeOption,
     noBrowser: noBrowserOption,
-    server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url (see servers.d)"))
+    server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url, as the agent's servers.d names it"))
   },
   ({ grantType, noBrowser, server: name }) =>
     Effect.gen(function*() {
-      const server = yield* (yield* ServerConfigs).resolve(name)
-      yield* runLogin(server, grantTypeOf(Option.getOrUndefined(grantType)), { browser: !noBrowser })
+      yield* runLogin(name, grantTypeOf(Option.getOrUndefined(grantType)), { browser: !noBrowser })
     }).pipe(reportFailures)
 ).pipe(Command.withDescription("Log in to a credential server; the agent keeps the session in memory."))

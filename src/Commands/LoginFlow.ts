@@ -1,7 +1,8 @@
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { CompleteLogin, StartLogin } from "../Schemas/AgentProtocol.js"
-import type { GrantType, GrantTypeFlag, ServerConfig } from "../Schemas/ServerConfig.js"
+import { InvalidArgument } from "../Schemas/AgentErrors.js"
+import type { GrantType, GrantTypeFlag } from "../Schemas/ServerConfig.js"
 import type { LoginChallenge } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
@@ -16,34 +17,47 @@ export const noBrowserOption = Options.boolean("no-browser").pipe(
   Options.withDescription("Do not open the login page in a browser; only print it (also: MAIRU_NO_BROWSER)")
 )
 
-const instructions = (server: ServerConfig, challenge: LoginChallenge): string => {
+const instructions = (serverId: string, challenge: LoginChallenge): string => {
   switch (challenge._tag) {
     case "CodeGrant":
-      return `To log in to ${server.id}, open this URL in your browser:\n  ${challenge.url}`
+      return `To log in to ${serverId}, open this URL in your browser:\n  ${challenge.url}`
     case "DeviceGrant":
-      return `To log in to ${server.id}, open ${challenge.verificationUriComplete ?? challenge.verificationUri}\n` +
+      return `To log in to ${serverId}, open ${challenge.verificationUriComplete ?? challenge.verificationUri}\n` +
         `and confirm the code: ${challenge.userCode}` +
         (challenge.verificationUriComplete === undefined ? "" : ` (or enter it at ${challenge.verificationUri})`)
   }
 }
 
+/** `MAIRU_LOCAL_PORT`: the code grant's callback port on the agent's machine. */
+const localPortFromEnv = Effect.suspend(() => {
+  const value = process.env.MAIRU_LOCAL_PORT
+  if (value === undefined || value === "") return Effect.succeed(undefined)
+  const port = Number(value)
+  return Number.isInteger(port) && port > 0 && port < 65536
+    ? Effect.succeed(port)
+    : Effect.fail(new InvalidArgument({ message: `MAIRU_LOCAL_PORT="${value}" is not a port number (1-65535)` }))
+})
+
 /**
- * Asks the agent for a login, shows the user what to open, and waits until the
- * agent has the tokens. A login already under way for the server is joined.
+ * Asks the agent for a login to the server it knows as `server` (id or url), shows
+ * the user what to open, and waits until the agent has the tokens. A login already
+ * under way for the server is joined. The agent runs the login: the code grant's
+ * callback listens on the agent's machine, wherever this command runs.
  */
-export const runLogin = (server: ServerConfig, grantType: GrantType | undefined, options: { readonly browser: boolean }) =>
+export const runLogin = (server: string, grantType: GrantType | undefined, options: { readonly browser: boolean }) =>
   Effect.gen(function*() {
     const agent = yield* AgentClient
     const terminal = yield* Terminal
-    const { challenge, joined } = yield* agent.call(new StartLogin({ server, grantType }))
-    if (joined) yield* terminal.message(`A login to ${server.id} is already in progress; joining it.`)
-    yield* terminal.message(instructions(server, challenge))
+    const localPort = yield* localPortFromEnv
+    const { challenge, joined, serverId } = yield* agent.call(new StartLogin({ server, grantType, localPort }))
+    if (joined) yield* terminal.message(`A login to ${serverId} is already in progress; joining it.`)
+    yield* terminal.message(instructions(serverId, challenge))
     // Whoever started the login opened the page; joining it must not open another tab.
     if (options.browser && !joined) {
       const url = challenge._tag === "CodeGrant" ? challenge.url : challenge.verificationUriComplete ?? challenge.verificationUri
       if (yield* (yield* Browser).open(url)) yield* terminal.message("Opened it in your browser.")
     }
     const session = yield* agent.call(new CompleteLogin({ handle: challenge.handle }))
-    yield* terminal.message(`Logged in to ${server.id} (session valid until ${formatTime(session.expiresAt, false)}).`)
+    yield* terminal.message(`Logged in to ${serverId} (session valid until ${formatTime(session.expiresAt, false)}).`)
     return session
   })

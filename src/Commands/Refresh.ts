@@ -4,7 +4,6 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { RefreshSession } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
-import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
 import { sessionLine } from "./ListSessions.js"
@@ -17,8 +16,7 @@ export const refreshCommand = Command.make(
   },
   ({ server: name, utc }) =>
     Effect.gen(function*() {
-      const server = yield* (yield* ServerConfigs).resolve(name)
-      const session = yield* (yield* AgentClient).call(new RefreshSession({ server }))
+      const session = yield* (yield* AgentClient).call(new RefreshSession({ server: name }))
       yield* (yield* Terminal).product(sessionLine(session, utc) + "\n")
     }).pipe(reportFailures)
 ).pipe(Command.withDescription("Refresh a session now with its refresh token; prints the session as list-sessions does."))

@@ -2,12 +2,11 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
-import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
+import { type AssumeRoleChain, ResolveServer, type ServerSummary } from "../Schemas/AgentProtocol.js"
 import type { ExecMode } from "../Schemas/AutoConfig.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
-import type { GrantType, ServerConfig } from "../Schemas/ServerConfig.js"
-import type { AgentCallError } from "../Services/AgentClient.js"
-import { ServerConfigs } from "../Services/ServerConfigs.js"
+import type { GrantType } from "../Schemas/ServerConfig.js"
+import { AgentClient, type AgentCallError } from "../Services/AgentClient.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { ensureTrusted, findAutoConfig } from "./AutoRole.js"
@@ -18,7 +17,8 @@ const WAITING_NOTICE = "2 seconds"
 
 /** What `exec` will do, once ROLE (or `auto`) and the flags are resolved. */
 export interface ExecPlan {
-  readonly server: ServerConfig
+  /** As the agent knows it: servers are looked up in the agent's configuration. */
+  readonly server: ServerSummary
   readonly role: string
   readonly assumeRole: AssumeRoleChain | undefined
   readonly mode: ExecMode
@@ -37,7 +37,8 @@ export interface PlanFlags extends RoleChainFlags {
 /** Resolves ROLE (or `auto`, once trusted) and the flags into server, role, chain, mode and region. */
 export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) => string) =>
   Effect.gen(function*() {
-    const configs = yield* ServerConfigs
+    const agent = yield* AgentClient
+    const resolve = (name: string) => agent.call(new ResolveServer({ server: name }))
     const terminal = yield* Terminal
     const settings = yield* Settings
     const serverFlag = Option.orElse(flags.server, () => settings.defaultServer)
@@ -48,7 +49,7 @@ export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) =
         })
       }
       return {
-        server: yield* configs.resolve(serverFlag.value),
+        server: yield* resolve(serverFlag.value),
         role: flags.role,
         assumeRole: yield* chainFromFlags(flags),
         mode: Option.getOrElse(flags.mode, () => "ecs" as const),
@@ -65,7 +66,7 @@ export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) =
       externalId: file.assume_role.external_id
     }
     const plan: ExecPlan = {
-      server: yield* configs.resolve(Option.getOrElse(flags.server, () => file.server)),
+      server: yield* resolve(Option.getOrElse(flags.server, () => file.server)),
       role: file.role,
       assumeRole: yield* chainFromFlags(flags, base),
       mode: Option.getOrElse(flags.mode, () => file.mode ?? "ecs"),
@@ -100,7 +101,7 @@ export const obtainWithLogin = (
       Effect.catchTag("Unauthenticated", (error) =>
         options.login
           ? terminal.message(`${error.message}; logging in to ${plan.server.id}.`).pipe(
-            Effect.zipRight(runLogin(plan.server, options.grantType, { browser: options.browser })),
+            Effect.zipRight(runLogin(plan.server.id, options.grantType, { browser: options.browser })),
             Effect.zipRight(withNotice(obtain))
           )
           : Effect.fail(error))

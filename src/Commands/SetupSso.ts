@@ -8,7 +8,6 @@ import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { RegisterClient } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
-import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { reportFailures } from "./Failure.js"
 import { formatTime } from "./Format.js"
@@ -70,11 +69,10 @@ export const setupSsoCommand = Command.make(
         catch: (error) => new InvalidArgument({ message: `cannot write ${file}: ${String(error)}` })
       })
       yield* terminal.message(`Wrote ${file}.`)
-      const server = yield* (yield* ServerConfigs).resolve(id)
       // Both clients, as the original registers them: the device grant's login then needs no registration either.
       const agent = yield* AgentClient
-      const { expiresAt } = yield* agent.call(new RegisterClient({ server, grantType: "code_grant" }))
-      yield* agent.call(new RegisterClient({ server, grantType: "device_grant" }))
+      const { expiresAt } = yield* agent.call(new RegisterClient({ server: id, grantType: "code_grant" }))
+      yield* agent.call(new RegisterClient({ server: id, grantType: "device_grant" }))
       yield* terminal.message(
         `Registered mairu as an OAuth client of ${url.host} (until ${formatTime(expiresAt, false)}). ` +
           `Log in with: mairu login ${id}`

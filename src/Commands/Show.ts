@@ -3,7 +3,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import { ListSessions } from "../Schemas/AgentProtocol.js"
+import { ListSessions, ResolveServer, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { AutoConfigFile } from "../Schemas/AutoConfig.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"
@@ -50,11 +50,14 @@ export const showCommand = Command.make(
       }
       const auto = found.value
       const trust = yield* TrustStore
-      const resolved = yield* (yield* ServerConfigs).resolve(auto.config.server).pipe(Effect.either)
-      const server = Either.getRight(resolved)
       const agent = yield* AgentClient
-      // Asking whether a session exists must not start an agent.
-      const sessions = (yield* agent.ping) ? yield* agent.call(new ListSessions()) : []
+      // Asking whether a session exists must not start an agent; a running one knows the servers that count.
+      const running = yield* agent.ping
+      const resolved = running
+        ? yield* agent.call(new ResolveServer({ server: auto.config.server })).pipe(Effect.either)
+        : yield* (yield* ServerConfigs).resolve(auto.config.server).pipe(Effect.map(serverSummary), Effect.either)
+      const server = Either.getRight(resolved)
+      const sessions = running ? yield* agent.call(new ListSessions()) : []
       const loggedIn = Option.isSome(server) &&
         sessions.some((s) => s.serverId === server.value.id && s.serverUrl === server.value.url)
       // The original Mairu's keys first, in its order; mairu's own follow.

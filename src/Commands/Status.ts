@@ -5,7 +5,7 @@ import * as path from "node:path"
 import { formatExpiration } from "../Plain/CredentialProcessJson.js"
 import { describeFailure, skippedFileWarning } from "../Plain/Messages.js"
 import { checkSocketPath } from "../Plain/SocketTrust.js"
-import { Hello, ListSessions } from "../Schemas/AgentProtocol.js"
+import { Hello, ListServers, ListSessions, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"
@@ -47,20 +47,28 @@ const gather = Effect.gen(function*() {
       : null
   }
 
+  // A running agent's servers are the ones that count (it may be on another machine, through a forwarded
+  // socket); without one, this machine's, which an agent started here would read.
+  const fromAgent = hello?._tag === "Right" ? yield* agent.call(new ListServers()).pipe(Effect.either) : undefined
+  if (fromAgent?._tag === "Left") problems.push(describeFailure(fromAgent.left))
+  const agentConfig = fromAgent?._tag === "Right" ? fromAgent.right : undefined
   const loaded = yield* (yield* ServerConfigs).load
-  problems.push(...loaded.problems.map(skippedFileWarning))
+  problems.push(...loaded.problems.map(skippedFileWarning), ...(agentConfig?.problems ?? []))
+  const serversDir = agentConfig?.serversDir ?? paths.serversDir
+  const shown = agentConfig?.servers ?? loaded.servers.map(serverSummary)
   const counts = new Map<string, number>()
-  for (const server of loaded.servers) counts.set(server.id, (counts.get(server.id) ?? 0) + 1)
+  for (const server of shown) counts.set(server.id, (counts.get(server.id) ?? 0) + 1)
   for (const [id, count] of counts) {
-    if (count > 1) problems.push(`server id "${id}" is defined ${count} times in ${paths.serversDir}; give each file its own "id"`)
+    if (count > 1) problems.push(`server id "${id}" is defined ${count} times in ${serversDir}; give each file its own "id"`)
   }
-  const servers = loaded.servers.map((server) => {
+  const servers = shown.map((server) => {
     const session = sessions.find((s) => s.serverId === server.id && s.serverUrl === server.url)
     return {
       id: server.id,
       url: server.url,
-      file: server.path,
-      kind: server._tag === "AwsSso" ? "aws_sso" : "mairu_api",
+      file: server.file,
+      kind: server.kind,
+      source: agentConfig === undefined ? "local" : "agent",
       logged_in: session !== undefined,
       expires_at: session === undefined ? null : formatExpiration(session.expiresAt),
       refreshable: session?.renewsAt !== undefined
@@ -75,11 +83,18 @@ const gather = Effect.gen(function*() {
     const trusted = yield* (yield* TrustStore).isTrusted(config)
     auto = { path: config.path, server: config.config.server, role: config.config.role, trusted }
     if (!trusted) problems.push(`${config.path} is not trusted yet; run mairu exec auto … here to review and trust it`)
-    if (!loaded.servers.some((s) => s.id === config.config.server || s.url === config.config.server)) {
+    if (!shown.some((s) => s.id === config.config.server || s.url === config.config.server)) {
       problems.push(`${config.path} names server "${config.config.server}", which is not configured`)
     }
   }
-  return { version: VERSION, agent: agentReport, servers, auto, problems }
+  return {
+    version: VERSION,
+    agent: { ...agentReport, servers_dir: agentConfig?.serversDir ?? null },
+    servers_dir: serversDir,
+    servers,
+    auto,
+    problems: [...new Set(problems)]
+  }
 })
 
 type Report = Effect.Effect.Success<typeof gather>
@@ -94,7 +109,9 @@ const text = (report: Report) => {
       `  hardening unavailable: ${agent.hardening.problem}; core dumps ${agent.hardening.core_dumps_off ? "off" : "possible"}, ` +
       `debuggers ${agent.hardening.debuggers_blocked ? "blocked" : "not blocked"}`
     ]),
-    report.servers.length === 0 ? "servers: none configured" : "servers:",
+    report.agent.servers_dir === null
+      ? `servers (${report.servers_dir}, read by an agent started here)${report.servers.length === 0 ? ": none" : ":"}`
+      : `servers (the agent's, in ${report.agent.servers_dir})${report.servers.length === 0 ? ": none" : ":"}`,
     ...report.servers.map((s) =>
       `  ${s.id} (${s.kind === "aws_sso" ? "AWS IAM Identity Center" : "Mairu API"}, ${path.basename(s.file)}): ` +
       (s.logged_in

@@ -84,6 +84,9 @@ export const makeOidc = (options: OidcOptions, state: DevState) => {
     const key = grantType.endsWith("device_code") ? "device_code" : grantType
     state.stats.token[key] = (state.stats.token[key] ?? 0) + 1
   })
+  provider.on("grant.revoked", (ctx: KoaContextWithOIDC) => {
+    if (ctx.oidc.route === "revocation") state.stats.revocations++
+  })
   provider.on("device_authorization.success", (_ctx: KoaContextWithOIDC, body: Record<string, unknown>) => {
     body.interval = DEVICE_POLL_INTERVAL_S
     if (options.autoApprove && typeof body.user_code === "string") void approveDevice(body.user_code)

@@ -40,6 +40,8 @@ export class DevState {
     roles: 0,
     /** The User-Agent of every Mairu API request, in order. */
     apiUserAgents: [] as Array<string>,
+    /** Grants revoked through the RFC 7009 revocation endpoint (`/oauth/revoke`). */
+    revocations: 0,
     token: { authorization_code: 0, refresh_token: 0, device_code: 0 } as Record<string, number>,
     sts: { GetCallerIdentity: 0, AssumeRole: 0 } as Record<string, number>,
     assumeRoleCalls: [] as Array<AssumeRoleCall>,

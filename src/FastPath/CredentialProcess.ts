@@ -7,7 +7,8 @@ import { type EncodedCredentials, fromEncoded } from "./EncodedCredentials.js"
 /**
  * The fast path of `mairu credential-process SERVER ROLE`: AWS tools run it on
  * every start, so it speaks the agent protocol with nothing but Node built-ins
- * (no Effect runtime, no CLI framework) and lets the agent look the server up.
+ * (no Effect runtime, no CLI framework) and lets the agent look the server up in
+ * its own configuration.
  * It answers exactly as the full path does; for anything it does not handle
  * (other options, no agent running yet) it returns undefined and the full CLI runs.
  */
@@ -36,7 +37,7 @@ export const runFastCredentialProcess = async (
   const paths = resolvePaths(env)
   const request = {
     _tag: "GetCredentials",
-    server: { _tag: "ServerByName", serversDir: paths.serversDir, name: parsed.server },
+    server: parsed.server,
     role: parsed.role,
     noCache: parsed.noCache
   }

@@ -190,15 +190,17 @@ export const runFastExec = async (
   const plan = await planFor(split.mairuArgs.at(-1)!, flags, env, paths.trustDir)
   if (plan === undefined) return undefined
 
-  const credentialsFor = (server: unknown): EncodedRequest => ({
+  const credentialsFor = (server: string): EncodedRequest => ({
     _tag: "GetCredentials",
     server,
     role: plan.role,
     assumeRole: plan.assumeRole,
     noCache: false
   })
-  const byName = { _tag: "ServerByName", serversDir: paths.serversDir, name: plan.serverName }
-  const first = await callAgent(paths.socketPath, [{ _tag: "ResolveServer", server: byName }, credentialsFor(byName)], {
+  const first = await callAgent(paths.socketPath, [
+    { _tag: "ResolveServer", server: plan.serverName },
+    credentialsFor(plan.serverName)
+  ], {
     version,
     start: false,
     env,
@@ -225,7 +227,7 @@ export const runFastExec = async (
     tell(text)
   }
   const obtain = async (): Promise<Obtained<PlainCredentials, DescribableFailure>> => {
-    const answer = await callAgent(paths.socketPath, [credentialsFor(server)], { version, start: true, env })
+    const answer = await callAgent(paths.socketPath, [credentialsFor(server.id)], { version, start: true, env })
     if (answer === "not-running") return { ok: false, error: { _tag: "AgentUnavailable", message: "no agent answers" } }
     if (answer._tag === "AgentUnavailable") return { ok: false, error: answer }
     const result = answer.results[0]!
@@ -234,7 +236,7 @@ export const runFastExec = async (
       : { ok: false, error: result.failure }
   }
 
-  let ecs: { readonly url: string; readonly token: string; readonly close: () => void } | undefined
+  let ecs: { readonly url: string; readonly token: string; readonly forget: () => void; readonly close: () => void } | undefined
   let stopKeepingWarm = () => {}
   if (plan.mode === "ecs") {
     const reported = async (): Promise<Obtained<EcsCredentials, DescribableFailure>> => {
@@ -246,6 +248,21 @@ export const runFastExec = async (
     ecs = await startEcsServer(reported, { reuse: true })
     if (!flags.noAutoRefresh) stopKeepingWarm = keepWarm(credentials, obtain, reportWhileRunning)
   }
+  // A session that ends while the command runs (mairu logout, or refused by its server) is told once,
+  // and the endpoint stops reusing credentials of the ended session.
+  const watching = new AbortController()
+  void callAgent(paths.socketPath, [{ _tag: "WatchSession", server: server.id }], {
+    version,
+    start: false,
+    env,
+    signal: watching.signal
+  }).then((answer) => {
+    if (answer === "not-running" || answer._tag !== "Answered") return
+    const result = answer.results[0]!
+    if (result.ok || result.failure._tag !== "Unauthenticated") return
+    ecs?.forget()
+    reportWhileRunning(result.failure)
+  })
   const outcome = await runCommand(
     split.command,
     commandEnv(env, {
@@ -254,6 +271,7 @@ export const runFastExec = async (
       region: plan.region
     })
   )
+  watching.abort()
   stopKeepingWarm()
   ecs?.close()
   switch (outcome._tag) {

@@ -10,6 +10,7 @@ import {
   connect,
   connectOrStart,
   exchange,
+  exchangeAndHold,
   requestLine,
   startAgent
 } from "../Plain/AgentWire.js"
@@ -18,6 +19,7 @@ import { AgentClient, AgentUnavailable, AgentVersionMismatch } from "../Services
 import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
 import { plainEnvironment } from "./SettingsLive.js"
+import { Terminal } from "../Services/Terminal.js"
 import { VERSION } from "../Version.js"
 
 const decodeResponse = Schema.decodeUnknownEither(ResponseEnvelope)
@@ -38,19 +40,21 @@ export const AgentClientLive = Layer.effect(
   Effect.gen(function*() {
     const paths = yield* Paths
     const environment = plainEnvironment(yield* Settings)
+    const terminal = yield* Terminal
     let nextId = 1
+    const told = new Set<string>()
 
-    const call = <Req extends AgentRequest>(request: Req) =>
+    /** The request's typed result from an answer line; the agent's notices are told once. */
+    const decodeAnswer = <Req extends AgentRequest>(request: Req, answer: unknown) =>
       Effect.gen(function*() {
-        const id = nextId++
-        const encoded = yield* Schema.encode(AgentRequest)(request).pipe(Effect.orDie)
-        const [answer] = yield* wire(async (signal) => {
-          const socket = await connectOrStart(paths.socketPath, environment, signal)
-          return socket instanceof net.Socket ? exchange(socket, requestLine(id, VERSION, encoded), [id], signal) : socket
-        })
         const response = decodeResponse(answer)
         if (response._tag === "Left") {
           return yield* new AgentUnavailable({ message: "the agent sent an answer this client cannot read" })
+        }
+        for (const notice of response.right.notices ?? []) {
+          if (told.has(notice)) continue
+          told.add(notice)
+          yield* terminal.message(notice)
         }
         if (response.right.mismatch !== undefined) {
           return yield* new AgentVersionMismatch({ agentVersion: response.right.mismatch.version, clientVersion: VERSION })
@@ -67,6 +71,34 @@ export const AgentClientLive = Layer.effect(
         Schema.WithResult.Failure<Req> | AgentUnavailable | AgentVersionMismatch
       >
 
+    const call = <Req extends AgentRequest>(request: Req) =>
+      Effect.gen(function*() {
+        const id = nextId++
+        const encoded = yield* Schema.encode(AgentRequest)(request).pipe(Effect.orDie)
+        const [answer] = yield* wire(async (signal) => {
+          const socket = await connectOrStart(paths.socketPath, environment, signal)
+          return socket instanceof net.Socket ? exchange(socket, requestLine(id, VERSION, encoded), [id], signal) : socket
+        })
+        return yield* decodeAnswer(request, answer)
+      })
+
+    const hold = <Req extends AgentRequest>(request: Req) =>
+      Effect.gen(function*() {
+        const id = nextId++
+        const encoded = yield* Schema.encode(AgentRequest)(request).pipe(Effect.orDie)
+        const held = yield* Effect.acquireRelease(
+          wire(async (signal) => {
+            const socket = await connectOrStart(paths.socketPath, environment, signal)
+            return socket instanceof net.Socket
+              ? exchangeAndHold(socket, requestLine(id, VERSION, encoded), id, signal)
+              : socket
+          }),
+          (held) => Effect.sync(held.close)
+        )
+        const value = yield* decodeAnswer(request, held.answer)
+        return { value, closed: Effect.promise(() => held.closed) }
+      })
+
     const ping = Effect.promise(() => connect(paths.socketPath)).pipe(
       Effect.map((result) => {
         if (result._tag === "Connected") result.socket.destroy()
@@ -78,6 +110,6 @@ export const AgentClientLive = Layer.effect(
       Effect.map((socket) => void socket.destroy())
     )
 
-    return { call, ping, start }
+    return { call, hold, ping, start }
   })
 )

@@ -37,6 +37,6 @@ export const EcsEndpointLive = Layer.succeed(EcsEndpoint, {
         Effect.promise(() => startEcsServer(fetchOnce, options)),
         (server) => Effect.sync(server.close)
       )
-      return { url: server.url, token: Redacted.make(server.token) }
+      return { url: server.url, token: Redacted.make(server.token), forget: Effect.sync(server.forget) }
     })
 })

@@ -6,7 +6,7 @@ import { Settings } from "../Services/Settings.js"
 import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { awsSsoRefresh, awsSsoStartLogin } from "./AwsSsoOAuth.js"
 import { mairuApiStartLogin } from "./MairuApiOAuth.js"
-import { refreshTokens } from "./OAuthTokenEndpoint.js"
+import { refreshTokens, revokeRefreshToken } from "./OAuthTokenEndpoint.js"
 
 /** The OAuth flows of both server kinds: RFC 6749 for Mairu API servers, sso-oidc for AWS SSO. */
 export const OAuthLive = Layer.effect(
@@ -21,7 +21,14 @@ export const OAuthLive = Layer.effect(
       refresh: (server, refreshToken) =>
         server._tag === "MairuApi"
           ? refreshTokens(server, server.oauth, refreshToken).pipe(Effect.provide(context))
-          : awsSsoRefresh(server, refreshToken).pipe(Effect.provide(context))
+          : awsSsoRefresh(server, refreshToken).pipe(Effect.provide(context)),
+      revoke: (server, refreshToken) =>
+        server._tag === "MairuApi" && server.oauth.revocationEndpoint !== undefined
+          ? revokeRefreshToken(server, server.oauth, server.oauth.revocationEndpoint, refreshToken).pipe(
+            Effect.as("revoked" as const),
+            Effect.provide(context)
+          )
+          : Effect.succeed("not-supported" as const)
     }
   })
 )

@@ -127,3 +127,27 @@ export const refreshTokens = (server: ServerConfig, oauth: OAuthConfig, refreshT
     }
     return { ...answer.right, refreshToken: answer.right.refreshToken ?? refreshToken } satisfies Tokens
   })
+
+/**
+ * RFC 7009: asks the server to revoke a refresh token (and, by its policy, the
+ * grant behind it). A 200 answer means revoked, whether or not the token was still valid.
+ */
+export const revokeRefreshToken = (
+  server: ServerConfig,
+  oauth: OAuthConfig,
+  endpoint: string,
+  refreshToken: Redacted.Redacted<string>
+) =>
+  Effect.gen(function*() {
+    const what = `token revocation at ${server.id}`
+    const response = yield* send(
+      clientAuthenticated(oauth, endpoint, { token: Redacted.value(refreshToken), token_type_hint: "refresh_token" }),
+      what
+    )
+    if (response.status !== 200) {
+      return yield* new Unknown({
+        message: `${what}: ${endpoint} answered ${response.status}` +
+          (response.text === "" ? "" : ` (${excerpt(response.text)})`)
+      })
+    }
+  })

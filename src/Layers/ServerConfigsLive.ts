@@ -93,7 +93,7 @@ const sameUrl = (name: string) => {
 }
 
 /** `MAIRU_LOCAL_PORT` beats the configured callback port. */
-const withLocalPortOverride = (server: ServerConfig, localPort: number | undefined): ServerConfig => {
+export const withLocalPortOverride = (server: ServerConfig, localPort: number | undefined): ServerConfig => {
   if (localPort === undefined) return server
   if (server._tag === "AwsSso") return { ...server, awsSso: { ...server.awsSso, localPort } }
   if (server.oauth.codeGrant === undefined) return server

@@ -1,3 +1,4 @@
+import * as fs from "node:fs"
 import * as net from "node:net"
 import { LineReader } from "../Agent/LineReader.js"
 import { socketOwner } from "./SocketOwner.js"
@@ -11,7 +12,7 @@ import { checkSocketPath } from "./SocketTrust.js"
  */
 
 /** The protocol's version, as in src/Schemas/AgentProtocol.ts (a test checks they agree). */
-export const WIRE_PROTOCOL_VERSION = 1
+export const WIRE_PROTOCOL_VERSION = 2
 /** Answers longer than this are refused. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
@@ -157,7 +158,32 @@ export const startAgent = async (
   return agentUnavailable("interrupted while starting the agent")
 }
 
-/** A connection to the running agent, starting one unless `MAIRU_NO_AUTO_AGENT` forbids it. */
+/**
+ * The file next to an agent's socket that names the socket's inode: a dead socket
+ * that it names was left by an agent of this machine that died.
+ */
+export const ownerMarkerPath = (socketPath: string) => `${socketPath}.owner`
+
+/**
+ * True when a dead socket at `socketPath` is not one a mairu agent of this machine
+ * left behind: most likely a forwarded socket (ssh -R, a container's volume) whose
+ * connection ended. Starting a local agent there would quietly replace the user's
+ * agent with one of this machine, so the client refuses instead.
+ */
+const isForeignDeadSocket = (socketPath: string): boolean => {
+  const stat = fs.lstatSync(socketPath, { throwIfNoEntry: false })
+  if (stat === undefined || !stat.isSocket()) return false
+  try {
+    return fs.readFileSync(ownerMarkerPath(socketPath), "utf8").trim() !== String(stat.ino)
+  } catch {
+    return true
+  }
+}
+
+/**
+ * A connection to the running agent, starting one unless `MAIRU_NO_AUTO_AGENT`
+ * forbids it or a dead socket that no agent of this machine made is in the way.
+ */
 export const connectOrStart = async (
   socketPath: string,
   env: Readonly<Record<string, string | undefined>>,
@@ -169,6 +195,12 @@ export const connectOrStart = async (
   if ((env.MAIRU_NO_AUTO_AGENT ?? "") !== "") {
     return agentUnavailable(
       `no agent is running at ${socketPath} (${first.reason}) and MAIRU_NO_AUTO_AGENT is set; start one with: mairu agent`
+    )
+  }
+  if (isForeignDeadSocket(socketPath)) {
+    return agentUnavailable(
+      `nothing answers at ${socketPath}, and no mairu agent of this machine made it: a forwarded agent socket ` +
+        `whose connection ended? Reconnect (ssh, or the container's -v), or run an agent on this machine with: mairu agent`
     )
   }
   return startAgent(socketPath, env, signal)
@@ -219,11 +251,65 @@ export const exchange = (
       if (ids.every((id) => answers.has(id))) finish(ids.map((id) => answers.get(id)!))
     })
     socket.on("error", (error) => finish(agentUnavailable(`the connection to the agent failed: ${error.message}`)))
-    socket.on("close", () => finish(agentUnavailable("the agent closed the connection before answering")))
+    socket.on("close", () => finish(agentUnavailable(CLOSED_BEFORE_ANSWER)))
     if (aborted(signal)) return onAbort()
     socket.write(lines)
   })
 
-/** The request line of protocol version 1. */
+/** Also what a forwarded socket whose ssh connection ended mid-request looks like. */
+const CLOSED_BEFORE_ANSWER = "the agent's socket closed before it answered (if it is forwarded, over ssh or into a " +
+  "container, that connection may have ended); run the command again once the agent is reachable"
+
+/**
+ * Sends one request and resolves with its answer, leaving the connection open:
+ * the request lasts as long as the connection (a restricted socket). `closed`
+ * resolves when the agent closes it; `close` closes it from this side.
+ */
+export const exchangeAndHold = async (
+  socket: net.Socket,
+  line: string,
+  id: number,
+  signal?: AbortSignal
+): Promise<
+  | { readonly answer: WireAnswer; readonly closed: Promise<void>; readonly close: () => void }
+  | AgentUnavailableFailure
+> => {
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()))
+  const answered = await new Promise<WireAnswer | AgentUnavailableFailure>((resolve) => {
+    const reader = new LineReader(MAX_ANSWER_BYTES)
+    const finish = (result: WireAnswer | AgentUnavailableFailure) => {
+      socket.removeAllListeners("data")
+      signal?.removeEventListener("abort", onAbort)
+      resolve(result)
+    }
+    const onAbort = () => finish(agentUnavailable("interrupted"))
+    signal?.addEventListener("abort", onAbort)
+    socket.on("data", (chunk: Buffer) => {
+      const received = reader.push(chunk)
+      if (received === "overflow") return finish(agentUnavailable("the agent sent an oversized answer"))
+      for (const text of received) {
+        let answer: unknown
+        try {
+          answer = JSON.parse(text)
+        } catch {
+          return finish(agentUnavailable("the agent sent an answer this client cannot read"))
+        }
+        if (isAnswer(answer) && answer.id === id) return finish(answer)
+      }
+    })
+    socket.once("error", (error) => finish(agentUnavailable(`the connection to the agent failed: ${error.message}`)))
+    void closed.then(() => finish(agentUnavailable(CLOSED_BEFORE_ANSWER)))
+    if (aborted(signal)) return onAbort()
+    socket.write(line)
+  })
+  if ("_tag" in answered) {
+    socket.destroy()
+    return answered
+  }
+  socket.on("error", () => socket.destroy())
+  return { answer: answered, closed, close: () => socket.destroy() }
+}
+
+/** A request line of the protocol. */
 export const requestLine = (id: number, version: string, request: unknown): string =>
   JSON.stringify({ v: WIRE_PROTOCOL_VERSION, id, version, request }) + "\n"

@@ -22,6 +22,8 @@ export interface EcsServer {
   readonly url: string
   /** For AWS_CONTAINER_AUTHORIZATION_TOKEN. */
   readonly token: string
+  /** Drops the last credentials, so that the next request asks the agent (the session ended). */
+  readonly forget: () => void
   readonly close: () => void
 }
 
@@ -93,6 +95,9 @@ export const startEcsServer = <E>(
       resolve({
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
         token,
+        forget: () => {
+          last = undefined
+        },
         close: () => {
           server.close()
           server.closeAllConnections()

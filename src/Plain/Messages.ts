@@ -6,7 +6,14 @@ export const MESSAGE_PREFIX = ":: mairu :: "
 export type DescribableFailure =
   | { readonly _tag: "Unauthenticated"; readonly serverId: string; readonly message: string }
   | {
-    readonly _tag: "PermissionDenied" | "NotFound" | "InvalidArgument" | "ResourceExhausted" | "Unknown" | "AgentUnavailable"
+    readonly _tag:
+      | "PermissionDenied"
+      | "NotFound"
+      | "InvalidArgument"
+      | "NotAllowed"
+      | "ResourceExhausted"
+      | "Unknown"
+      | "AgentUnavailable"
     readonly message: string
   }
   | { readonly _tag: "AgentVersionMismatch"; readonly agentVersion: string; readonly clientVersion: string }

@@ -21,6 +21,11 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("Inva
   message: Schema.String
 }) {}
 
+/** A restricted socket (`mairu forward-socket`) does not serve this request. */
+export class NotAllowed extends Schema.TaggedError<NotAllowed>()("NotAllowed", {
+  message: Schema.String
+}) {}
+
 export class ResourceExhausted extends Schema.TaggedError<ResourceExhausted>()("ResourceExhausted", {
   message: Schema.String
 }) {}
@@ -34,6 +39,7 @@ export const AgentError = Schema.Union(
   PermissionDenied,
   NotFound,
   InvalidArgument,
+  NotAllowed,
   ResourceExhausted,
   Unknown
 )

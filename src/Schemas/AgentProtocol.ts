@@ -1,7 +1,7 @@
 import * as Schema from "effect/Schema"
 import { AgentError } from "./AgentErrors.js"
 import { AwsCredentials, RoleInfo } from "./Credentials.js"
-import { GrantType, ServerConfig } from "./ServerConfig.js"
+import { GrantType, type ServerConfig } from "./ServerConfig.js"
 import { LoginChallenge, SessionInfo } from "./Session.js"
 
 /**
@@ -11,7 +11,7 @@ import { LoginChallenge, SessionInfo } from "./Session.js"
  * schemas. A request from a client of another version (or protocol) is answered with
  * `{"id":N,"mismatch":{...}}`, except Shutdown, so that `mairu kill-agent` always works.
  */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Lines longer than this are refused and the connection closed. */
 export const MAX_LINE_BYTES = 1024 * 1024
@@ -45,34 +45,63 @@ export class Hello extends Schema.TaggedRequest<Hello>()("Hello", {
 }) {}
 
 /**
- * A server the agent looks up itself in `serversDir` (by id, then url), so that a
- * client need not load the configuration: the fast `credential-process` and `exec` paths.
- * Files it had to skip come back as notices.
+ * A server as the client named it (id or url). The agent looks it up in its own
+ * `servers.d`, never in a configuration the client sends, so that a client on
+ * another host (a forwarded socket) uses the agent's servers and cannot point a
+ * name at another URL. Files the agent had to skip come back as notices.
  */
-export const ServerByName = Schema.TaggedStruct("ServerByName", { serversDir: Schema.String, name: Schema.String })
+export const ServerName = Schema.String
+
+/** What a client learns about one of the agent's servers (never its OAuth client secret). */
+export const ServerSummary = Schema.Struct({
+  id: Schema.String,
+  url: Schema.String,
+  kind: Schema.Literal("aws_sso", "mairu_api"),
+  /** The server's file, on the agent's machine. */
+  file: Schema.String
+})
+export type ServerSummary = typeof ServerSummary.Type
+
+export const serverSummary = (server: ServerConfig): ServerSummary => ({
+  id: server.id,
+  url: server.url,
+  kind: server._tag === "AwsSso" ? "aws_sso" : "mairu_api",
+  file: server.path
+})
 
 export class GetCredentials extends Schema.TaggedRequest<GetCredentials>()("GetCredentials", {
   failure: AgentError,
   success: AwsCredentials,
   payload: {
-    server: Schema.Union(ServerConfig, ServerByName),
+    server: ServerName,
     role: Schema.String,
     assumeRole: Schema.UndefinedOr(AssumeRoleChain),
     noCache: Schema.Boolean
   }
 }) {}
 
-/** A server looked up by the agent, as the fast `exec` path needs its id and settings. */
+/** The server a name stands for in the agent's configuration. */
 export class ResolveServer extends Schema.TaggedRequest<ResolveServer>()("ResolveServer", {
   failure: AgentError,
-  success: ServerConfig,
-  payload: { server: ServerByName }
+  success: ServerSummary,
+  payload: { server: ServerName }
+}) {}
+
+/** The agent's configuration: its `servers.d`, the servers in it, and the files it skipped. */
+export class ListServers extends Schema.TaggedRequest<ListServers>()("ListServers", {
+  failure: AgentError,
+  success: Schema.Struct({
+    serversDir: Schema.String,
+    servers: Schema.Array(ServerSummary),
+    problems: Schema.Array(Schema.String)
+  }),
+  payload: {}
 }) {}
 
 export class ListRoles extends Schema.TaggedRequest<ListRoles>()("ListRoles", {
   failure: AgentError,
   success: Schema.Array(RoleInfo),
-  payload: { server: ServerConfig }
+  payload: { server: ServerName }
 }) {}
 
 export class ListSessions extends Schema.TaggedRequest<ListSessions>()("ListSessions", {
@@ -84,13 +113,20 @@ export class ListSessions extends Schema.TaggedRequest<ListSessions>()("ListSess
 export class RefreshSession extends Schema.TaggedRequest<RefreshSession>()("RefreshSession", {
   failure: AgentError,
   success: SessionInfo,
-  payload: { server: ServerConfig }
+  payload: { server: ServerName }
 }) {}
+
+const Port = Schema.Int.pipe(Schema.between(1, 65535))
 
 export class StartLogin extends Schema.TaggedRequest<StartLogin>()("StartLogin", {
   failure: AgentError,
-  success: Schema.Struct({ challenge: LoginChallenge, joined: Schema.Boolean }),
-  payload: { server: ServerConfig, grantType: Schema.UndefinedOr(GrantType) }
+  success: Schema.Struct({ serverId: Schema.String, challenge: LoginChallenge, joined: Schema.Boolean }),
+  payload: {
+    server: ServerName,
+    grantType: Schema.UndefinedOr(GrantType),
+    /** The code grant's callback port on the agent's machine (MAIRU_LOCAL_PORT), beating the file's. */
+    localPort: Schema.UndefinedOr(Port)
+  }
 }) {}
 
 export class CompleteLogin extends Schema.TaggedRequest<CompleteLogin>()("CompleteLogin", {
@@ -103,7 +139,46 @@ export class CompleteLogin extends Schema.TaggedRequest<CompleteLogin>()("Comple
 export class RegisterClient extends Schema.TaggedRequest<RegisterClient>()("RegisterClient", {
   failure: AgentError,
   success: Schema.Struct({ expiresAt: Schema.Date }),
-  payload: { server: ServerConfig, grantType: GrantType }
+  payload: { server: ServerName, grantType: GrantType }
+}) {}
+
+/**
+ * Forgets a server's session and cached credentials, after revoking its refresh
+ * token where the server's file names a `revocation_endpoint`.
+ */
+export class Logout extends Schema.TaggedRequest<Logout>()("Logout", {
+  failure: AgentError,
+  success: Schema.Struct({
+    serverId: Schema.String,
+    hadSession: Schema.Boolean,
+    /** revoked: the server revoked the refresh token; not-supported: nothing to revoke it with. */
+    revocation: Schema.Literal("revoked", "not-supported", "no-refresh-token", "failed", "none"),
+    /** Why the revocation failed, when it did. */
+    detail: Schema.UndefinedOr(Schema.String)
+  }),
+  payload: { server: ServerName }
+}) {}
+
+/**
+ * Answered when the server's session ends (logout, or the server stopped accepting
+ * it), with the Unauthenticated failure a credentials request would now get; at
+ * once when there is no session. A running `exec` holds one open to tell its user.
+ */
+export class WatchSession extends Schema.TaggedRequest<WatchSession>()("WatchSession", {
+  failure: AgentError,
+  success: Schema.Void,
+  payload: { server: ServerName }
+}) {}
+
+/**
+ * Opens another socket at `path` (absolute, in a private folder of the agent's
+ * machine) that serves only the `allow` patterns (`SERVER/ROLE`, `*` any text),
+ * for forwarding. It stays open while the connection that asked stays open.
+ */
+export class OpenRestrictedSocket extends Schema.TaggedRequest<OpenRestrictedSocket>()("OpenRestrictedSocket", {
+  failure: AgentError,
+  success: Schema.Struct({ path: Schema.String }),
+  payload: { path: Schema.String, allow: Schema.Array(Schema.String), allowLogin: Schema.Boolean }
 }) {}
 
 export class Shutdown extends Schema.TaggedRequest<Shutdown>()("Shutdown", {
@@ -116,12 +191,16 @@ export const AgentRequest = Schema.Union(
   Hello,
   GetCredentials,
   ResolveServer,
+  ListServers,
   ListRoles,
   ListSessions,
   RefreshSession,
   StartLogin,
   CompleteLogin,
   RegisterClient,
+  Logout,
+  WatchSession,
+  OpenRestrictedSocket,
   Shutdown
 )
 export type AgentRequest = typeof AgentRequest.Type

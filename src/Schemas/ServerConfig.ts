@@ -37,6 +37,8 @@ export const ServerConfigFile = Schema.Struct({
     client_id: Schema.String,
     client_secret: nullable(Schema.String),
     token_endpoint: nullable(Schema.String),
+    /** RFC 7009: where `mairu logout` revokes the refresh token. */
+    revocation_endpoint: nullable(Schema.String),
     scope: nullable(Schema.Array(Schema.String)),
     device_code_grant: nullable(DeviceGrantFile),
     /** mairu's earlier name of `device_code_grant`. */
@@ -64,6 +66,7 @@ export const OAuthConfig = Schema.Struct({
   clientId: Schema.String,
   clientSecret: Schema.UndefinedOr(Schema.Redacted(Schema.String)),
   tokenEndpoint: Schema.String,
+  revocationEndpoint: Schema.optional(Schema.String),
   scope: Schema.Array(Schema.String),
   deviceGrant: Schema.UndefinedOr(Schema.Struct({ deviceAuthorizationEndpoint: Schema.String })),
   codeGrant: Schema.UndefinedOr(CodeGrantConfig),
@@ -81,7 +84,7 @@ export type AwsSsoConfig = typeof AwsSsoConfig.Type
 
 const serverFields = { id: Schema.String, url: Schema.String, path: Schema.String }
 
-/** A server configuration with every default applied and every endpoint resolved; it crosses the agent socket. */
+/** A server configuration with every default applied and every endpoint resolved; it stays in the agent. */
 export const ServerConfig = Schema.Union(
   Schema.TaggedStruct("MairuApi", { ...serverFields, oauth: OAuthConfig }),
   Schema.TaggedStruct("AwsSso", { ...serverFields, awsSso: AwsSsoConfig })
@@ -103,6 +106,7 @@ export const fromFile = (file: ServerConfigFile, path: string): Either.Either<Se
   const url = new URL(file.url).toString()
   const badEndpoint = [
     file.oauth?.token_endpoint,
+    file.oauth?.revocation_endpoint,
     file.oauth?.code_grant?.authorization_endpoint,
     (file.oauth?.device_code_grant ?? file.oauth?.device_grant)?.device_authorization_endpoint
   ].find((endpoint) => endpoint !== undefined && !URL.canParse(endpoint, url))
@@ -149,6 +153,9 @@ export const fromFile = (file: ServerConfigFile, path: string): Either.Either<Se
       clientId: oauth.client_id,
       clientSecret: oauth.client_secret === undefined ? undefined : Redacted.make(oauth.client_secret),
       tokenEndpoint: resolveEndpoint(url, oauth.token_endpoint ?? "oauth/token"),
+      ...(oauth.revocation_endpoint === undefined
+        ? {}
+        : { revocationEndpoint: resolveEndpoint(url, oauth.revocation_endpoint) }),
       scope: oauth.scope ?? ["profile"],
       deviceGrant: deviceGrant === undefined ? undefined : {
         deviceAuthorizationEndpoint: resolveEndpoint(url, deviceGrant.device_authorization_endpoint ?? "oauth/device")

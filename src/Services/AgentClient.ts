@@ -2,6 +2,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import type { AgentRequest } from "../Schemas/AgentProtocol.js"
 
 /** No agent answers and none could be started (or `MAIRU_NO_AUTO_AGENT` forbids it). */
@@ -20,6 +21,18 @@ export interface AgentClientShape {
   readonly call: <Req extends AgentRequest>(
     request: Req
   ) => Effect.Effect<Schema.WithResult.Success<Req>, Schema.WithResult.Failure<Req> | AgentCallError>
+  /**
+   * Sends one request whose effect lasts as long as its connection (a restricted
+   * socket): the connection stays open until the scope closes; `closed` completes
+   * if the agent closes it first.
+   */
+  readonly hold: <Req extends AgentRequest>(
+    request: Req
+  ) => Effect.Effect<
+    { readonly value: Schema.WithResult.Success<Req>; readonly closed: Effect.Effect<void> },
+    Schema.WithResult.Failure<Req> | AgentCallError,
+    Scope.Scope
+  >
   /** True when an agent answers at the socket; never starts one. */
   readonly ping: Effect.Effect<boolean>
   /** Starts an agent in the background (even with `MAIRU_NO_AUTO_AGENT`) and waits for it to answer. */

@@ -9,6 +9,8 @@ export interface EcsEndpointInfo {
   readonly url: string
   /** For AWS_CONTAINER_AUTHORIZATION_TOKEN: a fresh 256-bit secret. */
   readonly token: Redacted.Redacted<string>
+  /** Drops the credentials it would reuse, so that the next request asks the agent (the session ended). */
+  readonly forget: Effect.Effect<void>
 }
 
 /**

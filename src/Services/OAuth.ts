@@ -26,6 +26,14 @@ export interface OAuthShape {
     server: ServerConfig,
     refreshToken: Redacted.Redacted<string>
   ) => Effect.Effect<Tokens, AgentError>
+  /**
+   * Revokes a refresh token at the server (RFC 7009): "not-supported" when the
+   * server's file names no `revocation_endpoint` (AWS SSO servers never do).
+   */
+  readonly revoke: (
+    server: ServerConfig,
+    refreshToken: Redacted.Redacted<string>
+  ) => Effect.Effect<"revoked" | "not-supported", AgentError>
 }
 
 export class OAuth extends Context.Tag("mairu/OAuth")<OAuth, OAuthShape>() {}

@@ -59,7 +59,7 @@ describe("the agent under load", () => {
         v: PROTOCOL_VERSION,
         id: i + 1,
         version,
-        request: Schema.encodeSync(AgentRequest)(new GetCredentials({ server: local, role, assumeRole: undefined, noCache: false }))
+        request: Schema.encodeSync(AgentRequest)(new GetCredentials({ server: local.id, role, assumeRole: undefined, noCache: false }))
       }) + "\n"
     )
     const seconds = 5

@@ -4,6 +4,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { makeHandlers } from "../../src/Agent/Handlers.js"
 import { CredentialCacheLive } from "../../src/Layers/CredentialCacheLive.js"
 import { SessionStoreLive } from "../../src/Layers/SessionStoreLive.js"
@@ -37,6 +40,13 @@ const server: ServerConfig = {
     defaultGrantType: "device_grant"
   }
 }
+
+/** The agent looks servers up in its own servers.d: this one describes `server`. */
+const serversDir = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-refresh-"))
+fs.writeFileSync(
+  path.join(serversDir, "local.json"),
+  JSON.stringify({ id: server.id, url: server.url, oauth: { client_id: "c", device_grant: {} } })
+)
 
 /** A simulated server: hour-long tokens and credentials, every call recorded with the simulated time. */
 const fakeServer = (failing: Set<string> = new Set()) => {
@@ -84,7 +94,8 @@ const fakeServer = (failing: Set<string> = new Set()) => {
         Effect.flatMap(Clock.currentTimeMillis, (at) => {
           refreshes.push({ at })
           return tokens
-        })
+        }),
+      revoke: () => Effect.succeed("not-supported" as const)
     }),
     Layer.succeed(RoleChain, { assume: () => Effect.die("unused") }),
     Layer.succeed(SsoRegistrations, { obtain: () => Effect.die("unused"), existing: () => Effect.die("unused") })
@@ -95,12 +106,19 @@ const fakeServer = (failing: Set<string> = new Set()) => {
 const agent = Effect.gen(function*() {
   const handle = yield* makeHandlers(
     { version: "test", protocol: 1, pid: 1, startedAt: new Date(0), hardening: { coreDumpsOff: false, debuggersBlocked: false } },
-    Effect.void
+    Effect.void,
+    serversDir
   )
-  const { challenge } = (yield* handle(new StartLogin({ server, grantType: undefined }))) as { challenge: LoginChallenge }
-  yield* handle(new CompleteLogin({ handle: challenge.handle }))
+  const context = { notices: [], closed: Effect.never }
+  const { challenge } = (yield* handle(
+    new StartLogin({ server: server.id, grantType: undefined, localPort: undefined }),
+    context
+  )) as { challenge: LoginChallenge }
+  yield* handle(new CompleteLogin({ handle: challenge.handle }), context)
   const get = (role: string) =>
-    handle(new GetCredentials({ server, role, assumeRole: undefined, noCache: false })) as Effect.Effect<AwsCredentials>
+    handle(new GetCredentials({ server: server.id, role, assumeRole: undefined, noCache: false }), context) as Effect.Effect<
+      AwsCredentials
+    >
   return { get }
 })
 

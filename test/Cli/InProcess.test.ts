@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { Unauthenticated } from "../../src/Schemas/AgentErrors.js"
+import { NotFound, Unauthenticated } from "../../src/Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
 import { runCli } from "../support/cli.js"
 import { mairuApiServer } from "../support/servers.js"
@@ -44,6 +44,7 @@ describe("the CLI in process", () => {
         Expiration: "2030-01-01T00:00:00Z"
       })
       expect(run.requests.map((r) => r._tag)).toEqual(["GetCredentials"])
+      expect(run.requests[0]).toMatchObject({ server: "local", role: "123456789012/Dev" })
     }))
 
   it.effect("credential-process without a session says which login to run, and prints nothing", () =>
@@ -90,7 +91,7 @@ describe("the CLI in process", () => {
         agent: unknownRole
       })
       const serverOf = (run: typeof fromEnv) =>
-        run.requests.map((r) => r._tag === "GetCredentials" && r.server._tag !== "ServerByName" ? r.server.id : r._tag)
+        run.requests.filter((r) => r._tag === "GetCredentials").map((r) => r._tag === "GetCredentials" ? r.server : "")
       expect(serverOf(fromEnv)).toEqual(["other"])
       expect(serverOf(fromFlag)).toEqual(["local"])
       expect(fromFlag.messages.join("\n")).toContain("cannot run true: no credentials for R from local")
@@ -98,8 +99,11 @@ describe("the CLI in process", () => {
 
   it.effect("an unknown server is named in the error", () =>
     Effect.gen(function*() {
-      const run = yield* runCli(["credential-process", "nowhere", "R"], { servers: [local] })
+      const run = yield* runCli(["credential-process", "nowhere", "R"], {
+        servers: [local],
+        agent: () => Effect.fail(new NotFound({ message: 'no server "nowhere" is configured in the agent\'s configuration' }))
+      })
       expect(exitCode(run.exit)).toBe(1)
-      expect(run.messages).toEqual(['no server "nowhere" is configured'])
+      expect(run.messages).toEqual([`no server "nowhere" is configured in the agent's configuration`])
     }))
 })

@@ -82,7 +82,7 @@ describe("processes that die mid-request", () => {
     const result = await done
     expect(result.code).toBe(1)
     expect(result.stdout).toBe("")
-    expect(result.stderr).toContain("the agent closed the connection before answering")
+    expect(result.stderr).toContain("the agent's socket closed before it answered")
     await server.faults({ assumeRole: "none" })
     const next = await runMairu(home, ["credential-process", "local", "demo"])
     expect(next.code).toBe(1)

@@ -55,7 +55,7 @@ describe("the fast credential-process path", () => {
       const request = JSON.parse(seen[0]!).request
       expect(request).toEqual({
         _tag: "GetCredentials",
-        server: { _tag: "ServerByName", serversDir: path.join(h.configDir, "mairu", "servers.d"), name: "local" },
+        server: "local",
         role: "demo",
         noCache: false
       })

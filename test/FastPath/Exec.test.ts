@@ -19,9 +19,18 @@ afterAll(() => tearDownLocal({ server, home }))
 
 const FULL = { MAIRU_NO_FAST_PATH: "1" }
 
-/** How many ResolveServer requests (sent by the fast exec path only) the agent has logged. */
-const resolveRequests = () =>
-  fs.readFileSync(path.join(home.stateDir, "mairu", "log", "agent.log"), "utf8").split("request ResolveServer").length - 1
+/**
+ * How many connections the agent has logged with both a ResolveServer and a GetCredentials
+ * request: the fast exec path sends them together, the full path on connections of their own.
+ */
+const resolveRequests = () => {
+  const byConnection = new Map<string, Set<string>>()
+  const log = fs.readFileSync(path.join(home.stateDir, "mairu", "log", "agent.log"), "utf8")
+  for (const [, tag, connection] of log.matchAll(/request (\w+) on connection (\d+)/g)) {
+    byConnection.set(connection!, (byConnection.get(connection!) ?? new Set()).add(tag!))
+  }
+  return [...byConnection.values()].filter((tags) => tags.has("ResolveServer") && tags.has("GetCredentials")).length
+}
 const ROLE = "123456789012/Developer"
 
 /** Runs exec both ways and expects the very same stdout, stderr, exit code and signal. */
@@ -57,7 +66,7 @@ describe("the fast exec path", () => {
       writeServerConfig(h.configDir, server)
       fs.mkdirSync(path.dirname(h.socketPath), { recursive: true, mode: 0o700 })
       const seen: Array<{ readonly _tag: string; readonly server?: unknown }> = []
-      const resolved = { _tag: "MairuApi", id: "resolved-by-fake", url: "https://fake.invalid/", path: "/fake.json" }
+      const resolved = { id: "resolved-by-fake", url: "https://fake.invalid/", kind: "mairu_api", file: "/fake.json" }
       const credentials = {
         accessKeyId: "AKIDFAKEAGENT",
         secretAccessKey: "fake-secret",
@@ -81,13 +90,14 @@ describe("the fast exec path", () => {
       expect(statik.stdout).toBe("AKIDFAKEAGENT fake-secret fake-token no-endpoint\n")
       expect(ecs.stdout).toBe("AKIDFAKEAGENT true no-static-key\n")
       expect([statik.code, ecs.code]).toEqual([0, 0])
-      const byName = { _tag: "ServerByName", serversDir: path.join(h.configDir, "mairu", "servers.d"), name: "local" }
+      // Only the name crosses the socket: the agent resolves it in its own configuration.
       expect(seen.slice(0, 2)).toEqual([
-        { _tag: "ResolveServer", server: byName },
-        { _tag: "GetCredentials", server: byName, role: "demo", noCache: false }
+        { _tag: "ResolveServer", server: "local" },
+        { _tag: "GetCredentials", server: "local", role: "demo", noCache: false }
       ])
-      // The endpoint's request names the server the agent resolved.
-      expect(seen.slice(4)).toEqual([{ _tag: "GetCredentials", server: resolved, role: "demo", noCache: false }])
+      // The endpoint's request, and the watch on the session, name the server the agent resolved.
+      expect(seen).toContainEqual({ _tag: "GetCredentials", server: "resolved-by-fake", role: "demo", noCache: false })
+      expect(seen).toContainEqual({ _tag: "WatchSession", server: "resolved-by-fake" })
     } finally {
       fs.rmSync(h.root, { recursive: true, force: true })
     }
@@ -100,20 +110,30 @@ describe("the fast exec path", () => {
       fs.mkdirSync(path.dirname(h.socketPath), { recursive: true, mode: 0o700 })
       const seen: Array<string> = []
       const credentials = { accessKeyId: "AKIDFULLPATH", secretAccessKey: "s", sessionToken: "t", noCache: false }
-      // Answers the full path (which sends the server's configuration) at once, and the fast path never.
-      const fake = net.createServer((socket) =>
+      // Never answers the first connection (the fast path's), and the full path's at once (but never its watch).
+      const summary = { id: "local", url: server.url, kind: "mairu_api", file: "/x/local.json" }
+      let connections = 0
+      const fake = net.createServer((socket) => {
+        const connection = ++connections
         readline.createInterface({ input: socket }).on("line", (line) => {
           const { id, request } = JSON.parse(line)
-          seen.push(`${request._tag}:${request.server._tag}`)
-          if (request.server._tag === "ServerByName") return
-          socket.write(JSON.stringify({ id, exit: { _tag: "Success", value: credentials } }) + "\n")
+          seen.push(`${connection}:${request._tag}:${request.server}`)
+          if (connection === 1 || request._tag === "WatchSession") return
+          const value = request._tag === "ResolveServer" ? summary : credentials
+          socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
         })
-      )
+      })
       await new Promise<void>((r) => fake.listen(h.socketPath, r))
       const result = await runMairu(h, ["exec", "--server", "local", "--mode", "static", "demo", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"])
       await new Promise<void>((r) => fake.close(() => r()))
       expect(result).toMatchObject({ code: 0, stdout: "AKIDFULLPATH\n", stderr: "" })
-      expect(seen).toEqual(["ResolveServer:ServerByName", "GetCredentials:ServerByName", "GetCredentials:MairuApi"])
+      expect(seen).toEqual([
+        "1:ResolveServer:local",
+        "1:GetCredentials:local",
+        "2:ResolveServer:local",
+        "3:GetCredentials:local",
+        "4:WatchSession:local"
+      ])
     } finally {
       fs.rmSync(h.root, { recursive: true, force: true })
     }

@@ -42,6 +42,20 @@ describe("servers.d loading", () => {
     })
   })
 
+  it("resolves an RFC 7009 revocation_endpoint against the url, and has none by default", () => {
+    const loaded = loadServers(serversDir({
+      "a.json": oauthServer({ id: "a" }),
+      "b.json": JSON.stringify({
+        url: "https://cred.example.com/base/",
+        id: "b",
+        oauth: { client_id: "abc", code_grant: {}, revocation_endpoint: "oauth/revoke" }
+      })
+    }))
+    const [a, b] = loaded.servers
+    expect(a?._tag === "MairuApi" && a.oauth.revocationEndpoint).toBeUndefined()
+    expect(b?._tag === "MairuApi" && b.oauth.revocationEndpoint).toBe("https://cred.example.com/base/oauth/revoke")
+  })
+
   it("keeps explicit endpoints, secrets redacted, and chooses the code grant when both are offered", () => {
     const loaded = loadServers(serversDir({
       "a.json": JSON.stringify({

@@ -11,7 +11,7 @@ import { AutoConfigsLive } from "../../src/Layers/AutoConfigsLive.js"
 import { PathsLive } from "../../src/Layers/PathsLive.js"
 import { TrustStoreLive } from "../../src/Layers/TrustStoreLive.js"
 import { NotFound } from "../../src/Schemas/AgentErrors.js"
-import type { AgentRequest } from "../../src/Schemas/AgentProtocol.js"
+import { type AgentRequest, serverSummary } from "../../src/Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
 import { AgentClient } from "../../src/Services/AgentClient.js"
 import { Browser } from "../../src/Services/Browser.js"
@@ -49,7 +49,17 @@ export const runCli = (
     const products: Array<string> = []
     const requests: Array<AgentRequest> = []
     const servers = options.servers ?? []
-    const agent = options.agent ?? (() => Effect.die("the fake agent was not expected to be asked"))
+    const findServer = (name: string) =>
+      servers.find((s) => s.id === name) ?? servers.find((s) => s.url === name)
+    const asked = options.agent ?? (() => Effect.die("the fake agent was not expected to be asked"))
+    // The agent resolves server names from its own configuration: here, `servers`.
+    const agent: FakeAgent = (request) => {
+      if (request._tag !== "ResolveServer") return asked(request)
+      const found = findServer(request.server)
+      return found === undefined
+        ? Effect.fail(new NotFound({ message: `no server "${request.server}" is configured` }))
+        : Effect.succeed(serverSummary(found))
+    }
     const split = argv[0] === "exec" ? splitExecArgs(argv.slice(1)) : undefined
     const cliArgv = split === undefined ? argv : ["exec", ...split.mairuArgs]
 
@@ -66,13 +76,14 @@ export const runCli = (
             requests.push(request)
             return agent(request)
           }) as never,
+        hold: () => Effect.die("the fake agent holds no requests"),
         ping: Effect.succeed(true),
         start: Effect.void
       }),
       Layer.succeed(ServerConfigs, {
         load: Effect.succeed({ servers, problems: [] }),
         resolve: (name) => {
-          const found = servers.find((s) => s.id === name) ?? servers.find((s) => s.url === name)
+          const found = findServer(name)
           return found === undefined
             ? Effect.fail(new NotFound({ message: `no server "${name}" is configured` }))
             : Effect.succeed(found)

@@ -7,6 +7,7 @@ export interface DevServerStats {
   readonly assumeRole: Record<string, number>
   readonly roles: number
   readonly apiUserAgents: ReadonlyArray<string>
+  readonly revocations: number
   readonly token: Record<string, number>
   readonly sts: Record<string, number>
   readonly assumeRoleCalls: ReadonlyArray<{
