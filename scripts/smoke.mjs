@@ -119,7 +119,7 @@ try {
     const exe = fs.readlinkSync(`/proc/${agent.pid}/exe`)
     const cmdline = fs.readFileSync(`/proc/${agent.pid}/cmdline`, "utf8").split("\0")
     // The agent is the same mairu: the executable itself, or node with the installed entry.
-    const same = withoutNode ? exe === fs.realpathSync(mairu) : cmdline.includes(fs.realpathSync(mairu))
+    const same = withoutNode ? exe === fs.realpathSync(mairu) : cmdline.includes(mairu) || cmdline.includes(fs.realpathSync(mairu))
     check("the agent is the same mairu", same, `exe: ${exe}\ncmdline: ${cmdline.join(" ")}`)
   }
 
