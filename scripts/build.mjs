@@ -65,31 +65,30 @@ const renderHelp = (colour) =>
 writeFileSync(new URL("../dist/help.txt", import.meta.url), renderHelp(false))
 writeFileSync(new URL("../dist/help.ansi", import.meta.url), renderHelp(true))
 
-if (process.argv.includes("--sea")) await buildSea()
-
 /**
- * A Node.js single executable application: a copy of this `node` carrying one CommonJS bundle
- * of the whole CLI. Its entry can only require built-in modules, so nothing is external and no
- * code sits in chunks: dynamic imports become plain requires of bundled code. The files the
+ * A Node.js single executable application: a copy of this `node` carrying mairu. Its entry can
+ * require only built-in modules, so every bundle is CommonJS with nothing external and no chunks
+ * (dynamic imports become plain requires of bundled code). The entry is built as dist/mairu.cjs
+ * is, so that the fast paths start as quickly; the full CLI and the agent's entry, which it loads
+ * on demand, travel as SEA assets and run through node:vm (see seaAssetModules). The files the
  * package keeps next to the entry (the rendered help, and anything under dist/native/, such as a
- * native addon) travel as SEA assets under their path relative to dist/.
+ * native addon) travel as SEA assets too, under their path relative to dist/.
  */
 async function buildSea() {
   const dist = fileURLToPath(new URL("../dist/", import.meta.url))
   const out = path.join(dist, "sea")
   mkdirSync(out, { recursive: true })
-  const bundle = path.join(out, "mairu-sea.cjs")
-  await build({
-    ...common,
-    entryPoints: ["src/main.ts"],
-    outfile: bundle,
-    format: "cjs",
-    sourcemap: false,
-    banner: {},
-    supported: { "dynamic-import": false },
-    define: { ...define, __MAIRU_SEA__: "true" }
-  })
-  const assets = { "help.txt": path.join(dist, "help.txt"), "help.ansi": path.join(dist, "help.ansi") }
+  const sea = { ...common, format: "cjs", sourcemap: false, banner: {}, supported: { "dynamic-import": false }, define: { ...define, __MAIRU_SEA__: "true" } }
+  const bundle = path.join(out, "main.cjs")
+  await build({ ...sea, entryPoints: ["src/main.ts"], outfile: bundle, plugins: [seaAssetModules] })
+  await build({ ...sea, entryPoints: { FullCli: "src/FullCli.ts", AgentEntry: "src/AgentEntry.ts" }, outdir: out, outExtension: { ".js": ".cjs" } })
+  const modules = ["FullCli.cjs", "AgentEntry.cjs"].map((name) => path.join(out, name))
+  const assets = {
+    "FullCli.cjs": modules[0],
+    "AgentEntry.cjs": modules[1],
+    "help.txt": path.join(dist, "help.txt"),
+    "help.ansi": path.join(dist, "help.ansi")
+  }
   const native = path.join(dist, "native")
   if (existsSync(native)) {
     for (const entry of readdirSync(native, { recursive: true, withFileTypes: true })) {
@@ -124,8 +123,25 @@ async function buildSea() {
     ...(mac ? ["--macho-segment-name", "NODE_SEA"] : [])
   ])
   if (mac) execFileSync("codesign", ["--sign", "-", binary])
-  for (const file of [bundle, blob, config]) rmSync(file)
+  for (const file of [bundle, ...modules, blob, config]) rmSync(file)
   console.log(`dist/sea/mairu: ${(statSync(binary).size / 1e6).toFixed(1)} MB, for ${process.platform}-${process.arch} (Node.js ${process.version})`)
+}
+
+/**
+ * In the single executable, `import("./FullCli.js")` and `import("./AgentEntry.js")` of the entry
+ * run those bundles from the executable's assets, as Node would run a CommonJS file.
+ */
+const seaAssetModules = {
+  name: "sea-asset-modules",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(FullCli|AgentEntry)\.js$/ }, (args) => ({ path: args.path.slice(2, -3) + ".cjs", namespace: "sea-asset" }))
+    b.onLoad({ filter: /.*/, namespace: "sea-asset" }, (args) => ({
+      loader: "js",
+      contents: `const source = require("node:sea").getAsset(${JSON.stringify(args.path)}, "utf8")
+const run = require("node:vm").runInThisContext(require("node:module").wrap(source), { filename: ${JSON.stringify(args.path)} })
+run.call(module.exports, module.exports, require, module, ${JSON.stringify(args.path)}, __dirname)`
+    }))
+  }
 }
 
 /** Runs a tool, showing its chatter (postject warns about every ELF note it meets) only when it fails. */
@@ -136,3 +152,5 @@ function quietly(file, args) {
     throw new Error(`${path.basename(file)} ${args.join(" ")} exited with ${result.status}`)
   }
 }
+
+if (process.argv.includes("--sea")) await buildSea()
