@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const mairu = path.join(root, "dist", "mairu.cjs")
+const sea = path.join(root, "dist", "sea", "mairu")
 const runs = Number(process.env.BENCH_RUNS ?? 60)
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-bench-"))
@@ -112,12 +113,16 @@ try {
     { name: "mairu exec --mode static ROLE true", args: [mairu, "exec", "--server", "local", "--mode", "static", "demo", "true"], target: 2 },
     { name: "mairu exec --mode ecs ROLE true", args: [mairu, "exec", "--server", "local", "demo", "true"], target: 2.5 },
     { name: "mairu --version", args: [mairu, "--version"], target: 2 },
-    { name: "mairu --help", args: [mairu, "--help"], target: 2 }
+    { name: "mairu --help", args: [mairu, "--help"], target: 2 },
+    // The single executable (npm run build:sea), when there is one.
+    ...(fs.existsSync(sea)
+      ? [{ name: "single executable credential-process", file: sea, args: ["credential-process", "local", "demo"], target: 1.5 }]
+      : [])
   ]
-  for (const c of cases) time(process.execPath, c.args) // warm-up (and the credential cache)
+  for (const c of cases) time(c.file ?? process.execPath, c.args) // warm-up (and the credential cache)
   const samples = cases.map(() => [])
   for (let i = 0; i < runs; i++) {
-    cases.forEach((c, j) => samples[j].push(time(process.execPath, c.args)))
+    cases.forEach((c, j) => samples[j].push(time(c.file ?? process.execPath, c.args)))
   }
   const base = median(samples[0])
   console.log(`mairu bench — node ${process.version}, ${os.cpus().length} cpus, ${runs} interleaved runs each`)

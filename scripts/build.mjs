@@ -1,8 +1,12 @@
 // Bundles the CLI (and the local credential server used by the demo and tests)
 // into single files so that start-up does not pay for module resolution.
+//   node scripts/build.mjs         dist/ (what the npm package holds, and the dev server)
+//   node scripts/build.mjs --sea   the same, then the single executable dist/sea/mairu
 import { build } from "esbuild"
-import { execFileSync } from "node:child_process"
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { execFileSync, spawnSync } from "node:child_process"
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
 
@@ -25,7 +29,7 @@ const common = {
 // The entry (dist/mairu.cjs) holds the fast paths (credential-process, exec, --help, --version) and
 // loads the full CLI (dist/FullCli.js) or the agent (dist/AgentEntry.js) for anything else; code only
 // the agent needs (the AWS SDK) sits in chunks behind dynamic imports.
-const define = { __MAIRU_VERSION__: JSON.stringify(pkg.version) }
+const define = { __MAIRU_VERSION__: JSON.stringify(pkg.version), __MAIRU_SEA__: "false" }
 // CommonJS: Node starts a CommonJS file a few milliseconds sooner than a module.
 await build({
   ...common,
@@ -79,3 +83,93 @@ const renderHelp = (colour) =>
   })
 writeFileSync(new URL("../dist/help.txt", import.meta.url), renderHelp(false))
 writeFileSync(new URL("../dist/help.ansi", import.meta.url), renderHelp(true))
+
+/**
+ * A Node.js single executable application: a copy of this `node` carrying mairu. Its entry can
+ * require only built-in modules, so every bundle is CommonJS with nothing external and no chunks
+ * (dynamic imports become plain requires of bundled code). The entry is built as dist/mairu.cjs
+ * is, so that the fast paths start as quickly; the full CLI and the agent's entry, which it loads
+ * on demand, travel as SEA assets and run through node:vm (see seaAssetModules). The files the
+ * package keeps next to the entry (the rendered help, and anything under dist/native/, such as a
+ * native addon) travel as SEA assets too, under their path relative to dist/.
+ */
+async function buildSea() {
+  const dist = fileURLToPath(new URL("../dist/", import.meta.url))
+  const out = path.join(dist, "sea")
+  mkdirSync(out, { recursive: true })
+  const sea = { ...common, format: "cjs", sourcemap: false, banner: {}, supported: { "dynamic-import": false }, define: { ...define, __MAIRU_SEA__: "true" } }
+  const bundle = path.join(out, "main.cjs")
+  await build({ ...sea, entryPoints: ["src/main.ts"], outfile: bundle, plugins: [seaAssetModules] })
+  await build({ ...sea, entryPoints: { FullCli: "src/FullCli.ts", AgentEntry: "src/AgentEntry.ts" }, outdir: out, outExtension: { ".js": ".cjs" } })
+  const modules = ["FullCli.cjs", "AgentEntry.cjs"].map((name) => path.join(out, name))
+  const assets = {
+    "FullCli.cjs": modules[0],
+    "AgentEntry.cjs": modules[1],
+    "help.txt": path.join(dist, "help.txt"),
+    "help.ansi": path.join(dist, "help.ansi")
+  }
+  const native = path.join(dist, "native")
+  if (existsSync(native)) {
+    for (const entry of readdirSync(native, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) {
+        const file = path.join(entry.parentPath ?? entry.path, entry.name)
+        assets[path.relative(dist, file)] = file
+      }
+    }
+  }
+  const blob = path.join(out, "mairu.blob")
+  const config = path.join(out, "sea-config.json")
+  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }))
+  quietly(process.execPath, ["--experimental-sea-config", config])
+
+  const binary = path.join(out, "mairu")
+  const mac = process.platform === "darwin"
+  // Node's debug symbols are an eighth of its size, and of no use to mairu's users.
+  try {
+    execFileSync("strip", mac ? ["-S", "-o", binary, process.execPath] : ["-o", binary, process.execPath], { stdio: "ignore" })
+  } catch {
+    copyFileSync(process.execPath, binary)
+  }
+  chmodSync(binary, 0o755)
+  if (mac) execFileSync("codesign", ["--remove-signature", binary])
+  quietly(process.execPath, [
+    fileURLToPath(new URL("../node_modules/postject/dist/cli.js", import.meta.url)),
+    binary,
+    "NODE_SEA_BLOB",
+    blob,
+    "--sentinel-fuse",
+    "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
+    ...(mac ? ["--macho-segment-name", "NODE_SEA"] : [])
+  ])
+  if (mac) execFileSync("codesign", ["--sign", "-", binary])
+  for (const file of [bundle, ...modules, blob, config]) rmSync(file)
+  console.log(`dist/sea/mairu: ${(statSync(binary).size / 1e6).toFixed(1)} MB, for ${process.platform}-${process.arch} (Node.js ${process.version})`)
+}
+
+/**
+ * In the single executable, `import("./FullCli.js")` and `import("./AgentEntry.js")` of the entry
+ * run those bundles from the executable's assets, as Node would run a CommonJS file.
+ */
+const seaAssetModules = {
+  name: "sea-asset-modules",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(FullCli|AgentEntry)\.js$/ }, (args) => ({ path: args.path.slice(2, -3) + ".cjs", namespace: "sea-asset" }))
+    b.onLoad({ filter: /.*/, namespace: "sea-asset" }, (args) => ({
+      loader: "js",
+      contents: `const source = require("node:sea").getAsset(${JSON.stringify(args.path)}, "utf8")
+const run = require("node:vm").runInThisContext(require("node:module").wrap(source), { filename: ${JSON.stringify(args.path)} })
+run.call(module.exports, module.exports, require, module, ${JSON.stringify(args.path)}, __dirname)`
+    }))
+  }
+}
+
+/** Runs a tool, showing its chatter (postject warns about every ELF note it meets) only when it fails. */
+function quietly(file, args) {
+  const result = spawnSync(file, args, { encoding: "utf8" })
+  if (result.status !== 0) {
+    process.stderr.write(result.stdout + result.stderr)
+    throw new Error(`${path.basename(file)} ${args.join(" ")} exited with ${result.status}`)
+  }
+}
+
+if (process.argv.includes("--sea")) await buildSea()

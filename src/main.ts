@@ -6,6 +6,7 @@ import * as nodeModule from "node:module"
 import * as path from "node:path"
 import { writeAll } from "./Plain/Messages.js"
 import { colourAllowed, colourPreference } from "./Plain/PlainOutput.js"
+import { IS_SEA, seaAsset } from "./Plain/Sea.js"
 import { VERSION } from "./Version.js"
 
 // Node 22.1+ keeps compiled code between runs; older versions go without.
@@ -32,11 +33,18 @@ const prebuiltHelp = (): string | undefined => {
   // either costs a few ms, most of this path's time when stdout is a pipe.
   const isTTY = isCharacterDevice(1) && (require("node:tty") as typeof import("node:tty")).isatty(1)
   const variant = colourAllowed({ isTTY }, colourPreference(process.env)) ? "help.ansi" : "help.txt"
+  if (IS_SEA) return seaAsset(variant)
   try {
     return fs.readFileSync(path.join(__dirname, variant), "utf8")
   } catch {
     return undefined
   }
+}
+
+/** The single executable's agent: the flags that `node` would have taken from the agent's command line. */
+const setAgentFlags = () => {
+  const { AGENT_V8_FLAGS } = require("./Plain/AgentWire.js") as typeof import("./Plain/AgentWire.js")
+  ;(require("node:v8") as typeof import("node:v8")).setFlagsFromString(AGENT_V8_FLAGS.join(" "))
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -66,6 +74,7 @@ const isAgentRun = (args: ReadonlyArray<string>) =>
 const args = process.argv.slice(2)
 // MAIRU_NO_FAST_PATH: everything through the full CLI (for tests and for debugging).
 const fastPathsAllowed = (process.env.MAIRU_NO_FAST_PATH ?? "") === ""
+if (IS_SEA && isAgentRun(args)) setAgentFlags()
 if (fastPathsAllowed && isAgentRun(args)) {
   // Refused before the agent's code even loads: see enterAgentEnvironment.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
