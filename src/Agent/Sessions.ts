@@ -9,6 +9,7 @@ import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
 import { OAuth, refreshDueAt } from "../Services/OAuth.js"
 import { type Session, SessionStore, serverKey, type Tokens } from "../Services/SessionStore.js"
+import { scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
 import { makeSingleFlight } from "./SingleFlight.js"
 
 const notLoggedIn = (server: ServerConfig, why: string) =>
@@ -78,6 +79,7 @@ export const makeSessions = Effect.gen(function*() {
           return Effect.fail(notLoggedIn(session.server, `the session with ${session.server.id} cannot be refreshed`))
         }
         return oauth.refresh(session.server, session.refreshToken).pipe(
+          scrubbingFailures(sessionSecrets(session)),
           Effect.tapErrorTag("Unauthenticated", (error) =>
             Effect.logInfo(`the session with ${session.server.id} ended: ${error.message}`).pipe(
               Effect.zipRight(invalidate(session))

@@ -1,6 +1,7 @@
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
+import { visible } from "../Plain/Visible.js"
 import { fileLogger } from "./FileLogger.js"
 import { resolvePaths } from "./PathsLive.js"
 
@@ -17,7 +18,7 @@ export const loggingLayer = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv
   return Layer.merge(
     Logger.replace(
       Logger.defaultLogger,
-      logToFile ? fileLogger(resolvePaths(env).logDir) : Logger.withConsoleError(Logger.logfmtLogger)
+      logToFile ? fileLogger(resolvePaths(env).logDir) : Logger.withConsoleError(Logger.map(Logger.logfmtLogger, visible))
     ),
     Logger.minimumLogLevel(logLevel(isAgent ? env.MAIRU_AGENT_LOG ?? env.MAIRU_LOG : env.MAIRU_LOG))
   )

@@ -1,8 +1,6 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import {
   type AgentError,
   InvalidArgument,
@@ -14,12 +12,12 @@ import {
 } from "../Schemas/AgentErrors.js"
 import { type AwsCredentials, MairuAssumeRoleResponse, MairuRolesResponse } from "../Schemas/Credentials.js"
 import { resolveEndpoint, type ServerConfig } from "../Schemas/ServerConfig.js"
-import { excerpt, sendRetrying, type UpstreamResponse } from "./Upstream.js"
+import { decodeAnswer, excerpt, sendRetrying, type UpstreamResponse } from "./Upstream.js"
 
 /** Maps a Mairu API status to the failure kind that crosses the socket (reference §6, §9). */
 const statusError = (server: ServerConfig, what: string, response: UpstreamResponse): AgentError => {
   const detail = `${what}: ${server.url} answered ${response.status}` +
-    (response.text === "" ? "" : ` (${excerpt(response.text)})`)
+    (response.text === "" ? "" : ` (${excerpt(response)})`)
   switch (response.status) {
     case 401:
       return new Unauthenticated({ serverId: server.id, message: `${detail}; the session is no longer valid` })
@@ -37,15 +35,6 @@ const statusError = (server: ServerConfig, what: string, response: UpstreamRespo
   }
 }
 
-const decodeBody = <A, I>(schema: Schema.Schema<A, I>, response: UpstreamResponse, what: string) =>
-  Schema.decodeUnknown(Schema.parseJson(schema))(response.text).pipe(
-    Effect.mapError((error) =>
-      new Unknown({
-        message: `${what}: the server's answer is not valid: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
-      })
-    )
-  )
-
 const bearer = (token: Redacted.Redacted<string>) => ({ authorization: `Bearer ${Redacted.value(token)}` })
 
 export const mairuApiAssumeRole = (server: ServerConfig, accessToken: Redacted.Redacted<string>, role: string) =>
@@ -57,7 +46,7 @@ export const mairuApiAssumeRole = (server: ServerConfig, accessToken: Redacted.R
     )
     const response = yield* sendRetrying(request, what)
     if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))
-    const body = yield* decodeBody(MairuAssumeRoleResponse, response, what)
+    const body = yield* decodeAnswer(MairuAssumeRoleResponse, response, what)
     return {
       accessKeyId: body.AccessKeyId,
       secretAccessKey: Redacted.make(body.SecretAccessKey),
@@ -78,6 +67,6 @@ export const mairuApiListRoles = (server: ServerConfig, accessToken: Redacted.Re
       return yield* new NotFound({ message: `${server.id} does not offer a list of roles (GET /roles answered ${response.status})` })
     }
     if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))
-    const body = yield* decodeBody(MairuRolesResponse, response, what)
+    const body = yield* decodeAnswer(MairuRolesResponse, response, what)
     return body.Roles.map((role) => ({ name: role.Name, description: role.Description ?? undefined }))
   })

@@ -10,7 +10,7 @@ import type { PendingGrant } from "../Services/OAuth.js"
 import { listenForCallback } from "./LoopbackCallback.js"
 import { clientAuthenticated, describeAnswer, requestToken } from "./OAuthTokenEndpoint.js"
 import { authorizationUrl, makePkce, randomToken } from "./Pkce.js"
-import { excerpt, send } from "./Upstream.js"
+import { decodeAnswer, excerpt, send } from "./Upstream.js"
 
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -68,11 +68,9 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
     const what = `device authorization at ${server.id}`
     const response = yield* send(clientAuthenticated(oauth, endpoint, { scope: oauth.scope.join(" ") }), what)
     if (response.status !== 200) {
-      return yield* new Unknown({ message: `${what}: ${endpoint} answered ${response.status} (${excerpt(response.text)})` })
+      return yield* new Unknown({ message: `${what}: ${endpoint} answered ${response.status} (${excerpt(response)})` })
     }
-    const device = yield* Schema.decodeUnknown(Schema.parseJson(DeviceAuthorization))(response.text).pipe(
-      Effect.mapError(() => new Unknown({ message: `${what}: the answer is not a valid device authorization` }))
-    )
+    const device = yield* decodeAnswer(DeviceAuthorization, response, what)
     const expiresAt = new Date(Date.now() + device.expires_in * 1000)
     const expired = new Unauthenticated({
       serverId: server.id,
