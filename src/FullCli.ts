@@ -15,7 +15,7 @@ import { ExecRunnerLive } from "./Layers/ExecRunnerLive.js"
 import { TrustStoreLive } from "./Layers/TrustStoreLive.js"
 import { AgentClientLive } from "./Layers/AgentClientLive.js"
 import { loggingLayer } from "./Layers/LoggingLive.js"
-import { stripColourUnlessAllowed } from "./Plain/PlainOutput.js"
+import { renderWrites, stripColourUnlessAllowed } from "./Plain/PlainOutput.js"
 import { PathsLive } from "./Layers/PathsLive.js"
 import { ServerConfigsLive } from "./Layers/ServerConfigsLive.js"
 import { TerminalLive } from "./Layers/TerminalLive.js"
@@ -45,6 +45,8 @@ const MainLive = Layer.mergeAll(
 
 stripColourUnlessAllowed(process.stdout, process.env)
 stripColourUnlessAllowed(process.stderr, process.env)
+renderWrites(process.stdout, process.env)
+renderWrites(process.stderr, process.env)
 
 const cli = Command.run(mairuCommand, { name: "mairu", version: VERSION })
 

@@ -202,3 +202,23 @@ describe("server URLs", () => {
     }
   })
 })
+
+describe("text from argv and the environment", () => {
+  it("is shown escaped, in the CLI's own errors and in mairu's messages", async () => {
+    const attack = `${ESC}]0;pwned\x07${ESC}[2K\u202e`
+    const shown = "\\u001b]0;pwned\\u0007\\u001b[2K\\u202e"
+    const unknownArgument = await runMairu(home, ["list-roles", "--bogus", attack])
+    expect(unknownArgument.code).toBe(1)
+    expect(unknownArgument.stderr).toContain(shown)
+    const unknownServer = await runMairu(home, ["exec", "--server", attack, "demo", "true"])
+    expect(unknownServer.code).toBe(1)
+    expect(unknownServer.stderr).toContain(`no server "${shown}" is configured`)
+    const badPort = await runMairu(home, ["login", "--oauth-grant-type", "device_code", "local"], { env: { MAIRU_LOCAL_PORT: attack } })
+    expect(badPort.code).toBe(1)
+    expect(badPort.stderr).toContain(`MAIRU_LOCAL_PORT="${shown}" is not a port number`)
+    for (const result of [unknownArgument, unknownServer, badPort]) {
+      expect(result.stderr).not.toContain(ESC)
+      expect(result.stderr).not.toContain("\u202e")
+    }
+  })
+})
