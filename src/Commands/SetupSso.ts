@@ -4,6 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { insecureUrlReason } from "../Plain/UrlPolicy.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { RegisterClient } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
@@ -44,6 +45,12 @@ export const setupSsoCommand = Command.make(
         try: () => new URL(startUrl),
         catch: () => new InvalidArgument({ message: `"${startUrl}" is not a URL (like https://my-org.awsapps.com/start)` })
       })
+      const insecure = insecureUrlReason(url.toString())
+      if (insecure !== undefined) {
+        return yield* new InvalidArgument({
+          message: `--start-url ${startUrl} ${insecure}; use https (like https://my-org.awsapps.com/start)`
+        })
+      }
       const file = path.join(serversDir, `${id}.json`)
       if (fs.existsSync(file) && !yes) {
         return yield* new InvalidArgument({ message: `${file} exists already; to replace it run the same command with -y` })

@@ -65,6 +65,11 @@ describe("a hostile .mairu.json", () => {
     expect(screen).not.toContain(ESC)
     expect(screen).not.toContain("\x07")
     expect(code).toBe(1)
+    // show prints the same path as JSON: escaped on the way out, the same string once parsed.
+    const show = await runMairu(home, ["show"], { cwd: dir })
+    expect(show.code).toBe(0)
+    expect(show.stdout).not.toContain(ESC)
+    expect((JSON.parse(show.stdout) as { path: string }).path).toBe(path.join(dir, ".mairu.json"))
   })
 })
 
@@ -197,6 +202,11 @@ describe("server URLs", () => {
       expect(login.stderr).toContain(`warning: skipped server file ${files.token}: "token_endpoint" file:///etc/ uses the scheme "file"`)
       expect(login.stderr).not.toContain("unexpectedly")
       expect(login.code).toBe(1)
+
+      const setup = await runMairu(home, ["setup-sso", "remote-sso", "--region", "us-east-1", "--start-url", "http://example.com/start"])
+      expect(setup.stderr).toContain("--start-url http://example.com/start uses plain http to another machine")
+      expect(setup.code).toBe(1)
+      expect(fs.existsSync(path.join(serversDir, "remote-sso.json"))).toBe(false)
     } finally {
       for (const file of Object.values(files)) fs.rmSync(file, { force: true })
     }
