@@ -15,6 +15,7 @@ import {
   PROTOCOL_VERSION,
   RequestEnvelope
 } from "../Schemas/AgentProtocol.js"
+import { describeParseError } from "../Schemas/ParseIssues.js"
 import { VERSION } from "../Version.js"
 import { LineReader } from "./LineReader.js"
 import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from "./SocketPath.js"
@@ -60,7 +61,7 @@ export const serveSocket = (
           return JSON.stringify({ id, mismatch: { protocol: PROTOCOL_VERSION, version: VERSION } }) + "\n"
         }
         if (request._tag === "Left") {
-          const reason = ParseResult.TreeFormatter.formatErrorSync(request.left)
+          const reason = describeParseError(request.left, "the request")
           return yield* protocolError(id, new InvalidArgument({ message: `malformed request: ${reason}` }))
         }
         yield* Effect.logDebug(`request ${request.right._tag}`)

@@ -3,6 +3,7 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type HostileServer, startHostileServer, writeHostileConfig } from "../support/hostileServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu, type RunResult } from "../support/mairu.js"
+import { inTerminal } from "../support/terminal.js"
 
 let server: HostileServer
 let home: MairuHome
@@ -55,6 +56,16 @@ describe("a hostile credential server", () => {
     expect(result.stderr).toContain("\\u202ecod.exe")
     expectNoRawControls(result.stderr)
     expectNoSecret(result)
+  })
+
+  it("cannot retitle the window or erase a line of a real terminal", async () => {
+    const { code, screen } = await inTerminal(home, ["exec", "--server", "hostile", "echo-403", "true"], [])
+    outputs.push({ args: ["(terminal) exec --server hostile echo-403 true"], text: screen })
+    expect(code).toBe(1)
+    expect(screen).toContain("\\u001b]0;pwned\\u0007\\u001b[2K :: mairu :: all good\\u202ecod.exe")
+    expect(screen).not.toContain("\x1b")
+    expect(screen).not.toContain("\x07")
+    expect(screen).not.toContain("\u202e")
   })
 
   it("cannot get issued keys printed from an error page that quotes them", async () => {
