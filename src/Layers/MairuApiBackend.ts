@@ -35,6 +35,9 @@ const statusError = (server: ServerConfig, what: string, response: UpstreamRespo
   }
 }
 
+/** The answer decoded, or an error naming the server and the wrong fields (never their values). */
+const decodeBody = decodeAnswer
+
 const bearer = (token: Redacted.Redacted<string>) => ({ authorization: `Bearer ${Redacted.value(token)}` })
 
 export const mairuApiAssumeRole = (server: ServerConfig, accessToken: Redacted.Redacted<string>, role: string) =>
@@ -46,7 +49,7 @@ export const mairuApiAssumeRole = (server: ServerConfig, accessToken: Redacted.R
     )
     const response = yield* sendRetrying(request, what)
     if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))
-    const body = yield* decodeAnswer(MairuAssumeRoleResponse, response, what)
+    const body = yield* decodeBody(MairuAssumeRoleResponse, response, what)
     return {
       accessKeyId: body.AccessKeyId,
       secretAccessKey: Redacted.make(body.SecretAccessKey),
@@ -67,6 +70,6 @@ export const mairuApiListRoles = (server: ServerConfig, accessToken: Redacted.Re
       return yield* new NotFound({ message: `${server.id} does not offer a list of roles (GET /roles answered ${response.status})` })
     }
     if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))
-    const body = yield* decodeAnswer(MairuRolesResponse, response, what)
+    const body = yield* decodeBody(MairuRolesResponse, response, what)
     return body.Roles.map((role) => ({ name: role.Name, description: role.Description ?? undefined }))
   })
