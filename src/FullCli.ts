@@ -43,10 +43,11 @@ const MainLive = Layer.mergeAll(
   Layer.provideMerge(loggingLayer(argv, process.env))
 )
 
-stripColourUnlessAllowed(process.stdout, process.env)
-stripColourUnlessAllowed(process.stderr, process.env)
+// The renderer first, so that colour is stripped (when not allowed) before it sees the text.
 renderWrites(process.stdout, process.env)
 renderWrites(process.stderr, process.env)
+stripColourUnlessAllowed(process.stdout, process.env)
+stripColourUnlessAllowed(process.stderr, process.env)
 
 const cli = Command.run(mairuCommand, { name: "mairu", version: VERSION })
 

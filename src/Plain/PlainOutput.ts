@@ -1,7 +1,7 @@
 import { visible } from "./Visible.js"
 
-/** ANSI escape sequences (colours, styles). */
-const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*[A-Za-z]", "g")
+/** ANSI colour and style sequences (SGR); other sequences are left to the renderer, which shows them. */
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g")
 
 /** Colour is for terminals only (or FORCE_COLOR), and never when NO_COLOR is set (https://no-color.org). */
 export const colourAllowed = (stream: { readonly isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>) =>
