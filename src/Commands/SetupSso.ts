@@ -59,7 +59,9 @@ export const setupSsoCommand = Command.make(
       yield* Effect.try({
         try: () => {
           fs.mkdirSync(serversDir, { recursive: true })
-          fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n")
+          fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o644 })
+          // Writable by you only, whatever the umask or the file it replaced: mairu skips server files others can change.
+          fs.chmodSync(file, fs.statSync(file).mode & 0o755)
         },
         catch: (error) => new InvalidArgument({ message: `cannot write ${file}: ${String(error)}` })
       })
