@@ -16,7 +16,7 @@ import { ExecRunnerLive } from "./Layers/ExecRunnerLive.js"
 import { TrustStoreLive } from "./Layers/TrustStoreLive.js"
 import { AgentClientLive } from "./Layers/AgentClientLive.js"
 import { CommandLoggingLive } from "./Layers/LoggingLive.js"
-import { stripColourUnlessAllowed } from "./Plain/PlainOutput.js"
+import { renderWrites, stripColourUnlessAllowed } from "./Plain/PlainOutput.js"
 import { PathsLive } from "./Layers/PathsLive.js"
 import { SettingsLive } from "./Layers/SettingsLive.js"
 import { ServerConfigsLive } from "./Layers/ServerConfigsLive.js"
@@ -50,15 +50,20 @@ const MainLive = Layer.mergeAll(
   Layer.provideMerge(Layer.merge(NodeContext.layer, SettingsLive))
 )
 
-/** The CLI framework styles its help and errors unconditionally: the colour goes where it is not wanted. */
-const plainUnlessColourAllowed = Effect.map(Settings, (settings) => {
+/**
+ * The CLI framework writes help and argument errors (which quote argv) itself: they pass the
+ * terminal renderer, then lose their colour where it is not wanted (the framework styles unconditionally).
+ */
+const renderFrameworkOutput = Effect.map(Settings, (settings) => {
+  renderWrites(process.stdout, settings)
+  renderWrites(process.stderr, settings)
   stripColourUnlessAllowed(process.stdout, settings)
   stripColourUnlessAllowed(process.stderr, settings)
 })
 
 const cli = Command.run(mairuCommand, { name: "mairu", version: VERSION })
 
-const program = plainUnlessColourAllowed.pipe(
+const program = renderFrameworkOutput.pipe(
   Effect.zipRight(cli(cliArgv)),
   reportUnexpected(ValidationError.isValidationError),
   Effect.provide(MainLive)

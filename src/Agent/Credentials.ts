@@ -7,6 +7,7 @@ import { CredentialBackend } from "../Services/CredentialBackend.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
 import { RoleChain } from "../Services/RoleChain.js"
 import { type Session, serverKey } from "../Services/SessionStore.js"
+import { credentialSecrets, scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
 import type { Sessions } from "./Sessions.js"
 
 /** Upstream calls to one server at the same time; more wait their turn. */
@@ -47,7 +48,10 @@ export const makeCredentials = (sessions: Sessions) =>
     const withSession = <A>(server: ServerConfig, use: (session: Session) => Effect.Effect<A, AgentError>) =>
       sessions.active(server).pipe(
         Effect.flatMap((session) =>
-          use(session).pipe(Effect.tapErrorTag("Unauthenticated", () => sessions.invalidate(session)))
+          use(session).pipe(
+            scrubbingFailures(sessionSecrets(session)),
+            Effect.tapErrorTag("Unauthenticated", () => sessions.invalidate(session))
+          )
         )
       )
 
@@ -64,7 +68,8 @@ export const makeCredentials = (sessions: Sessions) =>
         return cache.get(
           server,
           roleSpecKey(spec),
-          Effect.flatMap(firstHop, (credentials) => roleChain.assume(credentials, assumeRole)),
+          Effect.flatMap(firstHop, (credentials) =>
+            roleChain.assume(credentials, assumeRole).pipe(scrubbingFailures(credentialSecrets(credentials)))),
           { noCache }
         )
       })

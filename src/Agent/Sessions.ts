@@ -12,6 +12,7 @@ import { refreshDueAt, type Session, SessionStore, serverKey, type Tokens } from
 import { renewalRetries } from "./RenewalSchedule.js"
 
 type Revocation = typeof Logout.success.Type["revocation"]
+import { scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
 import { makeSingleFlight } from "./SingleFlight.js"
 
 const notLoggedIn = (server: ServerConfig, why: string) =>
@@ -98,6 +99,7 @@ export const makeSessions = Effect.gen(function*() {
           return Effect.fail(notLoggedIn(session.server, `the session with ${session.server.id} cannot be refreshed`))
         }
         return oauth.refresh(session.server, session.refreshToken).pipe(
+          scrubbingFailures(sessionSecrets(session)),
           Effect.tapErrorTag("Unauthenticated", (error) =>
             Effect.logInfo(`the session with ${session.server.id} ended: ${error.message}`).pipe(
               Effect.zipRight(invalidate(session))

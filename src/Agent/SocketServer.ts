@@ -19,6 +19,7 @@ import {
   RequestEnvelope
 } from "../Schemas/AgentProtocol.js"
 import { ownerMarkerPath } from "../Plain/AgentWire.js"
+import { describeParseError } from "../Schemas/ParseIssues.js"
 import { VERSION } from "../Version.js"
 import { LineReader } from "./LineReader.js"
 import type { Handle } from "./Restricted.js"
@@ -62,7 +63,7 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
           return JSON.stringify({ id, mismatch: { protocol: PROTOCOL_VERSION, version: VERSION } }) + "\n"
         }
         if (request._tag === "Left") {
-          const reason = ParseResult.TreeFormatter.formatErrorSync(request.left)
+          const reason = describeParseError(request.left, "the request")
           return yield* protocolError(id, new InvalidArgument({ message: `malformed request: ${reason}` }))
         }
         yield* Effect.logDebug(`request ${request.right._tag} on connection ${connection}`)

@@ -4,6 +4,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { dieBy } from "../Plain/CommandProcess.js"
 import { MESSAGE_PREFIX } from "../Plain/Messages.js"
+import { visible } from "../Plain/Visible.js"
 import { ExitCode } from "./Failure.js"
 
 /**
@@ -32,5 +33,5 @@ export const reportUnexpected = (alsoExpected: (error: unknown) => boolean = () 
     const failure = Cause.failureOption(cause)
     if (Option.isSome(failure) && (failure.value instanceof ExitCode || alsoExpected(failure.value))) return Effect.void
     if (Cause.isInterruptedOnly(cause)) return Effect.void
-    return Effect.sync(() => process.stderr.write(`${MESSAGE_PREFIX}unexpected failure:\n${Cause.pretty(cause)}\n`))
+    return Effect.sync(() => process.stderr.write(`${MESSAGE_PREFIX}unexpected failure:\n${visible(Cause.pretty(cause))}\n`))
   })

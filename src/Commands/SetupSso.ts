@@ -4,6 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { insecureUrlReason } from "../Plain/UrlPolicy.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { RegisterClient } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
@@ -49,6 +50,12 @@ export const setupSsoCommand = Command.make(
         try: () => new URL(startUrl),
         catch: () => new InvalidArgument({ message: `"${startUrl}" is not a URL (like https://my-org.awsapps.com/start)` })
       })
+      const insecure = insecureUrlReason(url.toString())
+      if (insecure !== undefined) {
+        return yield* new InvalidArgument({
+          message: `--start-url ${startUrl} ${insecure}; use https (like https://my-org.awsapps.com/start)`
+        })
+      }
       const file = path.join(serversDir, `${id}.json`)
       if (fs.existsSync(file) && !overwrite) {
         return yield* new InvalidArgument({
@@ -64,7 +71,9 @@ export const setupSsoCommand = Command.make(
       yield* Effect.try({
         try: () => {
           fs.mkdirSync(serversDir, { recursive: true })
-          fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n")
+          fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o644 })
+          // Writable by you only, whatever the umask or the file it replaced: mairu skips server files others can change.
+          fs.chmodSync(file, fs.statSync(file).mode & 0o755)
         },
         catch: (error) => new InvalidArgument({ message: `cannot write ${file}: ${String(error)}` })
       })

@@ -1,5 +1,5 @@
 import { credentialProcessJson } from "../Plain/CredentialProcessJson.js"
-import { describeFailure, userMessages, writeAll } from "../Plain/Messages.js"
+import { describeFailure, userMessages, writeProduct } from "../Plain/Messages.js"
 import { resolvePaths } from "../Plain/XdgPaths.js"
 import { callAgent } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded } from "./EncodedCredentials.js"
@@ -54,6 +54,6 @@ export const runFastCredentialProcess = async (
     tell(describeFailure(answer.failure))
     return 1
   }
-  writeAll(1, credentialProcessJson(fromEncoded(answer.value as EncodedCredentials)) + "\n")
+  writeProduct(credentialProcessJson(fromEncoded(answer.value as EncodedCredentials)) + "\n")
   return 0
 }

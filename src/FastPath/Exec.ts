@@ -1,4 +1,3 @@
-import * as fs from "node:fs"
 import { splitExecArgs } from "../Commands/ExecArgv.js"
 import { keepWarm, type Obtained } from "../Plain/CachePolicy.js"
 import { commandEnv, dieBy, runCommand } from "../Plain/CommandProcess.js"
@@ -133,12 +132,15 @@ const readFields = (file: string, json: unknown): FastAuto | undefined => {
 
 /** The nearest `.mairu.json`, if the user trusts it as it is now. */
 const trustedAuto = async (trustDir: string, cwd: string): Promise<FastAuto | undefined> => {
-  const { isTrustedFile, nearestAutoConfig } = await import("../Plain/AutoFile.js")
+  const { controlCharacterField, isTrustedFile, nearestAutoConfig, readAutoFile } = await import("../Plain/AutoFile.js")
   const file = nearestAutoConfig(cwd)
   if (file === undefined) return undefined
   try {
-    const bytes = fs.readFileSync(file)
-    return isTrustedFile(trustDir, file, bytes) ? readFields(file, JSON.parse(bytes.toString("utf8"))) : undefined
+    // Another user's file, or one with control characters: the full path says why it is not used.
+    const read = readAutoFile(file)
+    if (!read.ok || !isTrustedFile(trustDir, file, read.bytes)) return undefined
+    const json: unknown = JSON.parse(read.bytes.toString("utf8"))
+    return controlCharacterField(json) === undefined ? readFields(file, json) : undefined
   } catch {
     return undefined
   }

@@ -1,3 +1,4 @@
+import { makeScrubber } from "../Plain/Scrub.js"
 import {
   type AgentError,
   InvalidArgument,
@@ -16,6 +17,18 @@ export interface AwsSdkError {
 }
 
 export const asSdkError = (error: unknown): AwsSdkError => (typeof error === "object" && error !== null ? error : {})
+
+/** The parts of an SDK failure mairu reads, with `secrets` (what the request carried) removed from its text. */
+export const scrubSdkError = (error: unknown, secrets: ReadonlyArray<string | undefined>): AwsSdkError => {
+  const e = asSdkError(error)
+  const scrub = makeScrubber(secrets)
+  return {
+    ...(e.name === undefined ? {} : { name: e.name }),
+    ...(e.message === undefined ? {} : { message: scrub(e.message) }),
+    ...(e.error_description === undefined ? {} : { error_description: scrub(e.error_description) }),
+    ...(e.$metadata === undefined ? {} : { $metadata: e.$metadata })
+  }
+}
 
 /**
  * An AWS SDK failure (sso, sso-oidc or sts) as a failure kind of the agent protocol, by HTTP

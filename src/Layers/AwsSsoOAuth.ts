@@ -12,7 +12,7 @@ import type { Tokens } from "../Services/SessionStore.js"
 import { Settings } from "../Services/Settings.js"
 import { type SsoRegistration, SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { loadSsoOidc } from "./AwsSdk.js"
-import { asSdkError, fromSdkError } from "./AwsSdkErrors.js"
+import { asSdkError, fromSdkError, scrubSdkError } from "./AwsSdkErrors.js"
 import { listenForCallback } from "./LoopbackCallback.js"
 import { authorizationUrl, makePkce, randomToken } from "./Pkce.js"
 
@@ -39,7 +39,7 @@ export const authorizeEndpoint = (sdk: SsoOidcSdk, region: string, configured: O
 const createToken = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, input: CreateTokenInput) =>
   Effect.tryPromise({
     try: (abortSignal) => oidcClient(sdk, config).send(new sdk.CreateTokenCommand(input), { abortSignal }),
-    catch: (error) => error
+    catch: (error) => scrubSdkError(error, [input.clientSecret, input.code, input.codeVerifier, input.deviceCode, input.refreshToken])
   }).pipe(
     Effect.timeoutFail({
       duration: UPSTREAM_TIMEOUT,
@@ -120,7 +120,12 @@ const deviceGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig
           }),
           { abortSignal }
         ),
-      catch: (error) => fromSdkError(server.id, `sso-oidc:StartDeviceAuthorization for ${server.id}`, error)
+      catch: (error) =>
+        fromSdkError(
+          server.id,
+          `sso-oidc:StartDeviceAuthorization for ${server.id}`,
+          scrubSdkError(error, [Redacted.value(registration.clientSecret)])
+        )
     })
     if (device.deviceCode === undefined || device.userCode === undefined || device.verificationUri === undefined) {
       return yield* new Unknown({ message: `sso-oidc:StartDeviceAuthorization for ${server.id}: incomplete answer` })

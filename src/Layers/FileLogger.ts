@@ -1,6 +1,7 @@
 import * as Logger from "effect/Logger"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { visible } from "../Plain/Visible.js"
 
 /** A log file is rotated past this size; this many older files are kept. */
 const MAX_BYTES = 1024 * 1024
@@ -24,7 +25,7 @@ export const fileLogger = (dir: string) => {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
       const size = fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0
       if (size > MAX_BYTES) rotate(file)
-      fs.appendFileSync(file, line + "\n", { mode: 0o600 })
+      fs.appendFileSync(file, visible(line) + "\n", { mode: 0o600 })
     } catch {
       // nowhere left to tell
     }

@@ -5,6 +5,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
+import { visible } from "../Plain/Visible.js"
 import { fileLogger } from "./FileLogger.js"
 
 /** A level by its name (`debug`, `info`, `warning`, …); Info when unset or unknown. */
@@ -15,7 +16,10 @@ const levelNamed = (name: Option.Option<string>): LogLevel.LogLevel =>
       LogLevel.allLevels.find((level) => level.label.toLowerCase() === wanted.toLowerCase()) ?? LogLevel.Info
   })
 
-const stderrLogger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
+const stderrLogger = Logger.replace(
+  Logger.defaultLogger,
+  Logger.withConsoleError(Logger.map(Logger.logfmtLogger, visible))
+)
 
 /** Logging for commands: logfmt on stderr, at the level of MAIRU_LOG. */
 export const CommandLoggingLive = Layer.unwrapEffect(

@@ -1,9 +1,7 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import * as http from "node:http"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import {
   type AgentError,
   InvalidArgument,
@@ -15,13 +13,13 @@ import {
 } from "../Schemas/AgentErrors.js"
 import { type AwsCredentials, MairuAssumeRoleResponse, MairuRolesResponse } from "../Schemas/Credentials.js"
 import { resolveEndpoint, type ServerConfig } from "../Schemas/ServerConfig.js"
-import { excerpt, sendRetrying, type UpstreamResponse } from "./Upstream.js"
+import { decodeAnswer, excerpt, sendRetrying, type UpstreamResponse } from "./Upstream.js"
 
 /** Maps a Mairu API status to the failure kind that crosses the socket, as the original Mairu does. */
 const statusError = (server: ServerConfig, what: string, response: UpstreamResponse): AgentError => {
   const reason = http.STATUS_CODES[response.status]
   const detail = `${what}: ${server.url} answered ${response.status}${reason === undefined ? "" : ` ${reason}`}` +
-    (response.text === "" ? "" : ` (${excerpt(response.text)})`)
+    (response.text === "" ? "" : ` (${excerpt(response)})`)
   switch (response.status) {
     case 401:
       return new Unauthenticated({ serverId: server.id, message: `${detail}; the session is no longer valid` })
@@ -38,18 +36,8 @@ const statusError = (server: ServerConfig, what: string, response: UpstreamRespo
   }
 }
 
-/** Decodes an answer; a failure names each wrong or missing field (`Expiration: is missing`). */
-const decodeBody = <A, I>(schema: Schema.Schema<A, I>, response: UpstreamResponse, what: string) =>
-  Schema.decodeUnknown(Schema.parseJson(schema), { errors: "all" })(response.text).pipe(
-    Effect.mapError((error) =>
-      new Unknown({
-        message: `${what}: the server's answer is not valid: ` +
-          ParseResult.ArrayFormatter.formatErrorSync(error)
-            .map((issue) => `${issue.path.length === 0 ? "the answer" : issue.path.join(".")}: ${issue.message}`)
-            .join("; ")
-      })
-    )
-  )
+/** The answer decoded, or an error naming the server and the wrong fields (never their values). */
+const decodeBody = decodeAnswer
 
 const bearer = (token: Redacted.Redacted<string>) => ({ authorization: `Bearer ${Redacted.value(token)}` })
 

@@ -2,7 +2,6 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { type AgentError, InvalidArgument, PermissionDenied, Unauthenticated, Unknown } from "../Schemas/AgentErrors.js"
@@ -11,7 +10,7 @@ import type { PendingGrant } from "../Services/OAuth.js"
 import { listenForCallback } from "./LoopbackCallback.js"
 import { clientAuthenticated, describeAnswer, nullable, requestToken, Seconds } from "./OAuthTokenEndpoint.js"
 import { authorizationUrl, makePkce, randomToken } from "./Pkce.js"
-import { excerpt, send } from "./Upstream.js"
+import { decodeAnswer, excerpt, send } from "./Upstream.js"
 
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -74,19 +73,9 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
     const what = `device authorization at ${server.id}`
     const response = yield* send(clientAuthenticated(oauth, endpoint, { scope: oauth.scope.join(" ") }), what)
     if (response.status !== 200) {
-      return yield* new Unknown({ message: `${what}: ${endpoint} answered ${response.status} (${excerpt(response.text)})` })
+      return yield* new Unknown({ message: `${what}: ${endpoint} answered ${response.status} (${excerpt(response)})` })
     }
-    const device = yield* Schema.decodeUnknown(Schema.parseJson(DeviceAuthorization))(response.text).pipe(
-      Effect.mapError((error) =>
-        new Unknown({
-          message: `${what}: the answer is not a valid device authorization (${
-            ParseResult.ArrayFormatter.formatErrorSync(error)
-              .map((issue) => `${issue.path.join(".") || "the answer"}: ${issue.message}`)
-              .join("; ")
-          })`
-        })
-      )
-    )
+    const device = yield* decodeAnswer(DeviceAuthorization, response, what)
     const verificationUri = device.verification_uri ?? device.verification_url
     if (verificationUri === undefined) {
       return yield* new Unknown({ message: `${what}: the answer has no "verification_uri"` })

@@ -3,8 +3,10 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { parseBoundedJson } from "../Plain/BoundedJson.js"
 import { Unauthenticated, Unknown } from "../Schemas/AgentErrors.js"
 import type { OAuthConfig, ServerConfig } from "../Schemas/ServerConfig.js"
 import type { Tokens } from "../Services/SessionStore.js"
@@ -30,8 +32,8 @@ const ErrorResponse = Schema.Struct({
   error_description: nullable(Schema.String)
 })
 
-const decodeToken = Schema.decodeUnknownEither(Schema.parseJson(TokenResponse))
-const decodeError = Schema.decodeUnknownEither(Schema.parseJson(ErrorResponse))
+const decodeToken = Schema.decodeUnknownOption(TokenResponse)
+const decodeError = Schema.decodeUnknownOption(ErrorResponse)
 
 /** An RFC 6749 error answer (`authorization_pending`, `invalid_grant`, ...). */
 export interface OAuthErrorAnswer {
@@ -69,13 +71,14 @@ export const requestToken = (
   Effect.gen(function*() {
     const what = `token request (${params.grant_type}) to ${server.id}`
     const response = yield* send(clientAuthenticated(oauth, oauth.tokenEndpoint, params), what)
+    const json = parseBoundedJson(response.text)
     if (response.status === 200) {
-      const decoded = decodeToken(response.text)
-      if (Either.isLeft(decoded)) {
+      const decoded = json.ok ? decodeToken(json.value) : Option.none()
+      if (Option.isNone(decoded)) {
         return yield* new Unknown({ message: `${what}: the token endpoint's answer is not a valid token response` })
       }
       const now = yield* Clock.currentTimeMillis
-      const token = decoded.right
+      const token = decoded.value
       return Either.right<Tokens>({
         accessToken: Redacted.make(token.access_token),
         issuedAt: new Date(now),
@@ -83,17 +86,18 @@ export const requestToken = (
         refreshToken: token.refresh_token === undefined ? undefined : Redacted.make(token.refresh_token)
       })
     }
-    const error = decodeError(response.text)
-    if (Either.isRight(error)) {
+    const error = json.ok ? decodeError(json.value) : Option.none()
+    if (Option.isSome(error)) {
+      // Server text: the request's secrets are removed before it becomes part of a message.
       return Either.left<OAuthErrorAnswer>({
         _tag: "OAuthErrorAnswer",
-        error: error.right.error,
-        description: error.right.error_description
+        error: response.scrub(error.value.error),
+        description: error.value.error_description === undefined ? undefined : response.scrub(error.value.error_description)
       })
     }
     return yield* new Unknown({
       message: `${what}: ${oauth.tokenEndpoint} answered ${response.status}` +
-        (response.text === "" ? "" : ` (${excerpt(response.text)})`)
+        (response.text === "" ? "" : ` (${excerpt(response)})`)
     })
   })
 
@@ -147,7 +151,7 @@ export const revokeRefreshToken = (
     if (response.status !== 200) {
       return yield* new Unknown({
         message: `${what}: ${endpoint} answered ${response.status}` +
-          (response.text === "" ? "" : ` (${excerpt(response.text)})`)
+          (response.text === "" ? "" : ` (${excerpt(response)})`)
       })
     }
   })

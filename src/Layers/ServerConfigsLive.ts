@@ -7,8 +7,11 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
+import { describeParseError } from "../Schemas/ParseIssues.js"
 import { fromFile, type ServerConfig, ServerConfigFile } from "../Schemas/ServerConfig.js"
+import { readOwnFile } from "../Plain/FileOwner.js"
 import { skippedFileWarning } from "../Plain/Messages.js"
+import { serverUrlProblem } from "../Plain/UrlPolicy.js"
 import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
 import { type ConfigProblem, type LoadedServers, ServerConfigs } from "../Services/ServerConfigs.js"
@@ -24,10 +27,7 @@ const parseJson = (text: string): Either.Either<unknown, string> => {
   }
 }
 
-const describeIssues = (error: ParseResult.ParseError) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => `${issue.path.length === 0 ? "the file" : issue.path.join(".")}: ${issue.message}`)
-    .join("; ")
+const describeIssues = (error: ParseResult.ParseError) => describeParseError(error, "the file")
 
 const parseServerFile = (file: string, text: string): Either.Either<ServerConfig, string> =>
   parseJson(text).pipe(
@@ -68,16 +68,18 @@ export const loadServers = (serversDir: string): LoadedServers => {
   const problems: Array<ConfigProblem> = []
   for (const name of names) {
     const file = path.join(serversDir, name)
-    let text: string
-    try {
-      text = fs.readFileSync(file, "utf8")
-    } catch (error) {
-      problems.push({ path: file, reason: (error as Error).message })
+    const read = readOwnFile(file, { notWritableByOthers: true })
+    if (!read.ok) {
+      problems.push({ path: file, reason: read.reason })
       continue
     }
-    Either.match(parseServerFile(file, text), {
+    Either.match(parseServerFile(file, read.bytes.toString("utf8")), {
       onLeft: (reason) => problems.push({ path: file, reason }),
-      onRight: (server) => servers.push(server)
+      onRight: (server) => {
+        const insecure = serverUrlProblem(server)
+        if (insecure === undefined) servers.push(server)
+        else problems.push({ path: file, reason: insecure })
+      }
     })
   }
   return { servers, problems }

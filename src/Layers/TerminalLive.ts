@@ -4,7 +4,8 @@ import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as readline from "node:readline"
 import * as tty from "node:tty"
-import { MESSAGE_PREFIX, messageText, openTty, writeAll } from "../Plain/Messages.js"
+import { MESSAGE_PREFIX, messageText, openTty, writeAll, writeProduct } from "../Plain/Messages.js"
+import { visible } from "../Plain/Visible.js"
 import { Terminal } from "../Services/Terminal.js"
 
 
@@ -27,7 +28,7 @@ const askOnTty = (question: string) =>
       input.destroy()
       output.destroy()
     }
-    rl.question(MESSAGE_PREFIX + question, (answer) => {
+    rl.question(MESSAGE_PREFIX + visible(question), (answer) => {
       answered = true
       close()
       resume(Effect.succeed(Option.some(answer.trim())))
@@ -57,7 +58,7 @@ export const TerminalLive = Layer.scoped(
         Effect.sync(() =>
           writeAll(messageFd, messageText(text))
         ),
-      product: (text) => Effect.sync(() => writeAll(1, text)),
+      product: (text) => Effect.sync(() => writeProduct(text)),
       prompt: (question) => tty === undefined ? Effect.succeed(Option.none()) : askOnTty(question)
     }
   })

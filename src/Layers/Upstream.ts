@@ -5,8 +5,12 @@ import * as Chunk from "effect/Chunk"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { parseBoundedJson } from "../Plain/BoundedJson.js"
+import { authorizationSecrets, makeScrubber, redactSecretFields, type Scrubber, SECRET_FORM_FIELDS } from "../Plain/Scrub.js"
 import { Unknown } from "../Schemas/AgentErrors.js"
+import { describeParseError } from "../Schemas/ParseIssues.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import { VERSION } from "../Version.js"
 
@@ -19,6 +23,22 @@ export const MAX_BODY_BYTES = 1024 * 1024
 export interface UpstreamResponse {
   readonly status: number
   readonly text: string
+  /** Removes from server text every secret the request carried (a server may echo them). */
+  readonly scrub: Scrubber
+}
+
+/** The secrets a request carries: its credentials header and the secret fields of a form body. */
+const requestSecrets = (request: HttpClientRequest.HttpClientRequest): Array<string> => {
+  const secrets = [
+    ...authorizationSecrets(request.headers["authorization"]),
+    ...[request.headers["x-amz-security-token"], request.headers["x-amz-sso_bearer_token"]].filter((v) => v !== undefined)
+  ]
+  const body = request.body
+  if (body._tag === "Uint8Array" && body.contentType.startsWith("application/x-www-form-urlencoded")) {
+    const form = new URLSearchParams(Buffer.from(body.body).toString("utf8"))
+    for (const field of SECRET_FORM_FIELDS) secrets.push(...form.getAll(field))
+  }
+  return secrets
 }
 
 /**
@@ -42,7 +62,7 @@ export const send = (request: HttpClientRequest.HttpClientRequest, what: string)
     const parts = Chunk.toReadonlyArray(chunks)
     if ((parts.at(-1)?.size ?? 0) > MAX_BODY_BYTES) return yield* tooLarge
     const text = Buffer.concat(parts.map(({ chunk }) => chunk)).toString("utf8")
-    return { status: response.status, text } satisfies UpstreamResponse
+    return { status: response.status, text, scrub: makeScrubber(requestSecrets(request)) } satisfies UpstreamResponse
   }).pipe(
     Effect.scoped,
     Effect.timeoutFail({
@@ -65,11 +85,37 @@ const describeCause = (cause: unknown): string | undefined => {
   return described
 }
 
-/** A short, printable excerpt of a server's error body for messages. */
-export const excerpt = (text: string): string => {
-  const flat = text.replace(/\s+/g, " ").trim()
+/**
+ * A short excerpt of a server's error body for messages and logs: on one line, with
+ * the request's secrets and the values of secret-looking JSON fields removed.
+ * Control characters are left to the terminal renderer.
+ */
+export const excerpt = (response: UpstreamResponse): string => {
+  const json = parseBoundedJson(response.text, 32)
+  const shown = json.ok && typeof json.value === "object" && json.value !== null
+    ? JSON.stringify(redactSecretFields(json.value))
+    : response.text
+  const flat = response.scrub(shown.replace(/\s+/g, " ").trim())
   return flat.length > 200 ? flat.slice(0, 200) + "…" : flat
 }
+
+/**
+ * A server's JSON answer decoded by `schema`, or an `Unknown` error naming `what`
+ * (which names the server): too deep or not JSON, or which fields are wrong, never
+ * their values.
+ */
+export const decodeAnswer = <A, I>(schema: Schema.Schema<A, I>, response: UpstreamResponse, what: string) =>
+  Effect.suspend(() => {
+    const json = parseBoundedJson(response.text)
+    if (!json.ok) return Effect.fail(new Unknown({ message: `${what}: the server's answer is not usable: ${json.reason}` }))
+    return Schema.decodeUnknown(schema)(json.value).pipe(
+      Effect.mapError((error) =>
+        new Unknown({
+          message: `${what}: the server's answer is not valid: ${response.scrub(describeParseError(error, "the answer"))}`
+        })
+      )
+    )
+  })
 
 class Retryable extends Data.TaggedError("Retryable")<{ readonly response: UpstreamResponse }> {}
 

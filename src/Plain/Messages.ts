@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import { visible } from "./Visible.js"
 
 export const MESSAGE_PREFIX = ":: mairu :: "
 
@@ -37,8 +38,9 @@ export const describeFailure = (error: DescribableFailure): string => {
 export const skippedFileWarning = (problem: { readonly path: string; readonly reason: string }) =>
   `warning: skipped server file ${problem.path}: ${problem.reason}`
 
-/** `text` with every line prefixed `:: mairu ::`. */
-export const messageText = (text: string) => text.split("\n").map((line) => MESSAGE_PREFIX + line).join("\n") + "\n"
+/** `text` with every line prefixed `:: mairu ::`, control characters made visible. */
+export const messageText = (text: string) =>
+  text.split("\n").map((line) => MESSAGE_PREFIX + visible(line)).join("\n") + "\n"
 
 /** The controlling terminal for messages, if there is one. */
 export const openTty = (): number | undefined => {
@@ -63,6 +65,9 @@ export const writeAll = (fd: number, text: string) => {
     }
   }
 }
+
+/** Writes a command's product (credential JSON, listings) on stdout, control characters made visible. */
+export const writeProduct = (text: string) => writeAll(1, visible(text))
 
 /**
  * Tells the user `text` (prefixed) on the controlling terminal, or on stderr when there

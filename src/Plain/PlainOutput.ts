@@ -1,5 +1,7 @@
-/** ANSI escape sequences (colours, styles). */
-const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*[A-Za-z]", "g")
+import { visible } from "./Visible.js"
+
+/** ANSI colour and style sequences (SGR); other sequences are left to the renderer, which shows them. */
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g")
 
 /** NO_COLOR and FORCE_COLOR: set to anything but the empty string. */
 export interface ColourPreference {
@@ -25,4 +27,21 @@ export const stripColourUnlessAllowed = (stream: NodeJS.WriteStream, preference:
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: Array<unknown>) => boolean
   stream.write = ((chunk: unknown, ...rest: Array<unknown>) =>
     write(typeof chunk === "string" ? chunk.replace(ANSI, "") : chunk, ...rest)) as typeof stream.write
+}
+
+/** Colour only: `ESC [ … m`. */
+const SGR = new RegExp("(" + String.fromCharCode(27) + "\\[[0-9;]*m)")
+
+/**
+ * Passes what is written to `stream` (the CLI framework's help and argument errors,
+ * which quote argv) through the terminal renderer. Where colour is allowed, the
+ * framework's colour sequences are kept; every other control character is shown escaped.
+ */
+export const renderWrites = (stream: NodeJS.WriteStream, preference: ColourPreference) => {
+  const keepColour = colourAllowed(stream, preference)
+  const render = (text: string) =>
+    keepColour ? text.split(SGR).map((part, i) => (i % 2 === 1 ? part : visible(part))).join("") : visible(text)
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: Array<unknown>) => boolean
+  stream.write = ((chunk: unknown, ...rest: Array<unknown>) =>
+    write(typeof chunk === "string" ? render(chunk) : chunk, ...rest)) as typeof stream.write
 }

@@ -1,0 +1,42 @@
+import { spawn } from "node:child_process"
+import { type MairuHome, mairuBin } from "./mairu.js"
+
+const quote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`
+
+/**
+ * Runs mairu in a real pseudo-terminal (util-linux `script`), so that it has a
+ * controlling terminal: `steps` wait for text on the screen and then type.
+ * The screen is everything mairu wrote to the terminal, byte for byte.
+ */
+export const inTerminal = (
+  home: MairuHome,
+  args: ReadonlyArray<string>,
+  steps: ReadonlyArray<{ waitFor: string; type: string }>,
+  cwd = home.root
+) =>
+  new Promise<{ code: number | null; screen: string }>((resolve, reject) => {
+    const commandLine = "exec " + [process.execPath, mairuBin, ...args].map(quote).join(" ")
+    const child = spawn("script", ["-qfec", commandLine, "/dev/null"], {
+      env: { ...home.env, TERM: "dumb" },
+      cwd,
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let screen = ""
+    let step = 0
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`timed out; screen so far:\n${screen}`))
+    }, 30_000)
+    child.stdout.on("data", (data: Buffer) => {
+      screen += data.toString()
+      const next = steps[step]
+      if (next !== undefined && screen.includes(next.waitFor)) {
+        step++
+        setTimeout(() => child.stdin.write(next.type), 100)
+      }
+    })
+    child.on("close", (code) => {
+      clearTimeout(timer)
+      resolve({ code, screen })
+    })
+  })
