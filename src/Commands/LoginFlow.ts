@@ -1,11 +1,13 @@
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { CompleteLogin, StartLogin } from "../Schemas/AgentProtocol.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import type { GrantType, GrantTypeFlag } from "../Schemas/ServerConfig.js"
 import type { LoginChallenge } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
+import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { formatTime } from "./Format.js"
 
@@ -29,9 +31,9 @@ const instructions = (serverId: string, challenge: LoginChallenge): string => {
 }
 
 /** `MAIRU_LOCAL_PORT`: the code grant's callback port on the agent's machine. */
-const localPortFromEnv = Effect.suspend(() => {
-  const value = process.env.MAIRU_LOCAL_PORT
-  if (value === undefined || value === "") return Effect.succeed(undefined)
+const localPortFromEnv = Effect.flatMap(Settings, (settings) => {
+  if (Option.isNone(settings.localPort)) return Effect.succeed(undefined)
+  const value = settings.localPort.value
   const port = Number(value)
   return Number.isInteger(port) && port > 0 && port < 65536
     ? Effect.succeed(port)

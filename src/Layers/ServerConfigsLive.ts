@@ -1,7 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
@@ -13,7 +12,6 @@ import { readOwnFile } from "../Plain/FileOwner.js"
 import { skippedFileWarning } from "../Plain/Messages.js"
 import { serverUrlProblem } from "../Plain/UrlPolicy.js"
 import { Paths } from "../Services/Paths.js"
-import { Settings } from "../Services/Settings.js"
 import { type ConfigProblem, type LoadedServers, ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 
@@ -137,12 +135,6 @@ export const findServer = (
   )
 }
 
-const parseLocalPort = (value: string | undefined): number | undefined => {
-  if (value === undefined || value === "") return undefined
-  const port = Number(value)
-  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined
-}
-
 export const ServerConfigsLive = Layer.effect(
   ServerConfigs,
   Effect.gen(function*() {
@@ -155,21 +147,13 @@ export const ServerConfigsLive = Layer.effect(
         (problem) => terminal.message(skippedFileWarning(problem)),
         { discard: true }
       )
-    const localPortEnv = Option.getOrUndefined((yield* Settings).localPort)
-    const localPort = parseLocalPort(localPortEnv)
     return {
       load,
       resolve: (name) =>
         Effect.gen(function*() {
-          if (localPortEnv !== undefined && localPort === undefined) {
-            return yield* new InvalidArgument({
-              message: `MAIRU_LOCAL_PORT="${localPortEnv}" is not a port number (1-65535)`
-            })
-          }
           const loaded = yield* load
           yield* warn(loaded.problems)
-          const server = yield* findServer(loaded, name, paths.serversDir)
-          return withLocalPortOverride(server, localPort)
+          return yield* findServer(loaded, name, paths.serversDir)
         })
     }
   })
