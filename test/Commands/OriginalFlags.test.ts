@@ -7,6 +7,7 @@ import {
   agentPids,
   cleanupHome,
   collect,
+  fastExecRuns,
   type MairuHome,
   makeHome,
   repoRoot,
@@ -40,8 +41,7 @@ const ROLE = "123456789012/Developer"
 const STATIC_PROBE = ["sh", "-c", 'echo "${AWS_ACCESS_KEY_ID:+static} ${AWS_CONTAINER_CREDENTIALS_FULL_URI:+ecs}"']
 
 /** How many ResolveServer requests (sent by the fast exec path only) the agent has logged. */
-const resolveRequests = () =>
-  fs.readFileSync(path.join(home.stateDir, "mairu", "log", "agent.log"), "utf8").split("request ResolveServer").length - 1
+const resolveRequests = () => fastExecRuns(home)
 
 /** Runs exec on the fast path and on the full one; both must give the very same result. */
 const same = async (args: Array<string>, options: { readonly env?: Record<string, string>; readonly cwd?: string } = {}) => {

@@ -194,7 +194,7 @@ describe("a host with no mairu configuration, through a forwarded socket", () =>
     expect(roles.roles).toContainEqual({ server_id: "local", role: "demo", description: "The demo role" })
     expect(roles.roles).toContainEqual({ server_id: "other", role: "demo", description: "The demo role" })
     const sessions = await runMairu(home2, ["list-sessions"])
-    expect(sessions.stdout).toMatch(/^1\. local: .*\n2\. other: /)
+    expect(sessions.stdout).toMatch(/^0\. local: .*\n1\. other: /)
   })
 
   it("ignores its own servers.d: naming the same id with another URL changes nothing", async () => {

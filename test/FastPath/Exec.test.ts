@@ -5,7 +5,7 @@ import * as readline from "node:readline"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { autoDigest } from "../../src/Plain/AutoFile.js"
 import { type DevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { cleanupHome, fastExecRuns, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
@@ -19,18 +19,7 @@ afterAll(() => tearDownLocal({ server, home }))
 
 const FULL = { MAIRU_NO_FAST_PATH: "1" }
 
-/**
- * How many connections the agent has logged with both a ResolveServer and a GetCredentials
- * request: the fast exec path sends them together, the full path on connections of their own.
- */
-const resolveRequests = () => {
-  const byConnection = new Map<string, Set<string>>()
-  const log = fs.readFileSync(path.join(home.stateDir, "mairu", "log", "agent.log"), "utf8")
-  for (const [, tag, connection] of log.matchAll(/request (\w+) on connection (\d+)/g)) {
-    byConnection.set(connection!, (byConnection.get(connection!) ?? new Set()).add(tag!))
-  }
-  return [...byConnection.values()].filter((tags) => tags.has("ResolveServer") && tags.has("GetCredentials")).length
-}
+const resolveRequests = () => fastExecRuns(home)
 const ROLE = "123456789012/Developer"
 
 /** Runs exec both ways and expects the very same stdout, stderr, exit code and signal. */

@@ -32,7 +32,7 @@ describe("the code grant's loopback callback", () => {
       )
 
       const setCookie = redirect.headers.get("set-cookie")!
-      expect(setCookie).toMatch(/^mairu_login_\d+=[A-Za-z0-9_-]{22}; Path=\/oauth2callback; HttpOnly; SameSite=Lax$/)
+      expect(setCookie).toMatch(/^mairu_login_\d+=[A-Za-z0-9_-]{22}; Path=\/; HttpOnly; SameSite=Lax$/)
       const cookie = cookieOf(redirect)
 
       // The short URL works once: opened again, it only says the login is in progress.
@@ -128,8 +128,10 @@ describe("the code grant's loopback callback", () => {
           authorizationUrl: () => "https://idp.example/"
         })
         const base = new URL(callback.redirectUri)
+        // The browser opens the short URL first and gets the cookie the callback must carry.
+        const cookie = cookieOf(yield* get(callback.shortUrl))
         const waiting = yield* Effect.fork(callback.result)
-        const pagePromise = fetch(`${base.origin}${used}?code=c&state=s`).then((r) => r.status)
+        const pagePromise = fetch(`${base.origin}${used}?code=c&state=s`, { headers: { cookie } }).then((r) => r.status)
         const result = yield* Fiber.join(waiting)
         expect(result.params.get("code")).toBe("c")
         result.respond(true, "ok")

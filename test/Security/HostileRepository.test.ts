@@ -69,7 +69,7 @@ describe("a hostile .mairu.json", () => {
     const show = await runMairu(home, ["show"], { cwd: dir })
     expect(show.code).toBe(0)
     expect(show.stdout).not.toContain(ESC)
-    expect((JSON.parse(show.stdout) as { path: string }).path).toBe(path.join(dir, ".mairu.json"))
+    expect((JSON.parse(show.stdout) as { auto_source: string }).auto_source).toBe(path.join(dir, ".mairu.json"))
   })
 })
 

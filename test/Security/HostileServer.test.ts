@@ -108,7 +108,7 @@ describe("a hostile credential server", () => {
     server.rolesAnswer("list")
     const text = await run(["list-roles", "hostile"])
     expect(text.code).toBe(0)
-    expect(text.stdout).toContain("hostile\tAdmin\\u001b]0;pwned\\u0007\\u001b[2K\\u000d\tright-to-left \\u202eexe.txt")
+    expect(text.stdout).toContain("hostile\n    Admin\\u001b]0;pwned\\u0007\\u001b[2K\\u000d  right-to-left \\u202eexe.txt")
     expectNoRawControls(text.stdout)
     const json = await run(["list-roles", "--json", "hostile"])
     expect(json.code).toBe(0)

@@ -138,3 +138,17 @@ export const agentPids = (home: MairuHome) => {
   }
   return pids
 }
+
+/**
+ * How many times the fast exec path ran against `home`'s agent: the connections its debug
+ * log shows with both a ResolveServer and a GetCredentials request (the fast path pipelines
+ * them on one connection; the full path asks on connections of their own).
+ */
+export const fastExecRuns = (home: MairuHome) => {
+  const byConnection = new Map<string, Set<string>>()
+  const log = fs.readFileSync(path.join(home.stateDir, "mairu", "log", "agent.log"), "utf8")
+  for (const [, tag, connection] of log.matchAll(/request (\w+) on connection (\d+)/g)) {
+    byConnection.set(connection!, (byConnection.get(connection!) ?? new Set()).add(tag!))
+  }
+  return [...byConnection.values()].filter((tags) => tags.has("ResolveServer") && tags.has("GetCredentials")).length
+}
