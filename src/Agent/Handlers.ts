@@ -15,13 +15,12 @@ import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { SessionStore, sessionInfo } from "../Services/SessionStore.js"
 import { makeCredentials } from "./Credentials.js"
 import { makeLogins } from "./Logins.js"
-import { type Handle, parsePatterns, restrictedFolderProblem, restrictHandle } from "./Restricted.js"
+import { dispatch, type Handle, type Handlers } from "./Handle.js"
+import { parsePatterns, restrictedFolderProblem, restrictHandle } from "./Restricted.js"
 import { makeServerLookup } from "./ServerLookup.js"
 import { makeRoleRefresher } from "./RoleRefresher.js"
 import { makeSessions } from "./Sessions.js"
 import { serveSocket } from "./SocketServer.js"
-
-export type { Handle, RequestContext } from "./Restricted.js"
 
 /**
  * The agent's answer to every request kind; the socket server encodes the result.
@@ -90,64 +89,55 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>,
         return { path: request.path }
       })
 
-    const handle: Handle = (request, context) => {
-      const { notices } = context
-      const withServer = <A>(name: string, use: (server: ServerConfig) => Effect.Effect<A, AgentError>) =>
-        Effect.flatMap(resolveServer(name, notices), use)
-      switch (request._tag) {
-        case "Hello":
-          return Effect.succeed(status)
-        case "GetCredentials":
-          return withServer(request.server, (server) => {
-            const spec = { server, role: request.role, assumeRole: request.assumeRole }
-            return credentials.get(spec, request.noCache).pipe(Effect.tap((result) => refresher.touch(spec, result)))
-          })
-        case "ResolveServer":
-          return resolveServer(request.server, notices).pipe(Effect.map(serverSummary))
-        case "ListServers":
-          return Effect.sync(() => {
-            const loaded = lookupServers(serversDir)
-            return {
-              serversDir,
-              servers: loaded.servers.map(serverSummary),
-              problems: loaded.problems.map(skippedFileWarning)
-            }
-          })
-        case "ListRoles":
-          return withServer(request.server, (server) =>
-            credentials.withSession(
-              server,
-              (session) => credentials.limited(server, backend.listRoles(server, session.accessToken))
-            ))
-        case "ListSessions":
-          return store.list.pipe(Effect.map((all) => all.map(sessionInfo)))
-        case "RefreshSession":
-          return withServer(request.server, (server) =>
-            store.get(server).pipe(
-              Effect.flatMap((found) => found._tag === "None" ? sessions.active(server) : sessions.refresh(found.value)),
-              Effect.map(sessionInfo)
-            ))
-        case "StartLogin":
-          return withServer(request.server, (server) =>
-            logins.start(withLocalPortOverride(server, request.localPort), request.grantType).pipe(
-              Effect.map((started) => ({ serverId: server.id, ...started }))
-            ))
-        case "CompleteLogin":
-          return logins.complete(request.handle)
-        case "RegisterClient":
-          return withServer(request.server, (server) =>
-            registrations.obtain(server, request.grantType === "code_grant" ? "code" : "device").pipe(
-              Effect.map((registration) => ({ expiresAt: registration.expiresAt }))
-            ))
-        case "Logout":
-          return withServer(request.server, sessions.logout)
-        case "WatchSession":
-          return withServer(request.server, sessions.watch)
-        case "OpenRestrictedSocket":
-          return openRestricted(request, context.closed)
-        case "Shutdown":
-          return shutdown
-      }
+    const withServer = <A>(name: string, notices: Array<string>, use: (server: ServerConfig) => Effect.Effect<A, AgentError>) =>
+      Effect.flatMap(resolveServer(name, notices), use)
+
+    const handlers: Handlers = {
+      Hello: () => Effect.succeed(status),
+      GetCredentials: (request, { notices }) =>
+        withServer(request.server, notices, (server) => {
+          const spec = { server, role: request.role, assumeRole: request.assumeRole }
+          return credentials.get(spec, request.noCache).pipe(Effect.tap((result) => refresher.touch(spec, result)))
+        }),
+      ResolveServer: (request, { notices }) => resolveServer(request.server, notices).pipe(Effect.map(serverSummary)),
+      ListServers: () =>
+        Effect.sync(() => {
+          const loaded = lookupServers(serversDir)
+          return {
+            serversDir,
+            servers: loaded.servers.map(serverSummary),
+            problems: loaded.problems.map(skippedFileWarning)
+          }
+        }),
+      ListRoles: (request, { notices }) =>
+        withServer(request.server, notices, (server) =>
+          credentials.withSession(
+            server,
+            (session) => credentials.limited(server, backend.listRoles(server, session.accessToken))
+          )),
+      ListSessions: () => store.list.pipe(Effect.map((all) => all.map(sessionInfo))),
+      RefreshSession: (request, { notices }) =>
+        withServer(request.server, notices, (server) =>
+          store.get(server).pipe(
+            Effect.flatMap((found) => found._tag === "None" ? sessions.active(server) : sessions.refresh(found.value)),
+            Effect.map(sessionInfo)
+          )),
+      StartLogin: (request, { notices }) =>
+        withServer(request.server, notices, (server) =>
+          logins.start(withLocalPortOverride(server, request.localPort), request.grantType).pipe(
+            Effect.map((started) => ({ serverId: server.id, ...started }))
+          )),
+      CompleteLogin: (request) => logins.complete(request.handle),
+      RegisterClient: (request, { notices }) =>
+        withServer(request.server, notices, (server) =>
+          registrations.obtain(server, request.grantType === "code_grant" ? "code" : "device").pipe(
+            Effect.map((registration) => ({ expiresAt: registration.expiresAt }))
+          )),
+      Logout: (request, { notices }) => withServer(request.server, notices, sessions.logout),
+      WatchSession: (request, { notices }) => withServer(request.server, notices, sessions.watch),
+      OpenRestrictedSocket: (request, { closed }) => openRestricted(request, closed),
+      Shutdown: () => shutdown
     }
+    const handle: Handle = dispatch(handlers)
     return handle
   })

@@ -6,16 +6,8 @@ import type { AgentRequest, ServerSummary } from "../Schemas/AgentProtocol.js"
 import { ListServers, ResolveServer } from "../Schemas/AgentProtocol.js"
 import type { RoleInfo } from "../Schemas/Credentials.js"
 import type { SessionInfo } from "../Schemas/Session.js"
+import type { Handle, RequestContext } from "./Handle.js"
 
-/** What a connection's requests can see of it. */
-export interface RequestContext {
-  /** Warnings for the user that the agent met while answering. */
-  readonly notices: Array<string>
-  /** Completes when the client's connection closes. */
-  readonly closed: Effect.Effect<void>
-}
-
-export type Handle = (request: AgentRequest, context: RequestContext) => Effect.Effect<unknown, AgentError>
 
 /** One `--allow SERVER/ROLE` pattern; `*` stands for any text (slashes included). */
 interface Pattern {

@@ -15,15 +15,15 @@ import {
   AgentRequest,
   Hello,
   MAX_LINE_BYTES,
-  PROTOCOL_VERSION,
   RequestEnvelope
 } from "../Schemas/AgentProtocol.js"
 import { ownerMarkerPath } from "../Plain/AgentWire.js"
 import { describeParseError } from "../Schemas/ParseIssues.js"
 import { VERSION } from "../Version.js"
 import { LineReader } from "./LineReader.js"
-import type { Handle } from "./Restricted.js"
+import type { Handle } from "./Handle.js"
 import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from "./SocketPath.js"
+import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
 
 const decodeEnvelope = Schema.decodeUnknownEither(Schema.parseJson(RequestEnvelope))
 const decodeRequest = Schema.decodeUnknownEither(AgentRequest)

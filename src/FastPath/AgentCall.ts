@@ -9,6 +9,7 @@ import {
   type WireAnswer
 } from "../Plain/AgentWire.js"
 import type { DescribableFailure } from "../Plain/Messages.js"
+import type { AgentRequest } from "../Schemas/AgentProtocol.js"
 
 /** What the agent answered to one request, as the fast paths read it. */
 export type AgentResult<A> =
@@ -46,8 +47,8 @@ export const readAnswer = <A>(answer: WireAnswer, clientVersion: string): AgentR
   return { ok: false, failure, notices }
 }
 
-/** An encoded request of the agent protocol: `{ _tag, ...payload }`. */
-export type EncodedRequest = { readonly _tag: string } & Record<string, unknown>
+/** A request of the agent protocol as it is encoded on the wire (a type only: the schemas are not loaded). */
+export type EncodedRequest = typeof AgentRequest.Encoded
 
 export interface Answered {
   readonly _tag: "Answered"

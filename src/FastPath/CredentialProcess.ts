@@ -1,7 +1,7 @@
 import { credentialProcessJson } from "../Plain/CredentialProcessJson.js"
 import { describeFailure, userMessages, writeProduct } from "../Plain/Messages.js"
 import { resolvePaths } from "../Plain/XdgPaths.js"
-import { callAgent } from "./AgentCall.js"
+import { callAgent, type EncodedRequest } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded } from "./EncodedCredentials.js"
 
 /**
@@ -35,10 +35,11 @@ export const runFastCredentialProcess = async (
   const parsed = parse(args)
   if (parsed === undefined) return undefined
   const paths = resolvePaths(env)
-  const request = {
+  const request: EncodedRequest = {
     _tag: "GetCredentials",
     server: parsed.server,
     role: parsed.role,
+    assumeRole: undefined,
     noCache: parsed.noCache
   }
   const answers = await callAgent(paths.socketPath, [request], { version, start: false, env })

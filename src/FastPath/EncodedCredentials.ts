@@ -1,11 +1,7 @@
-/** AwsCredentials as the agent encodes them on the wire (src/Schemas/Credentials.ts). */
-export interface EncodedCredentials {
-  readonly accessKeyId: string
-  readonly secretAccessKey: string
-  readonly sessionToken?: string
-  readonly expiration?: string
-  readonly noCache: boolean
-}
+import type { AwsCredentials } from "../Schemas/Credentials.js"
+
+/** AwsCredentials as the agent encodes them on the wire (a type only: the schemas are not loaded). */
+export type EncodedCredentials = typeof AwsCredentials.Encoded
 
 /** Plain credentials, with the expiration as a date. */
 export interface PlainCredentials {
@@ -21,5 +17,5 @@ export const fromEncoded = (encoded: EncodedCredentials): PlainCredentials => ({
   secretAccessKey: encoded.secretAccessKey,
   sessionToken: encoded.sessionToken,
   expiration: encoded.expiration === undefined ? undefined : new Date(encoded.expiration),
-  noCache: encoded.noCache === true
+  noCache: encoded.noCache
 })

@@ -7,6 +7,7 @@ import { showAutoRoleFromEnv } from "../Plain/ShowAutoRole.js"
 import { resolvePaths } from "../Plain/XdgPaths.js"
 import { callAgent, type EncodedRequest } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded, type PlainCredentials } from "./EncodedCredentials.js"
+import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 
 /**
  * The fast path of `mairu exec`: the common case (ROLE with a server, or a trusted
@@ -77,12 +78,7 @@ const parseOptions = (options: ReadonlyArray<string>): FastFlags | undefined => 
   return { server, mode, noAutoRefresh, showAuto }
 }
 
-interface EncodedChain {
-  readonly roleArn: string
-  readonly roleSessionName: string | undefined
-  readonly durationSeconds: number | undefined
-  readonly externalId: string | undefined
-}
+type EncodedChain = typeof AssumeRoleChain.Encoded
 
 interface FastAuto {
   readonly path: string

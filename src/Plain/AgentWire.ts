@@ -1,5 +1,6 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
+import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
 import { LineReader } from "../Agent/LineReader.js"
 import { socketOwner } from "./SocketOwner.js"
 import { agentEnvironment } from "./AgentEnvironment.js"
@@ -13,7 +14,6 @@ import { IS_SEA } from "./Sea.js"
  */
 
 /** The protocol's version, as in src/Schemas/AgentProtocol.ts (a test checks they agree). */
-export const WIRE_PROTOCOL_VERSION = 2
 /** Answers longer than this are refused. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
@@ -323,4 +323,4 @@ export const exchangeAndHold = async (
 
 /** A request line of the protocol. */
 export const requestLine = (id: number, version: string, request: unknown): string =>
-  JSON.stringify({ v: WIRE_PROTOCOL_VERSION, id, version, request }) + "\n"
+  JSON.stringify({ v: PROTOCOL_VERSION, id, version, request }) + "\n"

@@ -11,7 +11,6 @@ import { LoginChallenge, SessionInfo } from "./Session.js"
  * schemas. A request from a client of another version (or protocol) is answered with
  * `{"id":N,"mismatch":{...}}`, except Shutdown, so that `mairu kill-agent` always works.
  */
-export const PROTOCOL_VERSION = 2
 
 /** Lines longer than this are refused and the connection closed. */
 export const MAX_LINE_BYTES = 1024 * 1024

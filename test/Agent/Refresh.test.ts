@@ -7,6 +7,7 @@ import * as TestClock from "effect/TestClock"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { ask } from "../../src/Agent/Handle.js"
 import { makeHandlers } from "../../src/Agent/Handlers.js"
 import { CredentialCacheLive } from "../../src/Layers/CredentialCacheLive.js"
 import { SessionStoreLive } from "../../src/Layers/SessionStoreLive.js"
@@ -110,15 +111,14 @@ const agent = Effect.gen(function*() {
     serversDir
   )
   const context = { notices: [], closed: Effect.never }
-  const { challenge } = (yield* handle(
+  const { challenge } = yield* ask(
+    handle,
     new StartLogin({ server: server.id, grantType: undefined, localPort: undefined }),
     context
-  )) as { challenge: LoginChallenge }
-  yield* handle(new CompleteLogin({ handle: challenge.handle }), context)
+  )
+  yield* ask(handle, new CompleteLogin({ handle: challenge.handle }), context)
   const get = (role: string) =>
-    handle(new GetCredentials({ server: server.id, role, assumeRole: undefined, noCache: false }), context) as Effect.Effect<
-      AwsCredentials
-    >
+    ask(handle, new GetCredentials({ server: server.id, role, assumeRole: undefined, noCache: false }), context)
   return { get }
 })
 

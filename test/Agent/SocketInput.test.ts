@@ -1,7 +1,7 @@
 import * as net from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
-import { PROTOCOL_VERSION } from "../../src/Schemas/AgentProtocol.js"
+import { PROTOCOL_VERSION } from "../../src/Schemas/ProtocolVersion.js"
 
 let home: MairuHome
 beforeAll(async () => {

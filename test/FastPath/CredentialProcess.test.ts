@@ -2,8 +2,6 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { WIRE_PROTOCOL_VERSION } from "../../src/Plain/AgentWire.js"
-import { PROTOCOL_VERSION } from "../../src/Schemas/AgentProtocol.js"
 import { type DevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
@@ -31,10 +29,6 @@ const same = async (h: MairuHome, args: Array<string>, env: Record<string, strin
 }
 
 describe("the fast credential-process path", () => {
-  it("speaks the agent's protocol version", () => {
-    expect(WIRE_PROTOCOL_VERSION).toBe(PROTOCOL_VERSION)
-  })
-
   it("is the path taken: it asks the agent to look the server up by name", async () => {
     const h = makeHome()
     try {
