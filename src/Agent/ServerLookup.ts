@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { loadServers, serverFileNames } from "../Layers/ServerConfigsLive.js"
-import type { LoadedServers } from "../Services/ServerConfigs.js"
+import { loadServers, serverFileNames } from "../Schemas/ServerFiles.js"
+import type { LoadedServers } from "../Schemas/ServerFiles.js"
 
 /**
  * `servers.d` as the agent last read it, read again only when a file was added,

@@ -6,7 +6,8 @@ import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
 import { runAgentAttached } from "./AgentForeground.js"
-import { ExitCode, reportFailures } from "./Failure.js"
+import { reportFailures } from "./Failure.js"
+import { ExitCode } from "./ProcessExit.js"
 
 export const agentCommand = Command.make(
   "agent",

@@ -4,7 +4,7 @@ import { agentLogging } from "../Layers/LoggingLive.js"
 import { enterAgentEnvironment } from "../Plain/AgentEnvironment.js"
 import { hardenProcess } from "../Plain/Hardening.js"
 import { Terminal } from "../Services/Terminal.js"
-import { ExitCode } from "./Failure.js"
+import { ExitCode } from "./ProcessExit.js"
 
 const refuse = (message: string) =>
   Effect.flatMap(Terminal, (terminal) => terminal.message(`cannot start the agent: ${message}`)).pipe(

@@ -1,16 +1,10 @@
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AgentCallError } from "../Services/AgentClient.js"
 import { describeFailure } from "../Plain/Messages.js"
 import { Terminal } from "../Services/Terminal.js"
+import { ExitCode } from "./ProcessExit.js"
 
-/** Ends the command with this exit code; what went wrong has already been told to the user. */
-export class ExitCode extends Data.TaggedError("ExitCode")<{
-  readonly code: number
-  /** Die by this signal instead, as the command `exec` ran did. */
-  readonly signal?: NodeJS.Signals
-}> {}
 
 
 /** Tells the user about a typed failure on the terminal and exits 1. */

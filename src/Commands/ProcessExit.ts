@@ -1,11 +1,18 @@
 import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { dieBy } from "../Plain/CommandProcess.js"
 import { MESSAGE_PREFIX } from "../Plain/Messages.js"
 import { visible } from "../Plain/Visible.js"
-import { ExitCode } from "./Failure.js"
+
+/** Ends the command with this exit code; what went wrong has already been told to the user. */
+export class ExitCode extends Data.TaggedError("ExitCode")<{
+  readonly code: number
+  /** Die by this signal instead, as the command `exec` ran did. */
+  readonly signal?: NodeJS.Signals
+}> {}
 
 /**
  * Ends the process as a finished program asks, at once: nothing left open (an agent

@@ -10,7 +10,8 @@ import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
-import { ExitCode, reportFailures } from "./Failure.js"
+import { reportFailures } from "./Failure.js"
+import { ExitCode } from "./ProcessExit.js"
 import { printJson } from "./Json.js"
 
 /** A `.mairu.json` as the original Mairu shows it: `mode` always present, set `assume_role` fields only. */

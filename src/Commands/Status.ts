@@ -14,7 +14,7 @@ import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
 import { VERSION } from "../Version.js"
-import { ExitCode } from "./Failure.js"
+import { ExitCode } from "./ProcessExit.js"
 import { formatTime } from "./Format.js"
 import { jsonOption, printJson } from "./Json.js"
 

@@ -2,17 +2,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
-
-/** A `servers.d` file that could not be used, and why. */
-export interface ConfigProblem {
-  readonly path: string
-  readonly reason: string
-}
-
-export interface LoadedServers {
-  readonly servers: ReadonlyArray<ServerConfig>
-  readonly problems: ReadonlyArray<ConfigProblem>
-}
+import type { LoadedServers } from "../Schemas/ServerFiles.js"
 
 export interface ServerConfigsShape {
   /** Every server file, with the ones that do not parse listed as problems. */

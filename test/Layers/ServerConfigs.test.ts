@@ -4,7 +4,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { findServer, loadServers } from "../../src/Layers/ServerConfigsLive.js"
+import { findServer, loadServers } from "../../src/Schemas/ServerFiles.js"
 
 const made: Array<string> = []
 afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })))
