@@ -6,7 +6,7 @@ import * as Random from "effect/Random"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { MIN_REMAINING_MS } from "../Plain/CachePolicy.js"
-import { serverKey } from "../Services/SessionStore.js"
+import { serverKey } from "./Services/SessionStore.js"
 import { type RoleSpec, roleSpecKey } from "./Credentials.js"
 import { renewalRetries } from "./RenewalSchedule.js"
 

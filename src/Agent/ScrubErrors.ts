@@ -13,7 +13,7 @@ import {
 } from "../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
-import type { Session } from "../Services/SessionStore.js"
+import type { Session } from "./Services/SessionStore.js"
 
 /**
  * Failures leave the agent (to a client, to the log) only with the secrets of the

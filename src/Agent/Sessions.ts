@@ -6,9 +6,9 @@ import * as PubSub from "effect/PubSub"
 import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
 import type { Logout } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
-import { CredentialCache } from "../Services/CredentialCache.js"
-import { OAuth } from "../Services/OAuth.js"
-import { refreshDueAt, type Session, SessionStore, serverKey, type Tokens } from "../Services/SessionStore.js"
+import { CredentialCache } from "./Services/CredentialCache.js"
+import { OAuth } from "./Services/OAuth.js"
+import { refreshDueAt, type Session, SessionStore, serverKey, type Tokens } from "./Services/SessionStore.js"
 import { renewalRetries } from "./RenewalSchedule.js"
 
 type Revocation = typeof Logout.success.Type["revocation"]

@@ -20,7 +20,7 @@ import {
 import { ownerMarkerPath } from "../Plain/AgentWire.js"
 import { describeParseError } from "../Schemas/ParseIssues.js"
 import { VERSION } from "../Version.js"
-import { LineReader } from "./LineReader.js"
+import { LineReader } from "../Plain/LineReader.js"
 import type { Handle } from "./Handle.js"
 import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from "./SocketPath.js"
 import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"

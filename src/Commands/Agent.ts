@@ -5,9 +5,9 @@ import { Hello } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
-import { runAgentAttached } from "./AgentForeground.js"
-import { reportFailures } from "./Failure.js"
-import { ExitCode } from "./ProcessExit.js"
+import { runAgentAttached } from "../Agent/Foreground.js"
+import { reportFailures } from "../Client/Failure.js"
+import { ExitCode } from "../ProcessExit.js"
 
 export const agentCommand = Command.make(
   "agent",

@@ -8,8 +8,8 @@ import { credentialProcessJson } from "../Plain/CredentialProcessJson.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "./Failure.js"
-import { chainFromFlags, roleChainOptions } from "./RoleChainOptions.js"
+import { reportFailures } from "../Client/Failure.js"
+import { chainFromFlags, roleChainOptions } from "../Client/RoleChainOptions.js"
 
 const productOf = (credentials: AwsCredentials): string =>
   credentialProcessJson({

@@ -6,7 +6,7 @@ import * as path from "node:path"
 import { OpenRestrictedSocket } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "./Failure.js"
+import { reportFailures } from "../Client/Failure.js"
 
 export const forwardSocketCommand = Command.make(
   "forward-socket",

@@ -7,8 +7,8 @@ import { Hello, Shutdown } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "./Failure.js"
-import { ExitCode } from "./ProcessExit.js"
+import { reportFailures } from "../Client/Failure.js"
+import { ExitCode } from "../ProcessExit.js"
 
 const isAlive = (pid: number) => Effect.sync(() => isProcessAlive(pid))
 

@@ -8,9 +8,9 @@ import { ListRoles, ListServers, ListSessions, ResolveServer, type ServerSummary
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
 import { describeFailure } from "../Plain/Messages.js"
-import { reportFailures } from "./Failure.js"
-import { ExitCode } from "./ProcessExit.js"
-import { printJson } from "./Json.js"
+import { reportFailures } from "../Client/Failure.js"
+import { ExitCode } from "../ProcessExit.js"
+import { printJson } from "../Client/Json.js"
 
 /** One server as the original Mairu's `list-roles` reports it. */
 export interface ListedServer {

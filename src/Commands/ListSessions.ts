@@ -5,9 +5,9 @@ import { ListSessions } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "./Failure.js"
-import { formatRfc3339 } from "./Format.js"
-import { jsonOption, printJson, sessionJson } from "./Json.js"
+import { reportFailures } from "../Client/Failure.js"
+import { formatRfc3339 } from "../Client/Format.js"
+import { jsonOption, printJson, sessionJson } from "../Client/Json.js"
 
 /**
  * `ID. SERVER_ID: URL [until T]`, or `[renews after T]` when the agent refreshes the

@@ -4,8 +4,8 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { GrantTypeFlag } from "../Schemas/ServerConfig.js"
-import { reportFailures } from "./Failure.js"
-import { grantTypeOf, noBrowserOption, runLogin } from "./LoginFlow.js"
+import { reportFailures } from "../Client/Failure.js"
+import { grantTypeOf, noBrowserOption, runLogin } from "../Client/LoginFlow.js"
 
 /** The original Mairu's spellings: `device-code` and `aws_sso` mean the device grant. */
 const GRANT_TYPE_SPELLINGS: Array<[string, GrantTypeFlag]> = [

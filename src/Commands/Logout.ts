@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import { Logout } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "./Failure.js"
+import { reportFailures } from "../Client/Failure.js"
 
 export const logoutCommand = Command.make(
   "logout",

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import { RefreshSession } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "./Failure.js"
+import { reportFailures } from "../Client/Failure.js"
 import { sessionLine } from "./ListSessions.js"
 
 export const refreshCommand = Command.make(

@@ -10,8 +10,8 @@ import { RegisterClient } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "./Failure.js"
-import { formatTime } from "./Format.js"
+import { reportFailures } from "../Client/Failure.js"
+import { formatTime } from "../Client/Format.js"
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/

@@ -10,9 +10,9 @@ import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
-import { reportFailures } from "./Failure.js"
-import { ExitCode } from "./ProcessExit.js"
-import { printJson } from "./Json.js"
+import { reportFailures } from "../Client/Failure.js"
+import { ExitCode } from "../ProcessExit.js"
+import { printJson } from "../Client/Json.js"
 
 /** A `.mairu.json` as the original Mairu shows it: `mode` always present, set `assume_role` fields only. */
 const autoJson = ({ assume_role, mode, region, role, server }: AutoConfigFile) => ({

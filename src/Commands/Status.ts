@@ -14,9 +14,9 @@ import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
 import { VERSION } from "../Version.js"
-import { ExitCode } from "./ProcessExit.js"
-import { formatTime } from "./Format.js"
-import { jsonOption, printJson } from "./Json.js"
+import { ExitCode } from "../ProcessExit.js"
+import { formatTime } from "../Client/Format.js"
+import { jsonOption, printJson } from "../Client/Json.js"
 
 /** Everything `mairu status` reports; the JSON form uses these field names. */
 const gather = Effect.gen(function*() {

@@ -1,4 +1,4 @@
-import { splitExecArgs } from "../Commands/ExecArgv.js"
+import { splitExecArgs } from "../Plain/ExecArgv.js"
 import { keepWarm, type Obtained } from "../Plain/CachePolicy.js"
 import { commandEnv, dieBy, runCommand } from "../Plain/CommandProcess.js"
 import type { EcsCredentials } from "../Plain/EcsServer.js"

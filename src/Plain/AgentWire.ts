@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
 import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
-import { LineReader } from "../Agent/LineReader.js"
+import { LineReader } from "./LineReader.js"
 import { socketOwner } from "./SocketOwner.js"
 import { agentEnvironment } from "./AgentEnvironment.js"
 import { checkSocketPath } from "./SocketTrust.js"

@@ -1,0 +1,27 @@
+import * as Effect from "effect/Effect"
+import { runAgent } from "./Main.js"
+import { agentLogging } from "../Layers/LoggingLive.js"
+import { enterAgentEnvironment } from "../Plain/AgentEnvironment.js"
+import { hardenProcess } from "../Plain/Hardening.js"
+import { Terminal } from "../Services/Terminal.js"
+import { ExitCode } from "../ProcessExit.js"
+
+const refuse = (message: string) =>
+  Effect.flatMap(Terminal, (terminal) => terminal.message(`cannot start the agent: ${message}`)).pipe(
+    Effect.zipRight(Effect.fail(new ExitCode({ code: 1 })))
+  )
+
+/**
+/**
+ * `mairu agent --foreground [--log-to-file]`: the agent in this process, with the
+ * environment it keeps and hardened (no core dumps, no debugger) before it holds
+ * anything; a failure to start is told to the user (exit 1). Free of the CLI
+ * framework, for the agent's own entry.
+ */
+export const runAgentAttached = (options: { readonly logToFile: boolean }) =>
+  Effect.suspend(() => {
+    const refusal = enterAgentEnvironment()
+    if (refusal !== undefined) return refuse(refusal)
+    const hardening = hardenProcess()
+    return runAgent(hardening).pipe(Effect.catchTag("AgentStartError", (error) => refuse(error.message)))
+  }).pipe(Effect.provide(agentLogging(options.logToFile)))

@@ -1,0 +1,139 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { parseBoundedJson } from "../../Plain/BoundedJson.js"
+import { authorizationSecrets, makeScrubber, redactSecretFields, type Scrubber, SECRET_FORM_FIELDS } from "../../Plain/Scrub.js"
+import { Unknown } from "../../Schemas/AgentErrors.js"
+import { describeParseError } from "../../Schemas/ParseIssues.js"
+import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
+import { VERSION } from "../../Version.js"
+
+/** Sent with every request to a server, as the original Mairu does. */
+export const USER_AGENT = `mairu/${VERSION}`
+
+/** Bodies larger than this are refused: no server of ours needs more. */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+export interface UpstreamResponse {
+  readonly status: number
+  readonly text: string
+  /** Removes from server text every secret the request carried (a server may echo them). */
+  readonly scrub: Scrubber
+}
+
+/** The secrets a request carries: its credentials header and the secret fields of a form body. */
+const requestSecrets = (request: HttpClientRequest.HttpClientRequest): Array<string> => {
+  const secrets = [
+    ...authorizationSecrets(request.headers["authorization"]),
+    ...[request.headers["x-amz-security-token"], request.headers["x-amz-sso_bearer_token"]].filter((v) => v !== undefined)
+  ]
+  const body = request.body
+  if (body._tag === "Uint8Array" && body.contentType.startsWith("application/x-www-form-urlencoded")) {
+    const form = new URLSearchParams(Buffer.from(body.body).toString("utf8"))
+    for (const field of SECRET_FORM_FIELDS) secrets.push(...form.getAll(field))
+  }
+  return secrets
+}
+
+/**
+ * One HTTP exchange with a server, bounded in time and size; transport
+ * failures become `Unknown` errors that name the server's url.
+ */
+export const send = (request: HttpClientRequest.HttpClientRequest, what: string) =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const response: HttpClientResponse.HttpClientResponse = yield* client.execute(
+      HttpClientRequest.setHeader(request, "user-agent", USER_AGENT)
+    )
+    const tooLarge = new Unknown({ message: `${what}: the answer is larger than ${MAX_BODY_BYTES} bytes` })
+    if (Number(response.headers["content-length"] ?? "0") > MAX_BODY_BYTES) return yield* tooLarge
+    // Read at most MAX_BODY_BYTES, however the body is sent.
+    const chunks = yield* response.stream.pipe(
+      Stream.mapAccum(0, (size, chunk: Uint8Array) => [size + chunk.length, { size: size + chunk.length, chunk }]),
+      Stream.takeUntil(({ size }) => size > MAX_BODY_BYTES),
+      Stream.runCollect
+    )
+    const parts = Chunk.toReadonlyArray(chunks)
+    if ((parts.at(-1)?.size ?? 0) > MAX_BODY_BYTES) return yield* tooLarge
+    const text = Buffer.concat(parts.map(({ chunk }) => chunk)).toString("utf8")
+    return { status: response.status, text, scrub: makeScrubber(requestSecrets(request)) } satisfies UpstreamResponse
+  }).pipe(
+    Effect.scoped,
+    Effect.timeoutFail({
+      duration: UPSTREAM_TIMEOUT,
+      onTimeout: () => new Unknown({ message: `${what}: no answer from ${request.url} within ${UPSTREAM_TIMEOUT}` })
+    }),
+    Effect.catchTag("RequestError", "ResponseError", (error) =>
+      Effect.fail(new Unknown({ message: `${what}: cannot reach ${request.url} (${describeCause(error.cause) ?? error.reason})` })))
+  )
+
+/** The innermost reason of a transport failure, e.g. `ECONNREFUSED` rather than `fetch failed`. */
+const describeCause = (cause: unknown): string | undefined => {
+  let current = cause
+  let described: string | undefined
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as NodeJS.ErrnoException).code
+    described = code ?? current.message
+    current = current.cause
+  }
+  return described
+}
+
+/**
+ * A short excerpt of a server's error body for messages and logs: on one line, with
+ * the request's secrets and the values of secret-looking JSON fields removed.
+ * Control characters are left to the terminal renderer.
+ */
+export const excerpt = (response: UpstreamResponse): string => {
+  const json = parseBoundedJson(response.text, 32)
+  const shown = json.ok && typeof json.value === "object" && json.value !== null
+    ? JSON.stringify(redactSecretFields(json.value))
+    : response.text
+  const flat = response.scrub(shown.replace(/\s+/g, " ").trim())
+  return flat.length > 200 ? flat.slice(0, 200) + "…" : flat
+}
+
+/**
+ * A server's JSON answer decoded by `schema`, or an `Unknown` error naming `what`
+ * (which names the server): too deep or not JSON, or which fields are wrong, never
+ * their values.
+ */
+export const decodeAnswer = <A, I>(schema: Schema.Schema<A, I>, response: UpstreamResponse, what: string) =>
+  Effect.suspend(() => {
+    const json = parseBoundedJson(response.text)
+    if (!json.ok) return Effect.fail(new Unknown({ message: `${what}: the server's answer is not usable: ${json.reason}` }))
+    return Schema.decodeUnknown(schema)(json.value).pipe(
+      Effect.mapError((error) =>
+        new Unknown({
+          message: `${what}: the server's answer is not valid: ${response.scrub(describeParseError(error, "the answer"))}`
+        })
+      )
+    )
+  })
+
+class Retryable extends Data.TaggedError("Retryable")<{ readonly response: UpstreamResponse }> {}
+
+/**
+ * `send`, tried again (twice at most, after about 0.2 s and 0.4 s) when the
+ * server answers 5xx or 429; for requests that are safe to repeat.
+ */
+export const sendRetrying = (request: HttpClientRequest.HttpClientRequest, what: string) =>
+  send(request, what).pipe(
+    Effect.flatMap((response) =>
+      response.status >= 500 || response.status === 429
+        ? Effect.fail(new Retryable({ response }))
+        : Effect.succeed(response)
+    ),
+    Effect.retry({
+      times: 2,
+      schedule: Schedule.exponential("200 millis").pipe(Schedule.jittered),
+      while: (error) => error._tag === "Retryable"
+    }),
+    Effect.catchTag("Retryable", (error) => Effect.succeed(error.response))
+  )

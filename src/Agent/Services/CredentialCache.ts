@@ -1,0 +1,25 @@
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type { AgentError } from "../../Schemas/AgentErrors.js"
+import type { AwsCredentials } from "../../Schemas/Credentials.js"
+import type { ServerConfig } from "../../Schemas/ServerConfig.js"
+
+/** Credentials are served from the cache only while they have more than this left. */
+
+export interface CredentialCacheShape {
+  /**
+   * Cached credentials for `key`, or the result of `fetch`, which runs once however
+   * many callers ask at the same time and is not cancelled when one of them goes away.
+   * `noCache` skips the stored value (but still joins a fetch under way).
+   */
+  readonly get: (
+    server: ServerConfig,
+    key: string,
+    fetch: Effect.Effect<AwsCredentials, AgentError>,
+    options: { readonly noCache: boolean }
+  ) => Effect.Effect<AwsCredentials, AgentError>
+  /** Forgets every credential of a server (a new token was issued for it). */
+  readonly clearServer: (server: ServerConfig) => Effect.Effect<void>
+}
+
+export class CredentialCache extends Context.Tag("mairu/CredentialCache")<CredentialCache, CredentialCacheShape>() {}
