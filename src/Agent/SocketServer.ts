@@ -1,11 +1,12 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberSet from "effect/FiberSet"
 import * as ParseResult from "effect/ParseResult"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -49,6 +50,7 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<never>()
     const runFork = Runtime.runFork(runtime)
+    const runSync = Runtime.runSync(runtime)
 
     const answer = (line: string, connection: number, closed: Effect.Effect<void>): Effect.Effect<string | undefined> =>
       Effect.gen(function*() {
@@ -87,7 +89,9 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
       sockets.add(socket)
       const connection = ++connections
       const reader = new LineReader(MAX_LINE_BYTES)
-      const fibers = new Set<Fiber.RuntimeFiber<void>>()
+      // The connection's requests run in a FiberSet of its own: closing the connection interrupts them.
+      const connectionScope = runSync(Scope.make())
+      const runInConnection = runSync(FiberSet.makeRuntime<never, void, never>().pipe(Scope.extend(connectionScope)))
       const closed = Deferred.unsafeMake<void>(FiberId.none)
       socket.on("data", (chunk: Buffer) => {
         const lines = reader.push(chunk)
@@ -99,21 +103,18 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
         }
         for (const line of lines) {
           if (line.trim() === "") continue
-          const fiber = runFork(
+          runInConnection(
             answer(line, connection, Deferred.await(closed)).pipe(
               Effect.flatMap((text) => Effect.sync(() => text !== undefined && !socket.destroyed && socket.write(text))),
               Effect.asVoid
             )
           )
-          fibers.add(fiber)
-          fiber.addObserver(() => fibers.delete(fiber))
         }
       })
       socket.on("error", () => socket.destroy())
       socket.on("close", () => {
         sockets.delete(socket)
-        runFork(Deferred.succeed(closed, undefined))
-        for (const fiber of fibers) runFork(Fiber.interrupt(fiber))
+        runFork(Deferred.succeed(closed, undefined).pipe(Effect.zipRight(Scope.close(connectionScope, Exit.void))))
       })
     }
 

@@ -2,7 +2,6 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -16,6 +15,8 @@ import { VERSION } from "../../Version.js"
 
 /** Sent with every request to a server, as the original Mairu does. */
 export const USER_AGENT = `mairu/${VERSION}`
+
+const RETRY_SCHEDULE = Schedule.exponential("200 millis").pipe(Schedule.jittered)
 
 /** Bodies larger than this are refused: no server of ours needs more. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -45,9 +46,15 @@ const requestSecrets = (request: HttpClientRequest.HttpClientRequest): Array<str
  * One HTTP exchange with a server, bounded in time and size; transport
  * failures become `Unknown` errors that name the server's url.
  */
-export const send = (request: HttpClientRequest.HttpClientRequest, what: string) =>
+export const send = (
+  request: HttpClientRequest.HttpClientRequest,
+  what: string,
+  options: { readonly retrying: boolean } = { retrying: false }
+) =>
   Effect.gen(function*() {
-    const client = yield* HttpClient.HttpClient
+    const client = options.retrying
+      ? (yield* HttpClient.HttpClient).pipe(HttpClient.retryTransient({ mode: "both", times: 2, schedule: RETRY_SCHEDULE }))
+      : yield* HttpClient.HttpClient
     const response: HttpClientResponse.HttpClientResponse = yield* client.execute(
       HttpClientRequest.setHeader(request, "user-agent", USER_AGENT)
     )
@@ -117,23 +124,10 @@ export const decodeAnswer = <A, I>(schema: Schema.Schema<A, I>, response: Upstre
     )
   })
 
-class Retryable extends Data.TaggedError("Retryable")<{ readonly response: UpstreamResponse }> {}
-
 /**
- * `send`, tried again (twice at most, after about 0.2 s and 0.4 s) when the
- * server answers 5xx or 429; for requests that are safe to repeat.
+ * `send` for requests that are safe to repeat: a transport failure or a transient answer
+ * (408, 429, 500, 502, 503, 504) is tried again, twice at most, after about 0.2 s and 0.4 s;
+ * the last answer is reported as it is.
  */
 export const sendRetrying = (request: HttpClientRequest.HttpClientRequest, what: string) =>
-  send(request, what).pipe(
-    Effect.flatMap((response) =>
-      response.status >= 500 || response.status === 429
-        ? Effect.fail(new Retryable({ response }))
-        : Effect.succeed(response)
-    ),
-    Effect.retry({
-      times: 2,
-      schedule: Schedule.exponential("200 millis").pipe(Schedule.jittered),
-      while: (error) => error._tag === "Retryable"
-    }),
-    Effect.catchTag("Retryable", (error) => Effect.succeed(error.response))
-  )
+  send(request, what, { retrying: true })
