@@ -44,7 +44,14 @@ const agentPid = () =>
       }
     })
     socket.on("error", reject)
-    socket.write(JSON.stringify({ v: 1, id: 1, version: JSON.parse(fs.readFileSync(path.join(root, "package.json"))).version, request: { _tag: "Hello" } }) + "\n")
+    socket.write(
+      JSON.stringify({
+        v: 1,
+        id: 1,
+        version: JSON.parse(fs.readFileSync(path.join(root, "package.json"))).version,
+        request: { _tag: "Hello" }
+      }) + "\n"
+    )
   })
 
 /** Asks the agent for `count` different roles, one after another on one connection, as the fast path does. */
@@ -61,7 +68,11 @@ const holdRoles = (count) =>
       }
       const request = {
         _tag: "GetCredentials",
-        server: { _tag: "ServerByName", serversDir: path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d"), name: "local" },
+        server: {
+          _tag: "ServerByName",
+          serversDir: path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d"),
+          name: "local"
+        },
         role: `123456789012/Bench${next}`,
         noCache: false
       }
@@ -102,7 +113,11 @@ try {
   fs.mkdirSync(path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d"), { recursive: true })
   fs.writeFileSync(
     path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d", "local.json"),
-    JSON.stringify({ id: "local", url: server.url, oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} } })
+    JSON.stringify({
+      id: "local",
+      url: server.url,
+      oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} }
+    })
   )
   const login = mairuSync(["login", "--oauth-grant-type", "device_code", "local"])
   if (login.status !== 0) throw new Error(`login failed: ${login.stderr}`)
@@ -110,13 +125,26 @@ try {
   const cases = [
     { name: "node -e 0", args: ["-e", "0"], target: undefined },
     { name: "mairu credential-process (warm)", args: [mairu, "credential-process", "local", "demo"], target: 1.5 },
-    { name: "mairu exec --mode static ROLE true", args: [mairu, "exec", "--server", "local", "--mode", "static", "demo", "true"], target: 2 },
-    { name: "mairu exec --mode ecs ROLE true", args: [mairu, "exec", "--server", "local", "demo", "true"], target: 2.5 },
+    {
+      name: "mairu exec --mode static ROLE true",
+      args: [mairu, "exec", "--server", "local", "--mode", "static", "demo", "true"],
+      target: 2
+    },
+    {
+      name: "mairu exec --mode ecs ROLE true",
+      args: [mairu, "exec", "--server", "local", "demo", "true"],
+      target: 2.5
+    },
     { name: "mairu --version", args: [mairu, "--version"], target: 2 },
     { name: "mairu --help", args: [mairu, "--help"], target: 2 },
     // The single executable (npm run build:sea), when there is one.
     ...(fs.existsSync(sea)
-      ? [{ name: "single executable credential-process", file: sea, args: ["credential-process", "local", "demo"], target: 1.5 }]
+      ? [{
+        name: "single executable credential-process",
+        file: sea,
+        args: ["credential-process", "local", "demo"],
+        target: 1.5
+      }]
       : [])
   ]
   for (const c of cases) time(c.file ?? process.execPath, c.args) // warm-up (and the credential cache)
@@ -158,15 +186,33 @@ for (let w = 0; w < 5; w++) {
 }
 rates.sort((a, b) => a - b)
 console.log(JSON.stringify({ median: times[500], rps: rates[2] }))`
-  const ecs = JSON.parse(mairuSync(["exec", "--server", "local", "demo", process.execPath, "--input-type=module", "-e", probe]).stdout)
-  console.log(`${"ecs endpoint, warm request".padEnd(36)} median ${ecs.median.toFixed(2).padStart(7)} ms  target ≤ 1 ms  ${ecs.median <= 1 ? "met" : "NOT met"}`)
-  console.log(`${"ecs endpoint, one client".padEnd(36)} ${String(Math.round(ecs.rps)).padStart(7)} req/s  target ≥ 2000  ${ecs.rps >= 2000 ? "met" : "NOT met"}`)
+  const ecs = JSON.parse(
+    mairuSync(["exec", "--server", "local", "demo", process.execPath, "--input-type=module", "-e", probe]).stdout
+  )
+  console.log(
+    `${"ecs endpoint, warm request".padEnd(36)} median ${ecs.median.toFixed(2).padStart(7)} ms  target ≤ 1 ms  ${
+      ecs.median <= 1 ? "met" : "NOT met"
+    }`
+  )
+  console.log(
+    `${"ecs endpoint, one client".padEnd(36)} ${String(Math.round(ecs.rps)).padStart(7)} req/s  target ≥ 2000  ${
+      ecs.rps >= 2000 ? "met" : "NOT met"
+    }`
+  )
   const pid = await agentPid()
   const idle = rssMb(pid)
-  console.log(`${"agent RSS (1 session, few roles)".padEnd(36)} ${idle.toFixed(1)} MB  target ≤ 80 MB  ${idle <= 80 ? "met" : "NOT met"}`)
+  console.log(
+    `${"agent RSS (1 session, few roles)".padEnd(36)} ${idle.toFixed(1)} MB  target ≤ 80 MB  ${
+      idle <= 80 ? "met" : "NOT met"
+    }`
+  )
   await holdRoles(500)
   const holding = rssMb(pid)
-  console.log(`${"agent RSS holding 500 roles".padEnd(36)} ${holding.toFixed(1)} MB  target ≤ 120 MB  ${holding <= 120 ? "met" : "NOT met"}`)
+  console.log(
+    `${"agent RSS holding 500 roles".padEnd(36)} ${holding.toFixed(1)} MB  target ≤ 120 MB  ${
+      holding <= 120 ? "met" : "NOT met"
+    }`
+  )
 } finally {
   mairuSync(["kill-agent"])
   server.child.kill("SIGTERM")

@@ -4,7 +4,17 @@
 //   node scripts/build.mjs --sea   the same, then the single executable dist/sea/mairu
 import { build } from "esbuild"
 import { execFileSync, spawnSync } from "node:child_process"
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -22,7 +32,8 @@ const common = {
   sourcemap: "linked",
   logLevel: "warning",
   banner: {
-    js: "import { createRequire as __mairuCreateRequire } from 'node:module'; const require = __mairuCreateRequire(import.meta.url);"
+    js:
+      "import { createRequire as __mairuCreateRequire } from 'node:module'; const require = __mairuCreateRequire(import.meta.url);"
   }
 }
 
@@ -71,7 +82,10 @@ for (const pkgDir of existsSync(koromix) ? readdirSync(koromix) : []) {
   }
 }
 if (existsSync(new URL("../dist/koffi/", import.meta.url))) {
-  copyFileSync(new URL("../node_modules/koffi/LICENSE.txt", import.meta.url), new URL("../dist/koffi/LICENSE.txt", import.meta.url))
+  copyFileSync(
+    new URL("../node_modules/koffi/LICENSE.txt", import.meta.url),
+    new URL("../dist/koffi/LICENSE.txt", import.meta.url)
+  )
 }
 
 // The top-level help is static: render it once with the full CLI, plain and coloured,
@@ -97,10 +111,22 @@ async function buildSea() {
   const dist = fileURLToPath(new URL("../dist/", import.meta.url))
   const out = path.join(dist, "sea")
   mkdirSync(out, { recursive: true })
-  const sea = { ...common, format: "cjs", sourcemap: false, banner: {}, supported: { "dynamic-import": false }, define: { ...define, __MAIRU_SEA__: "true" } }
+  const sea = {
+    ...common,
+    format: "cjs",
+    sourcemap: false,
+    banner: {},
+    supported: { "dynamic-import": false },
+    define: { ...define, __MAIRU_SEA__: "true" }
+  }
   const bundle = path.join(out, "main.cjs")
   await build({ ...sea, entryPoints: ["src/main.ts"], outfile: bundle, plugins: [seaAssetModules] })
-  await build({ ...sea, entryPoints: { FullCli: "src/FullCli.ts", AgentEntry: "src/AgentEntry.ts" }, outdir: out, outExtension: { ".js": ".cjs" } })
+  await build({
+    ...sea,
+    entryPoints: { FullCli: "src/FullCli.ts", AgentEntry: "src/AgentEntry.ts" },
+    outdir: out,
+    outExtension: { ".js": ".cjs" }
+  })
   const modules = ["FullCli.cjs", "AgentEntry.cjs"].map((name) => path.join(out, name))
   const assets = {
     "FullCli.cjs": modules[0],
@@ -119,14 +145,19 @@ async function buildSea() {
   }
   const blob = path.join(out, "mairu.blob")
   const config = path.join(out, "sea-config.json")
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }))
+  writeFileSync(
+    config,
+    JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets })
+  )
   quietly(process.execPath, ["--experimental-sea-config", config])
 
   const binary = path.join(out, "mairu")
   const mac = process.platform === "darwin"
   // Node's debug symbols are an eighth of its size, and of no use to mairu's users.
   try {
-    execFileSync("strip", mac ? ["-S", "-o", binary, process.execPath] : ["-o", binary, process.execPath], { stdio: "ignore" })
+    execFileSync("strip", mac ? ["-S", "-o", binary, process.execPath] : ["-o", binary, process.execPath], {
+      stdio: "ignore"
+    })
   } catch {
     copyFileSync(process.execPath, binary)
   }
@@ -143,7 +174,11 @@ async function buildSea() {
   ])
   if (mac) execFileSync("codesign", ["--sign", "-", binary])
   for (const file of [bundle, ...modules, blob, config]) rmSync(file)
-  console.log(`dist/sea/mairu: ${(statSync(binary).size / 1e6).toFixed(1)} MB, for ${process.platform}-${process.arch} (Node.js ${process.version})`)
+  console.log(
+    `dist/sea/mairu: ${
+      (statSync(binary).size / 1e6).toFixed(1)
+    } MB, for ${process.platform}-${process.arch} (Node.js ${process.version})`
+  )
 }
 
 /**
@@ -153,11 +188,16 @@ async function buildSea() {
 const seaAssetModules = {
   name: "sea-asset-modules",
   setup(b) {
-    b.onResolve({ filter: /^\.\/(FullCli|AgentEntry)\.js$/ }, (args) => ({ path: args.path.slice(2, -3) + ".cjs", namespace: "sea-asset" }))
+    b.onResolve(
+      { filter: /^\.\/(FullCli|AgentEntry)\.js$/ },
+      (args) => ({ path: args.path.slice(2, -3) + ".cjs", namespace: "sea-asset" })
+    )
     b.onLoad({ filter: /.*/, namespace: "sea-asset" }, (args) => ({
       loader: "js",
       contents: `const source = require("node:sea").getAsset(${JSON.stringify(args.path)}, "utf8")
-const run = require("node:vm").runInThisContext(require("node:module").wrap(source), { filename: ${JSON.stringify(args.path)} })
+const run = require("node:vm").runInThisContext(require("node:module").wrap(source), { filename: ${
+        JSON.stringify(args.path)
+      } })
 run.call(module.exports, module.exports, require, module, ${JSON.stringify(args.path)}, __dirname)`
     }))
   }

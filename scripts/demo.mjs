@@ -16,7 +16,9 @@ const sso = process.argv.includes("--sso")
 // The AWS SDK's notice about future Node versions is not part of the demo.
 process.removeAllListeners("warning")
 process.on("warning", (warning) => {
-  if (!`${warning.name} ${warning.message}`.includes("NodeVersionSupportWarning")) console.error(`${warning.name}: ${warning.message}`)
+  if (!`${warning.name} ${warning.message}`.includes("NodeVersionSupportWarning")) {
+    console.error(`${warning.name}: ${warning.message}`)
+  }
 })
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const mairu = path.join(root, "dist", "mairu.cjs")
@@ -46,8 +48,14 @@ const startDevServer = () =>
 /** Runs mairu with the demo's environment, its messages shown as they come. */
 const runMairu = (args, { redact = false } = {}) => {
   show(`mairu ${args.join(" ")}`)
-  const result = spawnSync(process.execPath, [mairu, ...args], { env, stdio: ["inherit", "pipe", "inherit"], encoding: "utf8" })
-  const shown = redact ? result.stdout.replace(/"(SecretAccessKey|SessionToken)":"[^"]+"/g, '"$1":"(hidden)"') : result.stdout
+  const result = spawnSync(process.execPath, [mairu, ...args], {
+    env,
+    stdio: ["inherit", "pipe", "inherit"],
+    encoding: "utf8"
+  })
+  const shown = redact
+    ? result.stdout.replace(/"(SecretAccessKey|SessionToken)":"[^"]+"/g, "\"$1\":\"(hidden)\"")
+    : result.stdout
   if (shown) process.stdout.write(shown)
   if (result.status !== 0) throw new Error(`mairu ${args[0]} exited with ${result.status}`)
   return result.stdout
@@ -61,7 +69,9 @@ try {
 
   const serverId = sso ? "contoso" : "local"
   if (sso) {
-    step("Configuring an AWS IAM Identity Center instance (the local emulator, through the AWS SDK's endpoint variables)")
+    step(
+      "Configuring an AWS IAM Identity Center instance (the local emulator, through the AWS SDK's endpoint variables)"
+    )
     Object.assign(env, {
       AWS_ENDPOINT_URL_SSO_OIDC: server.url,
       AWS_ENDPOINT_URL_SSO: server.url,
@@ -72,7 +82,11 @@ try {
     step("Configuring mairu in a temporary home")
     const serversDir = path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d")
     fs.mkdirSync(serversDir, { recursive: true })
-    const config = { id: "local", url: server.url, oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} } }
+    const config = {
+      id: "local",
+      url: server.url,
+      oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} }
+    }
     fs.writeFileSync(path.join(serversDir, "local.json"), JSON.stringify(config, null, 2))
     console.log(`${path.join(serversDir, "local.json")}:\n${JSON.stringify(config, null, 2)}`)
   }
@@ -88,12 +102,19 @@ try {
 
   step("The AWS SDK for JS signs sts:GetCallerIdentity with those credentials; the local STS verifies the signature")
   const awsConfig = path.join(tmp, "aws-config")
-  const envPrefix = ["HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "MAIRU_AGENT_SOCK"].map((k) => `${k}=${env[k]}`).join(" ")
+  const envPrefix = ["HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "MAIRU_AGENT_SOCK"].map((k) => `${k}=${env[k]}`).join(
+    " "
+  )
   fs.writeFileSync(
     awsConfig,
     `[profile demo]\ncredential_process = /usr/bin/env ${envPrefix} ${process.execPath} ${mairu} credential-process ${serverId} ${role}\n`
   )
-  console.log(fs.readFileSync(awsConfig, "utf8").replace(/\/usr\/bin\/env \S+ \S+ \S+ \S+ /, "").replace(process.execPath + " " + mairu, "mairu"))
+  console.log(
+    fs.readFileSync(awsConfig, "utf8").replace(/\/usr\/bin\/env \S+ \S+ \S+ \S+ /, "").replace(
+      process.execPath + " " + mairu,
+      "mairu"
+    )
+  )
   const sts = new STSClient({
     region: "us-east-1",
     endpoint: server.stsEndpoint,

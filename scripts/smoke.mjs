@@ -26,13 +26,16 @@ const { STSClient, GetCallerIdentityCommand } = requireFromRoot("@aws-sdk/client
 // The AWS SDK's notice about future Node versions is not what this checks.
 process.removeAllListeners("warning")
 process.on("warning", (warning) => {
-  if (!`${warning.name} ${warning.message}`.includes("NodeVersionSupportWarning")) console.error(`${warning.name}: ${warning.message}`)
+  if (!`${warning.name} ${warning.message}`.includes("NodeVersionSupportWarning")) {
+    console.error(`${warning.name}: ${warning.message}`)
+  }
 })
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "mairu-smoke-")))
 // The dirs of PATH without a `node` in them (for the single executable), else PATH as it is.
 const searchPath = withoutNode
-  ? (process.env.PATH ?? "").split(path.delimiter).filter((dir) => dir !== "" && !fs.existsSync(path.join(dir, "node"))).join(path.delimiter)
+  ? (process.env.PATH ?? "").split(path.delimiter).filter((dir) => dir !== "" && !fs.existsSync(path.join(dir, "node")))
+    .join(path.delimiter)
   : process.env.PATH
 const env = {
   PATH: searchPath,
@@ -57,14 +60,23 @@ const check = (name, ok, detail = "") => {
 }
 
 const run = (args, extraEnv = {}, options = {}) => {
-  const result = spawnSync(mairu, args, { env: { ...env, ...extraEnv }, encoding: "utf8", cwd: env.HOME, timeout: 60_000, ...options })
+  const result = spawnSync(mairu, args, {
+    env: { ...env, ...extraEnv },
+    encoding: "utf8",
+    cwd: env.HOME,
+    timeout: 60_000,
+    ...options
+  })
   return { code: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "", error: result.error }
 }
-const describe = (r) => `exit ${r.code}${r.error ? ` (${r.error.message})` : ""}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`
+const describe = (r) =>
+  `exit ${r.code}${r.error ? ` (${r.error.message})` : ""}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`
 
 const startDevServer = () =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "dist", "devserver.js"), "--auto-approve"], { stdio: ["ignore", "pipe", "inherit"] })
+    const child = spawn(process.execPath, [path.join(root, "dist", "devserver.js"), "--auto-approve"], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
     child.stdout.once("data", (line) => resolve({ child, ...JSON.parse(line.toString().split("\n")[0]) }))
     child.once("exit", (code) => reject(new Error(`dev server exited with ${code}`)))
   })
@@ -85,7 +97,11 @@ const parseJson = (text) => {
 
 const server = await startDevServer()
 try {
-  const awsEndpoints = { AWS_ENDPOINT_URL_SSO_OIDC: server.url, AWS_ENDPOINT_URL_SSO: server.url, AWS_ENDPOINT_URL_STS: server.stsEndpoint }
+  const awsEndpoints = {
+    AWS_ENDPOINT_URL_SSO_OIDC: server.url,
+    AWS_ENDPOINT_URL_SSO: server.url,
+    AWS_ENDPOINT_URL_STS: server.stsEndpoint
+  }
   Object.assign(env, awsEndpoints)
   console.log(`smoke test of ${mairu}${withoutNode ? " (no node on PATH)" : ""}, dev server at ${server.url}`)
   if (withoutNode) {
@@ -96,7 +112,11 @@ try {
   const v = run(["--version"])
   check("--version", v.code === 0 && v.stdout.trim() === version, describe(v))
   const help = run(["--help"])
-  check("--help", help.code === 0 && help.stdout.includes("USAGE") && help.stdout.includes("credential-process"), describe(help))
+  check(
+    "--help",
+    help.code === 0 && help.stdout.includes("USAGE") && help.stdout.includes("credential-process"),
+    describe(help)
+  )
   const completions = run(["--completions", "bash"])
   check("--completions bash", completions.code === 0 && completions.stdout.includes("mairu"), describe(completions))
 
@@ -105,7 +125,11 @@ try {
   fs.mkdirSync(serversDir, { recursive: true })
   fs.writeFileSync(
     path.join(serversDir, "local.json"),
-    JSON.stringify({ id: "local", url: server.url, oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} } })
+    JSON.stringify({
+      id: "local",
+      url: server.url,
+      oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} }
+    })
   )
   const login = run(["login", "--oauth-grant-type", "device_code", "local"])
   check("login (device grant, starts the agent)", login.code === 0, describe(login))
@@ -114,21 +138,39 @@ try {
 
   const status = run(["status", "--json"])
   const agent = parseJson(status.stdout)?.agent
-  check("status --json: the agent runs this version", status.code === 0 && agent?.running === true && agent.version === version, describe(status))
+  check(
+    "status --json: the agent runs this version",
+    status.code === 0 && agent?.running === true && agent.version === version,
+    describe(status)
+  )
   if (agent?.pid !== undefined && fs.existsSync(`/proc/${agent.pid}`)) {
     const exe = fs.readlinkSync(`/proc/${agent.pid}/exe`)
     const cmdline = fs.readFileSync(`/proc/${agent.pid}/cmdline`, "utf8").split("\0")
     // The agent is the same mairu: the executable itself, or node with the installed entry.
-    const same = withoutNode ? exe === fs.realpathSync(mairu) : cmdline.includes(mairu) || cmdline.includes(fs.realpathSync(mairu))
+    const same = withoutNode
+      ? exe === fs.realpathSync(mairu)
+      : cmdline.includes(mairu) || cmdline.includes(fs.realpathSync(mairu))
     check("the agent is the same mairu", same, `exe: ${exe}\ncmdline: ${cmdline.join(" ")}`)
   }
 
   const cp = run(["credential-process", "local", "123456789012/Developer"])
   const creds = parseJson(cp.stdout)
-  check("credential-process prints Version 1 credentials", cp.code === 0 && creds?.Version === 1 && typeof creds.AccessKeyId === "string", describe(cp))
+  check(
+    "credential-process prints Version 1 credentials",
+    cp.code === 0 && creds?.Version === 1 && typeof creds.AccessKeyId === "string",
+    describe(cp)
+  )
   if (creds?.AccessKeyId !== undefined) {
-    const arn = await callerArn(server, { accessKeyId: creds.AccessKeyId, secretAccessKey: creds.SecretAccessKey, sessionToken: creds.SessionToken })
-    check("credential-process: STS verifies the signature", arn === "arn:aws:sts::123456789012:assumed-role/Developer/alice", String(arn))
+    const arn = await callerArn(server, {
+      accessKeyId: creds.AccessKeyId,
+      secretAccessKey: creds.SecretAccessKey,
+      sessionToken: creds.SessionToken
+    })
+    check(
+      "credential-process: STS verifies the signature",
+      arn === "arn:aws:sts::123456789012:assumed-role/Developer/alice",
+      String(arn)
+    )
   }
 
   // `exec` runs a node script (by its absolute path) that signs sts:GetCallerIdentity with the
@@ -136,7 +178,9 @@ try {
   const probe = path.join(tmp, "probe.cjs")
   fs.writeFileSync(
     probe,
-    `const { STSClient, GetCallerIdentityCommand } = require("module").createRequire(${JSON.stringify(path.join(root, "package.json"))})("@aws-sdk/client-sts")
+    `const { STSClient, GetCallerIdentityCommand } = require("module").createRequire(${
+      JSON.stringify(path.join(root, "package.json"))
+    })("@aws-sdk/client-sts")
 new STSClient({}).send(new GetCallerIdentityCommand({})).then((r) => console.log(JSON.stringify({
   arn: r.Arn, keyInEnv: process.env.AWS_ACCESS_KEY_ID !== undefined, ecs: process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI !== undefined
 })), (e) => { console.error(e); process.exit(3) })
@@ -147,7 +191,8 @@ new STSClient({}).send(new GetCallerIdentityCommand({})).then((r) => console.log
     const out = parseJson(r.stdout.trim())
     check(
       `exec --mode ${mode}: the command's AWS SDK gets the role`,
-      r.code === 0 && out?.arn === "arn:aws:sts::123456789012:assumed-role/Developer/alice" && out.keyInEnv === (mode === "static") && out.ecs === (mode === "ecs"),
+      r.code === 0 && out?.arn === "arn:aws:sts::123456789012:assumed-role/Developer/alice" &&
+        out.keyInEnv === (mode === "static") && out.ecs === (mode === "ecs"),
       describe(r)
     )
   }
@@ -155,17 +200,33 @@ new STSClient({}).send(new GetCallerIdentityCommand({})).then((r) => console.log
   check("exec passes on the command's exit status", exitStatus.code === 7, describe(exitStatus))
 
   // Role chaining: the agent calls sts:AssumeRole through the AWS SDK.
-  const chained = run(["exec", "--server", "local", "--assume-role", "arn:aws:iam::210987654321:role/Target", "123456789012/Developer", process.execPath, probe])
+  const chained = run([
+    "exec",
+    "--server",
+    "local",
+    "--assume-role",
+    "arn:aws:iam::210987654321:role/Target",
+    "123456789012/Developer",
+    process.execPath,
+    probe
+  ])
   check(
     "exec --assume-role: the chained role",
-    chained.code === 0 && parseJson(chained.stdout.trim())?.arn === "arn:aws:sts::210987654321:assumed-role/Target/alice",
+    chained.code === 0 &&
+      parseJson(chained.stdout.trim())?.arn === "arn:aws:sts::210987654321:assumed-role/Target/alice",
     describe(chained)
   )
 
-  const consoleUrl = run(["console", "--print", "--server", "local", "123456789012/Developer"], { MAIRU_FEDERATION_ENDPOINT: `${server.url}federation` })
+  const consoleUrl = run(["console", "--print", "--server", "local", "123456789012/Developer"], {
+    MAIRU_FEDERATION_ENDPOINT: `${server.url}federation`
+  })
   let page = ""
   if (consoleUrl.code === 0) page = await (await globalThis.fetch(consoleUrl.stdout.trim())).text()
-  check("console --print: a sign-in URL for the role", page.includes("assumed-role/Developer/alice"), describe(consoleUrl))
+  check(
+    "console --print: a sign-in URL for the role",
+    page.includes("assumed-role/Developer/alice"),
+    describe(consoleUrl)
+  )
 
   const show = run(["show"])
   check("show (no .mairu.json)", show.code === 0 && show.stdout.trim() === "null", describe(show))
@@ -180,7 +241,8 @@ new STSClient({}).send(new GetCallerIdentityCommand({})).then((r) => console.log
   const ssoExec = run(["exec", "--server", "contoso", "111111111111/AdministratorAccess", process.execPath, probe])
   check(
     "exec with an AWS SSO role",
-    ssoExec.code === 0 && parseJson(ssoExec.stdout.trim())?.arn === "arn:aws:sts::111111111111:assumed-role/AdministratorAccess/alice",
+    ssoExec.code === 0 &&
+      parseJson(ssoExec.stdout.trim())?.arn === "arn:aws:sts::111111111111:assumed-role/AdministratorAccess/alice",
     describe(ssoExec)
   )
 

@@ -5,10 +5,10 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { runAgentAttached } from "./Agent/Foreground.js"
-import { exitProcess, reportUnexpected } from "./ProcessExit.js"
 import { PathsLive } from "./Layers/PathsLive.js"
 import { SettingsLive } from "./Layers/SettingsLive.js"
 import { TerminalLive } from "./Layers/TerminalLive.js"
+import { exitProcess, reportUnexpected } from "./ProcessExit.js"
 
 const logToFile = process.argv.slice(2).includes("--log-to-file")
 

@@ -34,11 +34,16 @@ export const exitProcess = (exit: Exit.Exit<unknown, unknown>): void => {
  * Prints a failure that no command reported itself (not an ExitCode, not an
  * interruption, nor one that `alsoExpected` accepts) before the process ends with 1.
  */
-export const reportUnexpected = (alsoExpected: (error: unknown) => boolean = () => false) =>
-<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.tapErrorCause(self, (cause) => {
-    const failure = Cause.failureOption(cause)
-    if (Option.isSome(failure) && (failure.value instanceof ExitCode || alsoExpected(failure.value))) return Effect.void
-    if (Cause.isInterruptedOnly(cause)) return Effect.void
-    return Effect.sync(() => process.stderr.write(`${MESSAGE_PREFIX}unexpected failure:\n${visible(Cause.pretty(cause))}\n`))
-  })
+export const reportUnexpected =
+  (alsoExpected: (error: unknown) => boolean = () => false) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.tapErrorCause(self, (cause) => {
+      const failure = Cause.failureOption(cause)
+      if (Option.isSome(failure) && (failure.value instanceof ExitCode || alsoExpected(failure.value))) {
+        return Effect.void
+      }
+      if (Cause.isInterruptedOnly(cause)) return Effect.void
+      return Effect.sync(() =>
+        process.stderr.write(`${MESSAGE_PREFIX}unexpected failure:\n${visible(Cause.pretty(cause))}\n`)
+      )
+    })

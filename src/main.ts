@@ -7,9 +7,7 @@ import * as path from "node:path"
 import { writeAll } from "./Plain/Messages.js"
 import { colourAllowed, colourPreference } from "./Plain/PlainOutput.js"
 import { IS_SEA, seaAsset } from "./Plain/Sea.js"
-import { VERSION } from "./Version.js"
-
-// Node 22.1+ keeps compiled code between runs; older versions go without.
+import { VERSION } from "./Version.js" // Node 22.1+ keeps compiled code between runs; older versions go without.
 ;(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 
 // Each fast path is required when taken: the bundler then initialises its modules (and the

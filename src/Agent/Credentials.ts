@@ -3,11 +3,11 @@ import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
+import { credentialSecrets, scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
 import { CredentialBackend } from "./Services/CredentialBackend.js"
 import { CredentialCache } from "./Services/CredentialCache.js"
 import { RoleChain } from "./Services/RoleChain.js"
-import { type Session, serverKey } from "./Services/SessionStore.js"
-import { credentialSecrets, scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
+import { serverKey, type Session } from "./Services/SessionStore.js"
 import type { Sessions } from "./Sessions.js"
 
 /** Upstream calls to one server at the same time; more wait their turn. */

@@ -1,10 +1,10 @@
 import * as Effect from "effect/Effect"
-import { runAgent } from "./Main.js"
 import { agentLogging } from "../Layers/LoggingLive.js"
 import { enterAgentEnvironment } from "../Plain/AgentEnvironment.js"
 import { hardenProcess } from "../Plain/Hardening.js"
-import { Terminal } from "../Services/Terminal.js"
 import { ExitCode } from "../ProcessExit.js"
+import { Terminal } from "../Services/Terminal.js"
+import { runAgent } from "./Main.js"
 
 const refuse = (message: string) =>
   Effect.flatMap(Terminal, (terminal) => terminal.message(`cannot start the agent: ${message}`)).pipe(

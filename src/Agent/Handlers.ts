@@ -4,21 +4,21 @@ import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import { type AgentError, InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
-import { findServer, withLocalPortOverride } from "../Schemas/ServerFiles.js"
 import { skippedFileWarning } from "../Plain/Messages.js"
+import { type AgentError, InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
 import { type AgentStatus, type OpenRestrictedSocket, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
-import { CredentialBackend } from "./Services/CredentialBackend.js"
+import { findServer, withLocalPortOverride } from "../Schemas/ServerFiles.js"
 import { Settings } from "../Services/Settings.js"
-import { SsoRegistrations } from "./Services/SsoRegistrations.js"
-import { SessionStore, sessionInfo } from "./Services/SessionStore.js"
 import { makeCredentials } from "./Credentials.js"
-import { makeLogins } from "./Logins.js"
 import { dispatch, type Handle, type Handlers } from "./Handle.js"
+import { makeLogins } from "./Logins.js"
 import { parsePatterns, restrictedFolderProblem, restrictHandle } from "./Restricted.js"
-import { makeServerLookup } from "./ServerLookup.js"
 import { makeRoleRefresher } from "./RoleRefresher.js"
+import { makeServerLookup } from "./ServerLookup.js"
+import { CredentialBackend } from "./Services/CredentialBackend.js"
+import { sessionInfo, SessionStore } from "./Services/SessionStore.js"
+import { SsoRegistrations } from "./Services/SsoRegistrations.js"
 import { makeSessions } from "./Sessions.js"
 import { serveSocket } from "./SocketServer.js"
 
@@ -72,7 +72,9 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>,
         if (patterns instanceof InvalidArgument) return yield* patterns
         const problem = restrictedFolderProblem(request.path)
         if (problem !== undefined) {
-          return yield* new InvalidArgument({ message: `cannot open a restricted socket at ${request.path}: ${problem}` })
+          return yield* new InvalidArgument({
+            message: `cannot open a restricted socket at ${request.path}: ${problem}`
+          })
         }
         const scope = yield* Scope.fork(agentScope, ExecutionStrategy.sequential)
         yield* serveSocket(request.path, restrictHandle(handle, patterns, request.allowLogin)).pipe(
@@ -89,8 +91,11 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>,
         return { path: request.path }
       })
 
-    const withServer = <A>(name: string, notices: Array<string>, use: (server: ServerConfig) => Effect.Effect<A, AgentError>) =>
-      Effect.flatMap(resolveServer(name, notices), use)
+    const withServer = <A>(
+      name: string,
+      notices: Array<string>,
+      use: (server: ServerConfig) => Effect.Effect<A, AgentError>
+    ) => Effect.flatMap(resolveServer(name, notices), use)
 
     const handlers: Handlers = {
       Hello: () => Effect.succeed(status),
@@ -123,16 +128,24 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>,
             Effect.map(sessionInfo)
           )),
       StartLogin: (request, { notices }) =>
-        withServer(request.server, notices, (server) =>
-          logins.start(withLocalPortOverride(server, request.localPort), request.grantType).pipe(
-            Effect.map((started) => ({ serverId: server.id, ...started }))
-          )),
+        withServer(
+          request.server,
+          notices,
+          (server) =>
+            logins.start(withLocalPortOverride(server, request.localPort), request.grantType).pipe(
+              Effect.map((started) => ({ serverId: server.id, ...started }))
+            )
+        ),
       CompleteLogin: (request) => logins.complete(request.handle),
       RegisterClient: (request, { notices }) =>
-        withServer(request.server, notices, (server) =>
-          registrations.obtain(server, request.grantType === "code_grant" ? "code" : "device").pipe(
-            Effect.map((registration) => ({ expiresAt: registration.expiresAt }))
-          )),
+        withServer(
+          request.server,
+          notices,
+          (server) =>
+            registrations.obtain(server, request.grantType === "code_grant" ? "code" : "device").pipe(
+              Effect.map((registration) => ({ expiresAt: registration.expiresAt }))
+            )
+        ),
       Logout: (request, { notices }) => withServer(request.server, notices, sessions.logout),
       WatchSession: (request, { notices }) => withServer(request.server, notices, sessions.watch),
       OpenRestrictedSocket: (request, { closed }) => openRestricted(request, closed),

@@ -116,7 +116,9 @@ export const makeLogins = (sessions: Sessions) =>
       Effect.suspend(() => {
         const pending = byHandle.get(handle)
         if (pending === undefined) {
-          return Effect.fail(new NotFound({ message: "no login with that handle is in progress (it ended or expired)" }))
+          return Effect.fail(
+            new NotFound({ message: "no login with that handle is in progress (it ended or expired)" })
+          )
         }
         return Effect.acquireUseRelease(
           Effect.sync(() => void pending.waiters++),

@@ -2,17 +2,17 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { HardeningReport } from "../Plain/Hardening.js"
+import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
+import { Paths } from "../Services/Paths.js"
+import { VERSION } from "../Version.js"
+import { makeHandlers } from "./Handlers.js"
 import { CredentialBackendLive } from "./Layers/CredentialBackendLive.js"
 import { CredentialCacheLive } from "./Layers/CredentialCacheLive.js"
 import { OAuthLive } from "./Layers/OAuthLive.js"
 import { RoleChainLive } from "./Layers/RoleChainLive.js"
-import { SsoRegistrationsLive } from "./Layers/SsoRegistrationsLive.js"
 import { SessionStoreLive } from "./Layers/SessionStoreLive.js"
-import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
-import type { HardeningReport } from "../Plain/Hardening.js"
-import { Paths } from "../Services/Paths.js"
-import { VERSION } from "../Version.js"
-import { makeHandlers } from "./Handlers.js"
+import { SsoRegistrationsLive } from "./Layers/SsoRegistrationsLive.js"
 import { preparePrivateFolder } from "./SocketPath.js"
 import { serveSocket } from "./SocketServer.js"
 
@@ -34,7 +34,9 @@ export const runAgent = (hardening: HardeningReport) =>
     const handle = yield* makeHandlers(status, shutdown, paths.serversDir)
     yield* serveSocket(paths.socketPath, handle)
     yield* Effect.logInfo(`mairu agent ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`)
-    if (hardening.problem !== undefined) yield* Effect.logWarning(`running without full hardening: ${hardening.problem}`)
+    if (hardening.problem !== undefined) {
+      yield* Effect.logWarning(`running without full hardening: ${hardening.problem}`)
+    }
     yield* Deferred.await(stop)
     yield* Effect.logInfo("mairu agent shutting down")
   }).pipe(Effect.scoped, Effect.provide(AgentLive))

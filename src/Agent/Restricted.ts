@@ -8,7 +8,6 @@ import type { RoleInfo } from "../Schemas/Credentials.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 import type { Handle, RequestContext } from "./Handle.js"
 
-
 /** One `--allow SERVER/ROLE` pattern; `*` stands for any text (slashes included). */
 interface Pattern {
   readonly text: string
@@ -53,9 +52,11 @@ export const restrictedFolderProblem = (socketPath: string): string | undefined 
   if (!stat.isDirectory()) return `${dir} is not a folder`
   if (uid !== undefined && stat.uid !== uid) return `the folder ${dir} belongs to another user (uid ${stat.uid})`
   if ((stat.mode & 0o077) !== 0) {
-    return `the folder ${dir} is open to other users (mode ${(stat.mode & 0o777).toString(8)}); fix it with: chmod 700 ${dir}`
+    return `the folder ${dir} is open to other users (mode ${
+      (stat.mode & 0o777).toString(8)
+    }); fix it with: chmod 700 ${dir}`
   }
-  for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
+  for (let parent = path.dirname(dir);; parent = path.dirname(parent)) {
     const above = fs.statSync(parent)
     if (uid !== undefined && above.uid !== uid && above.uid !== 0) {
       return `the folder ${parent} belongs to another user (uid ${above.uid})`
@@ -84,9 +85,15 @@ export const restrictHandle = (
   const roleAllowed = (id: string, role: string) =>
     patterns.some((pattern) => pattern.server.test(id) && pattern.role.test(role))
   const refuse = (what: string) =>
-    Effect.fail(new NotAllowed({ message: `${what} is not allowed through this restricted socket (it serves ${served})` }))
+    Effect.fail(
+      new NotAllowed({ message: `${what} is not allowed through this restricted socket (it serves ${served})` })
+    )
   const unavailable = (name: string) =>
-    Effect.fail(new NotAllowed({ message: `no server "${name}" is available through this restricted socket (it serves ${served})` }))
+    Effect.fail(
+      new NotAllowed({
+        message: `no server "${name}" is available through this restricted socket (it serves ${served})`
+      })
+    )
 
   return (request, context) => {
     const quiet: RequestContext = { notices: [], closed: context.closed }
@@ -122,7 +129,10 @@ export const restrictHandle = (
       case "ListRoles":
         return allowedServer(request.server).pipe(
           Effect.flatMap((id) =>
-            (handle({ ...request, server: id } as AgentRequest, quiet) as Effect.Effect<ReadonlyArray<RoleInfo>, AgentError>)
+            (handle({ ...request, server: id } as AgentRequest, quiet) as Effect.Effect<
+              ReadonlyArray<RoleInfo>,
+              AgentError
+            >)
               .pipe(Effect.map((roles) => roles.filter((role) => roleAllowed(id, role.name))))
           )
         )

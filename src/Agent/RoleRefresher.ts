@@ -3,12 +3,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberMap from "effect/FiberMap"
 import * as Random from "effect/Random"
+import { MIN_REMAINING_MS } from "../Plain/CachePolicy.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
-import { MIN_REMAINING_MS } from "../Plain/CachePolicy.js"
-import { serverKey } from "./Services/SessionStore.js"
 import { type RoleSpec, roleSpecKey } from "./Credentials.js"
 import { renewalRetries } from "./RenewalSchedule.js"
+import { serverKey } from "./Services/SessionStore.js"
 
 /** Credentials are renewed this long before the cache would stop serving them. */
 export const REFRESH_LEAD_MS = 5 * 60 * 1000

@@ -62,8 +62,11 @@ export const credentialSecrets = (credentials: AwsCredentials): Array<Secret> =>
 ]
 
 /** `effect` with `secrets` removed from the message of any failure. */
-export const scrubbingFailures = (secrets: ReadonlyArray<Secret>) =>
-<A, R>(effect: Effect.Effect<A, AgentError, R>): Effect.Effect<A, AgentError, R> =>
-  Effect.mapError(effect, (error) =>
-    // Built only on failure: the success path stays as cheap as before.
-    scrubError(makeScrubber(secrets.map((secret) => secret === undefined ? undefined : Redacted.value(secret))))(error))
+export const scrubbingFailures =
+  (secrets: ReadonlyArray<Secret>) =>
+  <A, R>(effect: Effect.Effect<A, AgentError, R>): Effect.Effect<A, AgentError, R> =>
+    Effect.mapError(effect, (error) =>
+      // Built only on failure: the success path stays as cheap as before.
+      scrubError(makeScrubber(secrets.map((secret) => secret === undefined ? undefined : Redacted.value(secret))))(
+        error
+      ))

@@ -16,7 +16,9 @@ export const makeServerLookup = () => {
         .map((name) => {
           const stat = fs.statSync(path.join(dir, name), { throwIfNoEntry: false })
           // ctime and mode too: a chmod or chown changes whether the file may be used.
-          return `${name}:${stat?.mtimeMs ?? 0}:${stat?.ctimeMs ?? 0}:${stat?.size ?? 0}:${stat?.mode ?? 0}:${stat?.uid ?? 0}`
+          return `${name}:${stat?.mtimeMs ?? 0}:${stat?.ctimeMs ?? 0}:${stat?.size ?? 0}:${stat?.mode ?? 0}:${
+            stat?.uid ?? 0
+          }`
         })
         .join("\n")
     } catch {

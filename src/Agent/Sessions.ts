@@ -6,17 +6,16 @@ import * as PubSub from "effect/PubSub"
 import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
 import type { Logout } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
+import { renewalRetries } from "./RenewalSchedule.js"
 import { CredentialCache } from "./Services/CredentialCache.js"
 import { OAuth } from "./Services/OAuth.js"
-import { refreshDueAt, type Session, SessionStore, serverKey, type Tokens } from "./Services/SessionStore.js"
-import { renewalRetries } from "./RenewalSchedule.js"
+import { refreshDueAt, serverKey, type Session, SessionStore, type Tokens } from "./Services/SessionStore.js"
 
 type Revocation = typeof Logout.success.Type["revocation"]
 import { scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
 import { makeSingleFlight } from "./SingleFlight.js"
 
-const notLoggedIn = (server: ServerConfig, why: string) =>
-  new Unauthenticated({ serverId: server.id, message: why })
+const notLoggedIn = (server: ServerConfig, why: string) => new Unauthenticated({ serverId: server.id, message: why })
 
 /** The agent's view of sessions: valid tokens on demand, refreshed when close to expiry. */
 export const makeSessions = Effect.gen(function*() {
@@ -104,7 +103,9 @@ export const makeSessions = Effect.gen(function*() {
             Effect.logInfo(`the session with ${session.server.id} ended: ${error.message}`).pipe(
               Effect.zipRight(invalidate(session))
             )),
-          Effect.tap(() => Effect.logDebug(`refreshed the session with ${session.server.id}`)),
+          Effect.tap(() =>
+            Effect.logDebug(`refreshed the session with ${session.server.id}`)
+          ),
           Effect.flatMap((tokens) => saveSession(session.server, tokens))
         )
       })

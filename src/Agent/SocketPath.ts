@@ -64,7 +64,9 @@ export const claimSocketPath = (socketPath: string, temporaryPath: string) =>
         Effect.catchAll((error) =>
           error.code === "EEXIST"
             ? Effect.succeed(false)
-            : Effect.fail(new AgentStartError({ message: `cannot create the agent socket ${socketPath}: ${error.message}` }))
+            : Effect.fail(
+              new AgentStartError({ message: `cannot create the agent socket ${socketPath}: ${error.message}` })
+            )
         )
       )
       if (linked) return
@@ -83,7 +85,9 @@ export const claimSocketPath = (socketPath: string, temporaryPath: string) =>
         yield* Effect.sync(() => fs.rmSync(socketPath, { force: true }))
       }
     }
-    return yield* new AgentStartError({ message: `cannot claim ${socketPath}: it keeps changing; is another agent starting?` })
+    return yield* new AgentStartError({
+      message: `cannot claim ${socketPath}: it keeps changing; is another agent starting?`
+    })
   })
 
 /** Removes the socket at `socketPath` if it is still ours. */
@@ -91,4 +95,3 @@ export const releaseSocketPath = (socketPath: string, ino: number | undefined) =
   Effect.sync(() => {
     if (ino !== undefined && socketInode(socketPath) === ino) fs.rmSync(socketPath, { force: true })
   })
-

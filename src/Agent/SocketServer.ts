@@ -11,20 +11,15 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { type AgentError, InvalidArgument, Unknown } from "../Schemas/AgentErrors.js"
-import {
-  AgentRequest,
-  Hello,
-  MAX_LINE_BYTES,
-  RequestEnvelope
-} from "../Schemas/AgentProtocol.js"
 import { ownerMarkerPath } from "../Plain/AgentWire.js"
-import { describeParseError } from "../Schemas/ParseIssues.js"
-import { VERSION } from "../Version.js"
 import { LineReader } from "../Plain/LineReader.js"
+import { type AgentError, InvalidArgument, Unknown } from "../Schemas/AgentErrors.js"
+import { AgentRequest, Hello, MAX_LINE_BYTES, RequestEnvelope } from "../Schemas/AgentProtocol.js"
+import { describeParseError } from "../Schemas/ParseIssues.js"
+import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
+import { VERSION } from "../Version.js"
 import type { Handle } from "./Handle.js"
 import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from "./SocketPath.js"
-import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
 
 const decodeEnvelope = Schema.decodeUnknownEither(Schema.parseJson(RequestEnvelope))
 const decodeRequest = Schema.decodeUnknownEither(AgentRequest)
@@ -56,7 +51,10 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
       Effect.gen(function*() {
         const envelope = decodeEnvelope(line)
         if (envelope._tag === "Left") {
-          return yield* protocolError(0, new InvalidArgument({ message: "malformed request line: not a request envelope" }))
+          return yield* protocolError(
+            0,
+            new InvalidArgument({ message: "malformed request line: not a request envelope" })
+          )
         }
         const { id, v, version } = envelope.right
         const request = decodeRequest(envelope.right.request)
@@ -105,7 +103,9 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
           if (line.trim() === "") continue
           runInConnection(
             answer(line, connection, Deferred.await(closed)).pipe(
-              Effect.flatMap((text) => Effect.sync(() => text !== undefined && !socket.destroyed && socket.write(text))),
+              Effect.flatMap((text) =>
+                Effect.sync(() => text !== undefined && !socket.destroyed && socket.write(text))
+              ),
               Effect.asVoid
             )
           )
@@ -118,20 +118,27 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
       })
     }
 
-    const temporaryPath = path.join(path.dirname(socketPath), `.mairu-agent.${process.pid}.${crypto.randomBytes(4).toString("hex")}.sock`)
+    const temporaryPath = path.join(
+      path.dirname(socketPath),
+      `.mairu-agent.${process.pid}.${crypto.randomBytes(4).toString("hex")}.sock`
+    )
     yield* Effect.sync(() => fs.rmSync(temporaryPath, { force: true }))
     const server = net.createServer(onConnection)
     server.maxConnections = MAX_CONNECTIONS
     yield* Effect.acquireRelease(
       Effect.async<void, AgentStartError>((resume) => {
-        server.once("error", (error) =>
-          resume(Effect.fail(new AgentStartError({ message: `cannot listen on ${temporaryPath}: ${error.message}` }))))
+        server.once(
+          "error",
+          (error) =>
+            resume(Effect.fail(new AgentStartError({ message: `cannot listen on ${temporaryPath}: ${error.message}` })))
+        )
         server.listen(temporaryPath, () => resume(Effect.void))
       }),
-      () => Effect.async<void>((resume) => {
-        server.close(() => resume(Effect.void))
-        for (const socket of sockets) socket.destroy()
-      })
+      () =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          for (const socket of sockets) socket.destroy()
+        })
     )
     const claimed = yield* claimSocketPath(socketPath, temporaryPath).pipe(
       Effect.ensuring(Effect.sync(() => fs.rmSync(temporaryPath, { force: true })))

@@ -1,8 +1,8 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { AUTO_CONFIG_NAME } from "../Plain/AutoFile.js"
 import { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
 import type { AutoConfig } from "../Schemas/AutoConfig.js"
-import { AUTO_CONFIG_NAME } from "../Plain/AutoFile.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
@@ -25,7 +25,8 @@ export const findAutoConfig = (cwd: string) =>
       onNone: () =>
         Effect.fail(
           new NotFound({
-            message: `no ${AUTO_CONFIG_NAME} in ${cwd} or any folder above it; create one, or name a role instead of auto`
+            message:
+              `no ${AUTO_CONFIG_NAME} in ${cwd} or any folder above it; create one, or name a role instead of auto`
           })
         ),
       onSome: Effect.succeed

@@ -1,8 +1,8 @@
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { CompleteLogin, StartLogin } from "../Schemas/AgentProtocol.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
+import { CompleteLogin, StartLogin } from "../Schemas/AgentProtocol.js"
 import type { GrantType, GrantTypeFlag } from "../Schemas/ServerConfig.js"
 import type { LoginChallenge } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
@@ -56,7 +56,9 @@ export const runLogin = (server: string, grantType: GrantType | undefined, optio
     yield* terminal.message(instructions(serverId, challenge))
     // Whoever started the login opened the page; joining it must not open another tab.
     if (options.browser && !joined) {
-      const url = challenge._tag === "CodeGrant" ? challenge.url : challenge.verificationUriComplete ?? challenge.verificationUri
+      const url = challenge._tag === "CodeGrant"
+        ? challenge.url
+        : challenge.verificationUriComplete ?? challenge.verificationUri
       if (yield* (yield* Browser).open(url)) yield* terminal.message("Opened it in your browser.")
     }
     const session = yield* agent.call(new CompleteLogin({ handle: challenge.handle }))

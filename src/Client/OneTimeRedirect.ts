@@ -6,8 +6,8 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { Unknown } from "../Schemas/AgentErrors.js"
 import { randomToken } from "../Plain/RandomToken.js"
+import { Unknown } from "../Schemas/AgentErrors.js"
 
 export interface OneTimeRedirect {
   /** `http://127.0.0.1:PORT/RANDOM`: safe on a command line, it holds no secret. */

@@ -54,7 +54,9 @@ export const chainFromFlags = (flags: RoleChainFlags, base: AssumeRoleChain | un
     }
     const duration = Option.getOrUndefined(flags.assumeRoleDurationSeconds) ?? base?.durationSeconds
     if (duration !== undefined && (duration < 900 || duration > 43200)) {
-      return yield* new InvalidArgument({ message: `--assume-role-duration-seconds ${duration} is not within 900 to 43200` })
+      return yield* new InvalidArgument({
+        message: `--assume-role-duration-seconds ${duration} is not within 900 to 43200`
+      })
     }
     return {
       roleArn,

@@ -6,7 +6,7 @@ import { type AssumeRoleChain, ResolveServer, type ServerSummary } from "../Sche
 import type { ExecMode } from "../Schemas/AutoConfig.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { GrantType } from "../Schemas/ServerConfig.js"
-import { AgentClient, type AgentCallError } from "../Services/AgentClient.js"
+import { type AgentCallError, AgentClient } from "../Services/AgentClient.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { ensureTrusted, findAutoConfig } from "./AutoRole.js"
@@ -45,7 +45,8 @@ export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) =
     if (flags.role !== "auto") {
       if (Option.isNone(serverFlag)) {
         return yield* new InvalidArgument({
-          message: `which server should give ${flags.role}? Pass --server SERVER (or set MAIRU_SERVER), or use the role auto`
+          message:
+            `which server should give ${flags.role}? Pass --server SERVER (or set MAIRU_SERVER), or use the role auto`
         })
       }
       return {

@@ -1,13 +1,13 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { runAgentAttached } from "../Agent/Foreground.js"
+import { reportFailures } from "../Client/Failure.js"
+import { ExitCode } from "../ProcessExit.js"
 import { Hello } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
-import { runAgentAttached } from "../Agent/Foreground.js"
-import { reportFailures } from "../Client/Failure.js"
-import { ExitCode } from "../ProcessExit.js"
 
 export const agentCommand = Command.make(
   "agent",
@@ -27,7 +27,9 @@ export const agentCommand = Command.make(
       const terminal = yield* Terminal
       const { socketPath } = yield* Paths
       if (foreground && daemonize) {
-        yield* terminal.message("--foreground and --daemonize contradict each other; run: mairu agent --foreground, or mairu agent")
+        yield* terminal.message(
+          "--foreground and --daemonize contradict each other; run: mairu agent --foreground, or mairu agent"
+        )
         return yield* new ExitCode({ code: 1 })
       }
       if (foreground) return yield* runAgentAttached({ logToFile })

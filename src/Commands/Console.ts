@@ -4,19 +4,19 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { type ConsoleTarget, consoleTarget } from "../Client/ConsoleTarget.js"
+import { reportFailures } from "../Client/Failure.js"
+import { noBrowserOption } from "../Client/LoginFlow.js"
 import { serveOneTimeRedirect } from "../Client/OneTimeRedirect.js"
+import { obtainWithLogin, resolvePlan } from "../Client/RolePlan.js"
 import { Unknown } from "../Schemas/AgentErrors.js"
 import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
+import { shellQuote } from "../Services/ExecCommandLine.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
-import { type ConsoleTarget, consoleTarget } from "../Client/ConsoleTarget.js"
-import { shellQuote } from "../Services/ExecCommandLine.js"
-import { reportFailures } from "../Client/Failure.js"
-import { noBrowserOption } from "../Client/LoginFlow.js"
-import { obtainWithLogin, resolvePlan } from "../Client/RolePlan.js"
 
 /** How long the one-time link waits for the browser to follow it. */
 const LINK_WAIT = "60 seconds"
@@ -26,7 +26,9 @@ export const consoleSigninUrl = (credentials: AwsCredentials, target: ConsoleTar
   Effect.gen(function*() {
     const endpoint = target.federationEndpoint
     if (credentials.sessionToken === undefined) {
-      return yield* new Unknown({ message: "these credentials have no session token, which the AWS console sign-in needs" })
+      return yield* new Unknown({
+        message: "these credentials have no session token, which the AWS console sign-in needs"
+      })
     }
     const tokenUrl = new URL(endpoint)
     tokenUrl.searchParams.set("Action", "getSigninToken")
@@ -123,7 +125,11 @@ export const consoleCommand = Command.make(
       const obtain = (yield* AgentClient).call(
         new GetCredentials({ server: plan.server.id, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
       )
-      const credentials = yield* obtainWithLogin(plan, obtain, { login: true, grantType: undefined, browser: !flags.noBrowser })
+      const credentials = yield* obtainWithLogin(plan, obtain, {
+        login: true,
+        grantType: undefined,
+        browser: !flags.noBrowser
+      })
       const signin = yield* consoleSigninUrl(credentials, target)
       if (!flags.print && !flags.noBrowser) {
         const printCommand = [
@@ -145,7 +151,11 @@ export const consoleCommand = Command.make(
           if (!opened && !(yield* link.wasFollowed)) return "not opened" as const
           return yield* link.followed.pipe(
             Effect.as("followed" as const),
-            Effect.timeoutTo({ duration: LINK_WAIT, onTimeout: () => "not followed" as const, onSuccess: (done) => done })
+            Effect.timeoutTo({
+              duration: LINK_WAIT,
+              onTimeout: () => "not followed" as const,
+              onSuccess: (done) => done
+            })
           )
         }))
         if (outcome === "followed") {
@@ -159,7 +169,9 @@ export const consoleCommand = Command.make(
           })
         }
       }
-      if (!flags.print) yield* terminal.message(`Open this URL within 15 minutes to sign in to the AWS console as ${plan.role}:`)
+      if (!flags.print) {
+        yield* terminal.message(`Open this URL within 15 minutes to sign in to the AWS console as ${plan.role}:`)
+      }
       yield* terminal.product(Redacted.value(signin) + "\n")
     }).pipe(reportFailures)
 ).pipe(

@@ -3,13 +3,13 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { GetCredentials } from "../Schemas/AgentProtocol.js"
+import { reportFailures } from "../Client/Failure.js"
+import { chainFromFlags, roleChainOptions } from "../Client/RoleChainOptions.js"
 import { credentialProcessJson } from "../Plain/CredentialProcessJson.js"
+import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "../Client/Failure.js"
-import { chainFromFlags, roleChainOptions } from "../Client/RoleChainOptions.js"
 
 const productOf = (credentials: AwsCredentials): string =>
   credentialProcessJson({
@@ -26,7 +26,9 @@ export const credentialProcessCommand = Command.make(
     noCache: Options.boolean("no-cache").pipe(
       Options.withDescription("Fetch new credentials instead of using the agent's cached ones")
     ),
-    server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url, as the agent's servers.d names it")),
+    server: Args.text({ name: "SERVER" }).pipe(
+      Args.withDescription("Server id or url, as the agent's servers.d names it")
+    ),
     role: Args.text({ name: "ROLE" }).pipe(Args.withDescription("Role to assume, as the server names it"))
   },
   ({ noCache, role, server: name, ...chainFlags }) =>

@@ -5,23 +5,23 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
-import { keepWarm } from "../Plain/CachePolicy.js"
-import { commandEnv } from "../Plain/CommandProcess.js"
-import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
-import { GetCredentials, WatchSession } from "../Schemas/AgentProtocol.js"
-import { AgentClient, type AgentCallError } from "../Services/AgentClient.js"
-import { EcsEndpoint } from "../Services/EcsEndpoint.js"
-import { ExecRunner } from "../Services/ExecRunner.js"
-import { Terminal } from "../Services/Terminal.js"
-import { ExecCommandLine, shellQuote } from "../Services/ExecCommandLine.js"
-import { describeFailure } from "../Plain/Messages.js"
 import { reportFailures } from "../Client/Failure.js"
-import { ExitCode } from "../ProcessExit.js"
-import { oauthGrantTypeOption } from "./Login.js"
 import { grantTypeOf, noBrowserOption } from "../Client/LoginFlow.js"
 import { roleChainOptions } from "../Client/RoleChainOptions.js"
 import { obtainWithLogin, resolvePlan } from "../Client/RolePlan.js"
+import { keepWarm } from "../Plain/CachePolicy.js"
+import { commandEnv } from "../Plain/CommandProcess.js"
+import { describeFailure } from "../Plain/Messages.js"
+import { ExitCode } from "../ProcessExit.js"
+import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
+import { GetCredentials, WatchSession } from "../Schemas/AgentProtocol.js"
+import { type AgentCallError, AgentClient } from "../Services/AgentClient.js"
+import { EcsEndpoint } from "../Services/EcsEndpoint.js"
+import { ExecCommandLine, shellQuote } from "../Services/ExecCommandLine.js"
+import { ExecRunner } from "../Services/ExecRunner.js"
 import { Settings } from "../Services/Settings.js"
+import { Terminal } from "../Services/Terminal.js"
+import { oauthGrantTypeOption } from "./Login.js"
 
 const execOptions = {
   server: Options.text("server").pipe(
@@ -30,7 +30,9 @@ const execOptions = {
   ),
   mode: Options.choice("mode", ["ecs", "static"]).pipe(
     Options.withAlias("m"),
-    Options.withDescription("ecs: a local credentials endpoint that renews (default); static: AWS_ACCESS_KEY_ID and friends"),
+    Options.withDescription(
+      "ecs: a local credentials endpoint that renews (default); static: AWS_ACCESS_KEY_ID and friends"
+    ),
     Options.optional
   ),
   noCache: Options.boolean("no-cache").pipe(Options.withDescription("Fetch new credentials instead of cached ones")),
@@ -58,7 +60,6 @@ const execOptions = {
   )
 }
 
-
 export const execCommand = Command.make("exec", execOptions, (flags) =>
   Effect.gen(function*() {
     const agent = yield* AgentClient
@@ -74,7 +75,12 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     const plan = yield* resolvePlan(flags, approveCommand)
     const what = `${plan.role} from ${plan.server.id}`
     const obtain = agent.call(
-      new GetCredentials({ server: plan.server.id, role: plan.role, assumeRole: plan.assumeRole, noCache: flags.noCache })
+      new GetCredentials({
+        server: plan.server.id,
+        role: plan.role,
+        assumeRole: plan.assumeRole,
+        noCache: flags.noCache
+      })
     )
 
     let lastReported: string | undefined

@@ -3,10 +3,10 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as path from "node:path"
+import { reportFailures } from "../Client/Failure.js"
 import { OpenRestrictedSocket } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "../Client/Failure.js"
 
 export const forwardSocketCommand = Command.make(
   "forward-socket",

@@ -2,13 +2,13 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import { reportFailures } from "../Client/Failure.js"
 import { isProcessAlive } from "../Plain/ProcessAlive.js"
+import { ExitCode } from "../ProcessExit.js"
 import { Hello, Shutdown } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "../Client/Failure.js"
-import { ExitCode } from "../ProcessExit.js"
 
 const isAlive = (pid: number) => Effect.sync(() => isProcessAlive(pid))
 

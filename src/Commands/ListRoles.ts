@@ -3,14 +3,14 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { reportFailures } from "../Client/Failure.js"
+import { printJson } from "../Client/Json.js"
+import { describeFailure } from "../Plain/Messages.js"
+import { ExitCode } from "../ProcessExit.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { ListRoles, ListServers, ListSessions, ResolveServer, type ServerSummary } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { describeFailure } from "../Plain/Messages.js"
-import { reportFailures } from "../Client/Failure.js"
-import { ExitCode } from "../ProcessExit.js"
-import { printJson } from "../Client/Json.js"
 
 /** One server as the original Mairu's `list-roles` reports it. */
 export interface ListedServer {
@@ -29,7 +29,9 @@ export const textFormat = (servers: ReadonlyArray<ListedServer>): string => {
   const width = byteWidth(servers.flatMap((s) => s.roles.map((r) => r.name)))
   return servers.map((s) =>
     `${s.server_id}\n` +
-    (s.logged_in ? s.roles.map((r) => `    ${padEnd(r.name, width)}  ${r.description}\n`).join("") : "    not logged in\n") +
+    (s.logged_in
+      ? s.roles.map((r) => `    ${padEnd(r.name, width)}  ${r.description}\n`).join("")
+      : "    not logged in\n") +
     "\n"
   ).join("")
 }

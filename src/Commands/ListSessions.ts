@@ -1,13 +1,13 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { reportFailures } from "../Client/Failure.js"
+import { formatRfc3339 } from "../Client/Format.js"
+import { jsonOption, printJson, sessionJson } from "../Client/Json.js"
 import { ListSessions } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "../Client/Failure.js"
-import { formatRfc3339 } from "../Client/Format.js"
-import { jsonOption, printJson, sessionJson } from "../Client/Json.js"
 
 /**
  * `ID. SERVER_ID: URL [until T]`, or `[renews after T]` when the agent refreshes the
@@ -21,7 +21,10 @@ export const sessionLine = (session: SessionInfo, utc: boolean) =>
 
 export const listSessionsCommand = Command.make(
   "list-sessions",
-  { utc: Options.boolean("utc").pipe(Options.withDescription("Show times in UTC instead of local time")), json: jsonOption },
+  {
+    utc: Options.boolean("utc").pipe(Options.withDescription("Show times in UTC instead of local time")),
+    json: jsonOption
+  },
   ({ json, utc }) =>
     Effect.gen(function*() {
       const sessions = yield* (yield* AgentClient).call(new ListSessions())

@@ -3,9 +3,9 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { GrantTypeFlag } from "../Schemas/ServerConfig.js"
 import { reportFailures } from "../Client/Failure.js"
 import { grantTypeOf, noBrowserOption, runLogin } from "../Client/LoginFlow.js"
+import type { GrantTypeFlag } from "../Schemas/ServerConfig.js"
 
 /** The original Mairu's spellings: `device-code` and `aws_sso` mean the device grant. */
 const GRANT_TYPE_SPELLINGS: Array<[string, GrantTypeFlag]> = [
@@ -28,7 +28,9 @@ export const loginCommand = Command.make(
   {
     grantType: oauthGrantTypeOption,
     noBrowser: noBrowserOption,
-    server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url, as the agent's servers.d names it"))
+    server: Args.text({ name: "SERVER" }).pipe(
+      Args.withDescription("Server id or url, as the agent's servers.d names it")
+    )
   },
   ({ grantType, noBrowser, server: name }) =>
     Effect.gen(function*() {

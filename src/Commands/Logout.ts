@@ -1,14 +1,18 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
+import { reportFailures } from "../Client/Failure.js"
 import { Logout } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "../Client/Failure.js"
 
 export const logoutCommand = Command.make(
   "logout",
-  { server: Args.text({ name: "SERVER" }).pipe(Args.withDescription("Server id or url, as the agent's servers.d names it")) },
+  {
+    server: Args.text({ name: "SERVER" }).pipe(
+      Args.withDescription("Server id or url, as the agent's servers.d names it")
+    )
+  },
   ({ server: name }) =>
     Effect.gen(function*() {
       const agent = yield* AgentClient
@@ -28,7 +32,8 @@ export const logoutCommand = Command.make(
         "not-supported": "its server offers no token revocation (no revocation_endpoint), so its tokens stay valid " +
           "at the server until they expire",
         "no-refresh-token": "it had no refresh token to revoke",
-        failed: `revoking its refresh token failed (${result.detail ?? "unknown error"}); it stays valid at the server ` +
+        failed:
+          `revoking its refresh token failed (${result.detail ?? "unknown error"}); it stays valid at the server ` +
           "until it expires",
         none: ""
       }[result.revocation]

@@ -4,14 +4,14 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { reportFailures } from "../Client/Failure.js"
+import { formatTime } from "../Client/Format.js"
 import { insecureUrlReason } from "../Plain/UrlPolicy.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { RegisterClient } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
-import { reportFailures } from "../Client/Failure.js"
-import { formatTime } from "../Client/Format.js"
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
@@ -19,7 +19,10 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 export const setupSsoCommand = Command.make(
   "setup-sso",
   {
-    region: Options.text("region").pipe(Options.withAlias("r"), Options.withDescription("The IAM Identity Center instance's region, e.g. us-east-1")),
+    region: Options.text("region").pipe(
+      Options.withAlias("r"),
+      Options.withDescription("The IAM Identity Center instance's region, e.g. us-east-1")
+    ),
     startUrl: Options.text("start-url").pipe(
       Options.withAlias("u"),
       Options.withDescription("The AWS access portal URL, e.g. https://my-org.awsapps.com/start")
@@ -41,14 +44,17 @@ export const setupSsoCommand = Command.make(
       const terminal = yield* Terminal
       const { serversDir } = yield* Paths
       if (!ID.test(id)) {
-        return yield* new InvalidArgument({ message: `"${id}" cannot be a server id: use letters, digits, ".", "_" and "-"` })
+        return yield* new InvalidArgument({
+          message: `"${id}" cannot be a server id: use letters, digits, ".", "_" and "-"`
+        })
       }
       if (!REGION.test(region)) {
         return yield* new InvalidArgument({ message: `"${region}" is not an AWS region (like us-east-1)` })
       }
       const url = yield* Effect.try({
         try: () => new URL(startUrl),
-        catch: () => new InvalidArgument({ message: `"${startUrl}" is not a URL (like https://my-org.awsapps.com/start)` })
+        catch: () =>
+          new InvalidArgument({ message: `"${startUrl}" is not a URL (like https://my-org.awsapps.com/start)` })
       })
       const insecure = insecureUrlReason(url.toString())
       if (insecure !== undefined) {
@@ -87,4 +93,6 @@ export const setupSsoCommand = Command.make(
           `Log in with: mairu login ${id}`
       )
     }).pipe(reportFailures)
-).pipe(Command.withDescription("Configure an AWS IAM Identity Center instance as server ID and register mairu with it."))
+).pipe(
+  Command.withDescription("Configure an AWS IAM Identity Center instance as server ID and register mairu with it.")
+)

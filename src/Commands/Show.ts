@@ -3,6 +3,9 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import { reportFailures } from "../Client/Failure.js"
+import { printJson } from "../Client/Json.js"
+import { ExitCode } from "../ProcessExit.js"
 import { ListSessions, ResolveServer, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { AutoConfigFile } from "../Schemas/AutoConfig.js"
 import { AgentClient } from "../Services/AgentClient.js"
@@ -10,9 +13,6 @@ import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
-import { reportFailures } from "../Client/Failure.js"
-import { ExitCode } from "../ProcessExit.js"
-import { printJson } from "../Client/Json.js"
 
 /** A `.mairu.json` as the original Mairu shows it: `mode` always present, set `assume_role` fields only. */
 const autoJson = ({ assume_role, mode, region, role, server }: AutoConfigFile) => ({
@@ -38,7 +38,10 @@ export const showCommand = Command.make(
       Options.withAlias("fail"),
       Options.withDescription("Exit 1 when no .mairu.json applies here")
     ),
-    quiet: Options.boolean("quiet").pipe(Options.withAlias("q"), Options.withDescription("Print nothing; use the exit code"))
+    quiet: Options.boolean("quiet").pipe(
+      Options.withAlias("q"),
+      Options.withDescription("Print nothing; use the exit code")
+    )
   },
   ({ fail, quiet }) =>
     Effect.gen(function*() {

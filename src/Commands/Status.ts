@@ -2,9 +2,12 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as path from "node:path"
+import { formatTime } from "../Client/Format.js"
+import { jsonOption, printJson } from "../Client/Json.js"
 import { formatExpiration } from "../Plain/CredentialProcessJson.js"
 import { describeFailure, skippedFileWarning } from "../Plain/Messages.js"
 import { checkSocketPath } from "../Plain/SocketTrust.js"
+import { ExitCode } from "../ProcessExit.js"
 import { Hello, ListServers, ListSessions, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 import { AgentClient } from "../Services/AgentClient.js"
@@ -14,9 +17,6 @@ import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
 import { VERSION } from "../Version.js"
-import { ExitCode } from "../ProcessExit.js"
-import { formatTime } from "../Client/Format.js"
-import { jsonOption, printJson } from "../Client/Json.js"
 
 /** Everything `mairu status` reports; the JSON form uses these field names. */
 const gather = Effect.gen(function*() {
@@ -59,7 +59,9 @@ const gather = Effect.gen(function*() {
   const counts = new Map<string, number>()
   for (const server of shown) counts.set(server.id, (counts.get(server.id) ?? 0) + 1)
   for (const [id, count] of counts) {
-    if (count > 1) problems.push(`server id "${id}" is defined ${count} times in ${serversDir}; give each file its own "id"`)
+    if (count > 1) {
+      problems.push(`server id "${id}" is defined ${count} times in ${serversDir}; give each file its own "id"`)
+    }
   }
   const servers = shown.map((server) => {
     const session = sessions.find((s) => s.serverId === server.id && s.serverUrl === server.url)
@@ -104,9 +106,13 @@ const text = (report: Report) => {
   const lines = [
     agent.running && agent.version !== null
       ? `agent: running, version ${agent.version}, pid ${agent.pid}, up ${agent.uptime_seconds} s, at ${agent.socket}`
-      : `agent: ${agent.running ? "running (could not ask it more)" : "not running (it starts when needed)"}, at ${agent.socket}`,
+      : `agent: ${
+        agent.running ? "running (could not ask it more)" : "not running (it starts when needed)"
+      }, at ${agent.socket}`,
     ...(agent.hardening === null || agent.hardening.problem === null ? [] : [
-      `  hardening unavailable: ${agent.hardening.problem}; core dumps ${agent.hardening.core_dumps_off ? "off" : "possible"}, ` +
+      `  hardening unavailable: ${agent.hardening.problem}; core dumps ${
+        agent.hardening.core_dumps_off ? "off" : "possible"
+      }, ` +
       `debuggers ${agent.hardening.debuggers_blocked ? "blocked" : "not blocked"}`
     ]),
     report.agent.servers_dir === null
@@ -120,7 +126,9 @@ const text = (report: Report) => {
     ),
     report.auto === null
       ? "auto role: no .mairu.json here"
-      : `auto role: server ${report.auto.server}, role ${report.auto.role} (${report.auto.path}, ${report.auto.trusted ? "trusted" : "not trusted"})`,
+      : `auto role: server ${report.auto.server}, role ${report.auto.role} (${report.auto.path}, ${
+        report.auto.trusted ? "trusted" : "not trusted"
+      })`,
     ...(report.problems.length === 0 ? ["problems: none"] : ["problems:", ...report.problems.map((p) => `  - ${p}`)])
   ]
   return lines.join("\n") + "\n"

@@ -13,36 +13,37 @@ const readJson = async (req: http.IncomingMessage): Promise<Record<string, unkno
 }
 
 /** Test controls under `/_admin/`: statistics, fault injection, revocation, device approval, issued secrets. */
-export const makeAdmin = (state: DevState, oidc: Oidc, ssoOidc: SsoOidc) =>
-async (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
-  switch (`${req.method} ${path}`) {
-    case "GET /_admin/stats":
-      return sendJson(res, 200, state.stats)
-    case "GET /_admin/secrets":
-      return sendJson(res, 200, { secrets: [...state.secrets] })
-    case "POST /_admin/faults": {
-      const body = await readJson(req)
-      for (const target of ["assumeRole", "roles", "token", "sso"] as Array<FaultTarget>) {
-        const mode = body[target]
-        if (mode === undefined) continue
-        if (!FAULT_MODES.includes(mode as FaultMode)) {
-          return sendJson(res, 400, { error: `unknown fault mode ${String(mode)} for ${target}` })
+export const makeAdmin =
+  (state: DevState, oidc: Oidc, ssoOidc: SsoOidc) =>
+  async (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
+    switch (`${req.method} ${path}`) {
+      case "GET /_admin/stats":
+        return sendJson(res, 200, state.stats)
+      case "GET /_admin/secrets":
+        return sendJson(res, 200, { secrets: [...state.secrets] })
+      case "POST /_admin/faults": {
+        const body = await readJson(req)
+        for (const target of ["assumeRole", "roles", "token", "sso"] as Array<FaultTarget>) {
+          const mode = body[target]
+          if (mode === undefined) continue
+          if (!FAULT_MODES.includes(mode as FaultMode)) {
+            return sendJson(res, 400, { error: `unknown fault mode ${String(mode)} for ${target}` })
+          }
+          state.faults[target] = mode as FaultMode
         }
-        state.faults[target] = mode as FaultMode
+        return sendJson(res, 200, state.faults)
       }
-      return sendJson(res, 200, state.faults)
+      case "POST /_admin/revoke":
+        await oidc.revokeAll()
+        ssoOidc.revokeAll()
+        return sendJson(res, 200, { revoked: true })
+      case "POST /_admin/device/approve": {
+        const body = await readJson(req)
+        const approved = typeof body.user_code === "string" &&
+          (ssoOidc.approveDevice(body.user_code) || await oidc.approveDevice(body.user_code))
+        return sendJson(res, approved ? 200 : 404, { approved })
+      }
+      default:
+        return sendJson(res, 404, { error: "not found" })
     }
-    case "POST /_admin/revoke":
-      await oidc.revokeAll()
-      ssoOidc.revokeAll()
-      return sendJson(res, 200, { revoked: true })
-    case "POST /_admin/device/approve": {
-      const body = await readJson(req)
-      const approved = typeof body.user_code === "string" &&
-        (ssoOidc.approveDevice(body.user_code) || await oidc.approveDevice(body.user_code))
-      return sendJson(res, approved ? 200 : 404, { approved })
-    }
-    default:
-      return sendJson(res, 404, { error: "not found" })
   }
-}

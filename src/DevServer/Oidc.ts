@@ -134,7 +134,9 @@ export const makeOidc = (options: OidcOptions, state: DevState) => {
       "text/html; charset=utf-8",
       page(
         "Sign in to the mairu dev server",
-        `<p>Client <code>${String(details.params.client_id)}</code> asks for <code>${String(details.params.scope)}</code>.</p>` +
+        `<p>Client <code>${String(details.params.client_id)}</code> asks for <code>${
+          String(details.params.scope)
+        }</code>.</p>` +
           `<form method="post" action="/interaction/${uid}"><button id="approve" type="submit">Approve</button></form>`
       )
     )

@@ -8,7 +8,8 @@ export type SignatureCheck =
   | { readonly ok: true; readonly key: IssuedKey }
   | { readonly ok: false; readonly code: string; readonly message: string }
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/
 
 const parseAmzDate = (value: string): Date | undefined => {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value)
@@ -41,10 +42,18 @@ export const verifySigV4 = async (
   const [, accessKeyId, , region, service, signedHeaders, signature] = parsed
   const key = lookup(accessKeyId!)
   if (key === undefined) {
-    return { ok: false, code: "InvalidClientTokenId", message: "The security token included in the request is invalid." }
+    return {
+      ok: false,
+      code: "InvalidClientTokenId",
+      message: "The security token included in the request is invalid."
+    }
   }
   if (header(req, "x-amz-security-token") !== key.sessionToken) {
-    return { ok: false, code: "InvalidClientTokenId", message: "The security token included in the request is invalid." }
+    return {
+      ok: false,
+      code: "InvalidClientTokenId",
+      message: "The security token included in the request is invalid."
+    }
   }
   if (key.expiration.getTime() <= Date.now()) {
     return { ok: false, code: "ExpiredToken", message: "The security token included in the request is expired" }
@@ -69,7 +78,15 @@ export const verifySigV4 = async (
     applyChecksum: false
   })
   const signed = await signer.sign(
-    { method: req.method ?? "POST", protocol: "http:", hostname: "placeholder", path: url.pathname, query, headers, body },
+    {
+      method: req.method ?? "POST",
+      protocol: "http:",
+      hostname: "placeholder",
+      path: url.pathname,
+      query,
+      headers,
+      body
+    },
     { signingDate, signingRegion: region!, signingService: service! }
   )
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? ""))?.[1] ?? ""

@@ -47,7 +47,11 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 /** An AWS error: the type in `x-amzn-errortype`, the OAuth fields in the body. */
 export const awsError = (res: http.ServerResponse, status: number, type: string, description: string) => {
   res.setHeader("x-amzn-errortype", type)
-  sendJson(res, status, { error: type.replace(/Exception$/, "").replace(/^./, (c) => c.toLowerCase()), error_description: description, message: description })
+  sendJson(res, status, {
+    error: type.replace(/Exception$/, "").replace(/^./, (c) => c.toLowerCase()),
+    error_description: description,
+    message: description
+  })
 }
 
 export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
@@ -109,7 +113,12 @@ export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
     clients.set(clientId, { clientSecret, expiresAt: (now + options.clientTtl) * 1000, grantTypes })
     state.recordSecret(clientSecret)
     stats.registerClient++
-    sendJson(res, 200, { clientId, clientSecret, clientIdIssuedAt: now, clientSecretExpiresAt: now + options.clientTtl })
+    sendJson(res, 200, {
+      clientId,
+      clientSecret,
+      clientIdIssuedAt: now,
+      clientSecretExpiresAt: now + options.clientTtl
+    })
   }
 
   const startDeviceAuthorization = async (req: http.IncomingMessage, res: http.ServerResponse, origin: string) => {
@@ -117,7 +126,9 @@ export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
     const clientId = validClient(res, body.clientId, body.clientSecret)
     if (clientId === undefined) return
     const deviceCode = random(32)
-    const userCode = `${random(3).toUpperCase().replace(/[^A-Z0-9]/g, "X").slice(0, 4)}-${random(3).toUpperCase().replace(/[^A-Z0-9]/g, "Y").slice(0, 4)}`
+    const userCode = `${random(3).toUpperCase().replace(/[^A-Z0-9]/g, "X").slice(0, 4)}-${
+      random(3).toUpperCase().replace(/[^A-Z0-9]/g, "Y").slice(0, 4)
+    }`
     devices.set(deviceCode, { clientId, userCode, expiresAt: Date.now() + 600_000, approved: options.autoApprove })
     state.recordSecret(deviceCode)
     sendJson(res, 200, {
@@ -138,8 +149,12 @@ export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
     const count = (key: string) => (stats.createToken[key] = (stats.createToken[key] ?? 0) + 1)
     if (grantType === DEVICE_CODE_GRANT) {
       const device = devices.get(String(body.deviceCode))
-      if (device === undefined || device.clientId !== clientId) return awsError(res, 400, "InvalidGrantException", "unknown device code")
-      if (device.expiresAt <= Date.now()) return awsError(res, 400, "ExpiredTokenException", "the device code has expired")
+      if (device === undefined || device.clientId !== clientId) {
+        return awsError(res, 400, "InvalidGrantException", "unknown device code")
+      }
+      if (device.expiresAt <= Date.now()) {
+        return awsError(res, 400, "ExpiredTokenException", "the device code has expired")
+      }
       if (!device.approved) return awsError(res, 400, "AuthorizationPendingException", "the user has not approved yet")
       devices.delete(String(body.deviceCode))
       count("device_code")
@@ -151,7 +166,9 @@ export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
       if (code === undefined || code.clientId !== clientId || code.expiresAt <= Date.now()) {
         return awsError(res, 400, "InvalidGrantException", "unknown, used or expired code")
       }
-      if (code.redirectUri !== body.redirectUri) return awsError(res, 400, "InvalidGrantException", "redirectUri differs")
+      if (code.redirectUri !== body.redirectUri) {
+        return awsError(res, 400, "InvalidGrantException", "redirectUri differs")
+      }
       const verifier = String(body.codeVerifier ?? "")
       if (crypto.createHash("sha256").update(verifier).digest("base64url") !== code.challenge) {
         return awsError(res, 400, "InvalidGrantException", "the code verifier does not match the challenge")
@@ -187,15 +204,28 @@ export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
     if (client === undefined || !client.grantTypes.includes("authorization_code")) {
       return sendText(res, 400, "text/html", page("Error", "<p id=\"message\">unknown client</p>"))
     }
-    if (redirect === undefined || redirect.protocol !== "http:" || redirect.hostname !== "127.0.0.1" || redirect.pathname !== "/oauth/callback") {
-      return sendText(res, 400, "text/html", page("Error", "<p id=\"message\">redirect_uri must be http://127.0.0.1:PORT/oauth/callback</p>"))
+    if (
+      redirect === undefined || redirect.protocol !== "http:" || redirect.hostname !== "127.0.0.1" ||
+      redirect.pathname !== "/oauth/callback"
+    ) {
+      return sendText(
+        res,
+        400,
+        "text/html",
+        page("Error", "<p id=\"message\">redirect_uri must be http://127.0.0.1:PORT/oauth/callback</p>")
+      )
     }
     if (params.get("code_challenge_method") !== "S256" || (params.get("code_challenge") ?? "") === "") {
       return sendText(res, 400, "text/html", page("Error", "<p id=\"message\">PKCE with S256 is required</p>"))
     }
     const finish = () => {
       const code = random(24)
-      codes.set(code, { clientId, redirectUri, challenge: params.get("code_challenge")!, expiresAt: Date.now() + 300_000 })
+      codes.set(code, {
+        clientId,
+        redirectUri,
+        challenge: params.get("code_challenge")!,
+        expiresAt: Date.now() + 300_000
+      })
       state.recordSecret(code)
       redirect!.searchParams.set("code", code)
       const stateParam = params.get("state")
@@ -212,7 +242,9 @@ export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
       "text/html; charset=utf-8",
       page(
         "AWS access portal (mairu emulator)",
-        `<p>Allow <code>${escapeHtml(clientId)}</code> to access your AWS accounts (scopes ${escapeHtml(params.get("scopes") ?? "")})?</p>` +
+        `<p>Allow <code>${escapeHtml(clientId)}</code> to access your AWS accounts (scopes ${
+          escapeHtml(params.get("scopes") ?? "")
+        })?</p>` +
           `<a id="approve" href="${escapeHtml(approveUrl.pathname + approveUrl.search)}"><button>Approve</button></a>`
       )
     )
@@ -233,15 +265,28 @@ export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
     const userCode = url.searchParams.get("user_code") ?? ""
     if (url.searchParams.get("approved") === "yes") {
       const ok = approveDevice(userCode)
-      return sendText(res, ok ? 200 : 400, "text/html", page(ok ? "Approved" : "Error", `<p id="message">${ok ? "You can return to your terminal." : "unknown or used code"}</p>`))
+      return sendText(
+        res,
+        ok ? 200 : 400,
+        "text/html",
+        page(
+          ok ? "Approved" : "Error",
+          `<p id="message">${ok ? "You can return to your terminal." : "unknown or used code"}</p>`
+        )
+      )
     }
     void req
     sendText(
       res,
       200,
       "text/html; charset=utf-8",
-      page("Approve device", `<p>Code <code>${escapeHtml(userCode)}</code></p>` +
-        `<a id="approve" href="/sso/device?user_code=${encodeURIComponent(userCode)}&approved=yes"><button>Approve</button></a>`)
+      page(
+        "Approve device",
+        `<p>Code <code>${escapeHtml(userCode)}</code></p>` +
+          `<a id="approve" href="/sso/device?user_code=${
+            encodeURIComponent(userCode)
+          }&approved=yes"><button>Approve</button></a>`
+      )
     )
   }
 
@@ -258,7 +303,17 @@ export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
 
   const logout = (token: string) => accessTokens.delete(token)
 
-  return { registerClient, startDeviceAuthorization, createToken, authorize, devicePage, approveDevice, validAccessToken, revokeAll, logout }
+  return {
+    registerClient,
+    startDeviceAuthorization,
+    createToken,
+    authorize,
+    devicePage,
+    approveDevice,
+    validAccessToken,
+    revokeAll,
+    logout
+  }
 }
 
 export type SsoOidc = ReturnType<typeof makeSsoOidc>

@@ -25,52 +25,56 @@ const page = <A>(items: ReadonlyArray<A>, url: URL) => {
 }
 
 /** An emulation of the AWS SSO portal API (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout). */
-export const makeSsoPortal = (state: DevState, oidc: SsoOidc) =>
-(req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
-  if (applyFault(state.faults.sso, res)) return
-  const token = req.headers["x-amz-sso_bearer_token"]
-  const bearer = Array.isArray(token) ? token[0] : token
-  if (!oidc.validAccessToken(bearer)) {
-    return awsError(res, 401, "UnauthorizedException", "Session token not found or invalid")
-  }
-  switch (`${req.method} ${url.pathname}`) {
-    case "GET /federation/credentials": {
-      const accountId = url.searchParams.get("account_id") ?? ""
-      const roleName = url.searchParams.get("role_name") ?? ""
-      const account = SSO_ACCOUNTS.find((a) => a.accountId === accountId)
-      if (account === undefined || !account.roles.includes(roleName)) {
-        return awsError(res, 403, "ForbiddenException", "No access")
-      }
-      const key = state.issueKey(accountId, roleName, "alice", state.credentialTtlSeconds)
-      const label = `${accountId}/${roleName}`
-      state.stats.sso.getRoleCredentials[label] = (state.stats.sso.getRoleCredentials[label] ?? 0) + 1
-      return sendJson(res, 200, {
-        roleCredentials: {
-          accessKeyId: key.accessKeyId,
-          secretAccessKey: key.secretAccessKey,
-          sessionToken: key.sessionToken,
-          expiration: key.expiration.getTime()
+export const makeSsoPortal =
+  (state: DevState, oidc: SsoOidc) => (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    if (applyFault(state.faults.sso, res)) return
+    const token = req.headers["x-amz-sso_bearer_token"]
+    const bearer = Array.isArray(token) ? token[0] : token
+    if (!oidc.validAccessToken(bearer)) {
+      return awsError(res, 401, "UnauthorizedException", "Session token not found or invalid")
+    }
+    switch (`${req.method} ${url.pathname}`) {
+      case "GET /federation/credentials": {
+        const accountId = url.searchParams.get("account_id") ?? ""
+        const roleName = url.searchParams.get("role_name") ?? ""
+        const account = SSO_ACCOUNTS.find((a) => a.accountId === accountId)
+        if (account === undefined || !account.roles.includes(roleName)) {
+          return awsError(res, 403, "ForbiddenException", "No access")
         }
-      })
+        const key = state.issueKey(accountId, roleName, "alice", state.credentialTtlSeconds)
+        const label = `${accountId}/${roleName}`
+        state.stats.sso.getRoleCredentials[label] = (state.stats.sso.getRoleCredentials[label] ?? 0) + 1
+        return sendJson(res, 200, {
+          roleCredentials: {
+            accessKeyId: key.accessKeyId,
+            secretAccessKey: key.secretAccessKey,
+            sessionToken: key.sessionToken,
+            expiration: key.expiration.getTime()
+          }
+        })
+      }
+      case "GET /assignment/accounts": {
+        const { slice, ...rest } = page(SSO_ACCOUNTS, url)
+        return sendJson(res, 200, {
+          accountList: slice.map((a) => ({
+            accountId: a.accountId,
+            accountName: a.accountName,
+            emailAddress: `aws+${a.accountId}@example.com`
+          })),
+          ...rest
+        })
+      }
+      case "GET /assignment/roles": {
+        const accountId = url.searchParams.get("account_id") ?? ""
+        const account = SSO_ACCOUNTS.find((a) => a.accountId === accountId)
+        if (account === undefined) return awsError(res, 403, "ForbiddenException", "No access")
+        const { slice, ...rest } = page(account.roles, url)
+        return sendJson(res, 200, { roleList: slice.map((roleName) => ({ roleName, accountId })), ...rest })
+      }
+      case "POST /logout":
+        oidc.logout(bearer!)
+        return sendText(res, 200, "application/json", "{}")
+      default:
+        return awsError(res, 404, "ResourceNotFoundException", "no such operation")
     }
-    case "GET /assignment/accounts": {
-      const { slice, ...rest } = page(SSO_ACCOUNTS, url)
-      return sendJson(res, 200, {
-        accountList: slice.map((a) => ({ accountId: a.accountId, accountName: a.accountName, emailAddress: `aws+${a.accountId}@example.com` })),
-        ...rest
-      })
-    }
-    case "GET /assignment/roles": {
-      const accountId = url.searchParams.get("account_id") ?? ""
-      const account = SSO_ACCOUNTS.find((a) => a.accountId === accountId)
-      if (account === undefined) return awsError(res, 403, "ForbiddenException", "No access")
-      const { slice, ...rest } = page(account.roles, url)
-      return sendJson(res, 200, { roleList: slice.map((roleName) => ({ roleName, accountId })), ...rest })
-    }
-    case "POST /logout":
-      oidc.logout(bearer!)
-      return sendText(res, 200, "application/json", "{}")
-    default:
-      return awsError(res, 404, "ResourceNotFoundException", "no such operation")
   }
-}

@@ -2,7 +2,16 @@ import * as crypto from "node:crypto"
 
 /** How an endpoint misbehaves on purpose, for tests. */
 export type FaultMode = "none" | "500" | "hang" | "invalid-json" | "401" | "404" | "405" | "no-expiration"
-export const FAULT_MODES: ReadonlyArray<FaultMode> = ["none", "500", "hang", "invalid-json", "401", "404", "405", "no-expiration"]
+export const FAULT_MODES: ReadonlyArray<FaultMode> = [
+  "none",
+  "500",
+  "hang",
+  "invalid-json",
+  "401",
+  "404",
+  "405",
+  "no-expiration"
+]
 export type FaultTarget = "assumeRole" | "roles" | "token" | "sso"
 
 /** AWS credentials this server issued; STS verifies signatures against them. */

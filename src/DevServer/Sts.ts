@@ -28,7 +28,11 @@ const parseRequest = (req: http.IncomingMessage, body: Buffer): StsRequest => {
     } catch {
       params = {}
     }
-    return { protocol: "json", action: target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "", params }
+    return {
+      protocol: "json",
+      action: target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "",
+      params
+    }
   }
   const form = new URLSearchParams(body.toString("utf8"))
   const query = new URL(req.url ?? "/", "http://placeholder").searchParams
@@ -107,9 +111,15 @@ const assumeRole = (res: http.ServerResponse, request: StsRequest, state: DevSta
       },
       AssumedRoleUser: { Arn: key.arn, AssumedRoleId: key.userId }
     },
-    `<Credentials><AccessKeyId>${key.accessKeyId}</AccessKeyId><SecretAccessKey>${xmlEscape(key.secretAccessKey)}</SecretAccessKey>` +
-      `<SessionToken>${xmlEscape(key.sessionToken)}</SessionToken><Expiration>${rfc3339(key.expiration)}</Expiration></Credentials>` +
-      `<AssumedRoleUser><Arn>${xmlEscape(key.arn)}</Arn><AssumedRoleId>${xmlEscape(key.userId)}</AssumedRoleId></AssumedRoleUser>` +
+    `<Credentials><AccessKeyId>${key.accessKeyId}</AccessKeyId><SecretAccessKey>${
+      xmlEscape(key.secretAccessKey)
+    }</SecretAccessKey>` +
+      `<SessionToken>${xmlEscape(key.sessionToken)}</SessionToken><Expiration>${
+        rfc3339(key.expiration)
+      }</Expiration></Credentials>` +
+      `<AssumedRoleUser><Arn>${xmlEscape(key.arn)}</Arn><AssumedRoleId>${
+        xmlEscape(key.userId)
+      }</AssumedRoleId></AssumedRoleUser>` +
       `<PackedPolicySize>0</PackedPolicySize>`
   )
 }

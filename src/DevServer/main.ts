@@ -78,7 +78,9 @@ server.listen(Number(values.port), "127.0.0.1", () => {
     const route = async () => {
       // AWS IAM Identity Center: sso-oidc, its browser pages, and the portal API.
       if (req.method === "POST" && path === "/client/register") return ssoOidc.registerClient(req, res)
-      if (req.method === "POST" && path === "/device_authorization") return ssoOidc.startDeviceAuthorization(req, res, url)
+      if (req.method === "POST" && path === "/device_authorization") {
+        return ssoOidc.startDeviceAuthorization(req, res, url)
+      }
       if (req.method === "POST" && path === "/token") return ssoOidc.createToken(req, res)
       if (req.method === "GET" && path === "/authorize") return ssoOidc.authorize(req, res, requestUrl)
       if (req.method === "GET" && path === "/sso/device") return ssoOidc.devicePage(req, res, requestUrl)
@@ -94,7 +96,9 @@ server.listen(Number(values.port), "127.0.0.1", () => {
       return oauth(req, res)
     }
     route().catch((error: unknown) => {
-      process.stderr.write(`devserver: ${req.method} ${path} failed: ${error instanceof Error ? error.message : String(error)}\n`)
+      process.stderr.write(
+        `devserver: ${req.method} ${path} failed: ${error instanceof Error ? error.message : String(error)}\n`
+      )
       if (!res.headersSent) sendJson(res, 500, { error: "server_error" })
     })
   }

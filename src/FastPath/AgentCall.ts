@@ -1,7 +1,7 @@
 import type * as net from "node:net"
 import {
-  type AgentUnavailableFailure,
   agentUnavailable,
+  type AgentUnavailableFailure,
   connect,
   connectOrStart,
   exchange,

@@ -1,13 +1,13 @@
-import { splitExecArgs } from "../Plain/ExecArgv.js"
 import { keepWarm, type Obtained } from "../Plain/CachePolicy.js"
 import { commandEnv, dieBy, runCommand } from "../Plain/CommandProcess.js"
 import type { EcsCredentials } from "../Plain/EcsServer.js"
+import { splitExecArgs } from "../Plain/ExecArgv.js"
 import { type DescribableFailure, describeFailure, userMessages } from "../Plain/Messages.js"
 import { showAutoRoleFromEnv } from "../Plain/ShowAutoRole.js"
 import { resolvePaths } from "../Plain/XdgPaths.js"
+import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import { callAgent, type EncodedRequest } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded, type PlainCredentials } from "./EncodedCredentials.js"
-import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 
 /**
  * The fast path of `mairu exec`: the common case (ROLE with a server, or a trusted
@@ -160,7 +160,14 @@ const planFor = async (
   if (role !== "auto") {
     const serverName = flags.server ?? (env.MAIRU_SERVER || undefined)
     if (serverName === undefined) return undefined
-    return { serverName, role, assumeRole: undefined, mode: flags.mode ?? "ecs", region: undefined, autoPath: undefined }
+    return {
+      serverName,
+      role,
+      assumeRole: undefined,
+      mode: flags.mode ?? "ecs",
+      region: undefined,
+      autoPath: undefined
+    }
   }
   const auto = await trustedAuto(trustDir, process.cwd())
   if (auto === undefined) return undefined
@@ -234,7 +241,9 @@ export const runFastExec = async (
       : { ok: false, error: result.failure }
   }
 
-  let ecs: { readonly url: string; readonly token: string; readonly forget: () => void; readonly close: () => void } | undefined
+  let ecs:
+    | { readonly url: string; readonly token: string; readonly forget: () => void; readonly close: () => void }
+    | undefined
   let stopKeepingWarm = () => {}
   if (plan.mode === "ecs") {
     const reported = async (): Promise<Obtained<EcsCredentials, DescribableFailure>> => {

@@ -18,9 +18,9 @@ import { AgentRequest, ResponseEnvelope } from "../Schemas/AgentProtocol.js"
 import { AgentClient, AgentUnavailable, AgentVersionMismatch } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
-import { plainEnvironment } from "./SettingsLive.js"
 import { Terminal } from "../Services/Terminal.js"
 import { VERSION } from "../Version.js"
+import { plainEnvironment } from "./SettingsLive.js"
 
 const decodeResponse = Schema.decodeUnknownEither(ResponseEnvelope)
 
@@ -28,7 +28,9 @@ const decodeResponse = Schema.decodeUnknownEither(ResponseEnvelope)
 const wire = <A>(step: (signal: AbortSignal) => Promise<A | AgentUnavailableFailure>) =>
   Effect.async<A, AgentUnavailable>((resume, signal) => {
     void step(signal).then((result) =>
-      resume(isUnavailable(result) ? Effect.fail(new AgentUnavailable({ message: result.message })) : Effect.succeed(result))
+      resume(
+        isUnavailable(result) ? Effect.fail(new AgentUnavailable({ message: result.message })) : Effect.succeed(result)
+      )
     )
   })
 
@@ -57,7 +59,10 @@ export const AgentClientLive = Layer.effect(
           yield* terminal.message(notice)
         }
         if (response.right.mismatch !== undefined) {
-          return yield* new AgentVersionMismatch({ agentVersion: response.right.mismatch.version, clientVersion: VERSION })
+          return yield* new AgentVersionMismatch({
+            agentVersion: response.right.mismatch.version,
+            clientVersion: VERSION
+          })
         }
         const exit = yield* Schema.deserializeExit(request as Schema.WithResult.Any, response.right.exit).pipe(
           Effect.mapError(() => new AgentUnavailable({ message: "the agent sent an answer this client cannot read" }))
@@ -77,7 +82,9 @@ export const AgentClientLive = Layer.effect(
         const encoded = yield* Schema.encode(AgentRequest)(request).pipe(Effect.orDie)
         const [answer] = yield* wire(async (signal) => {
           const socket = await connectOrStart(paths.socketPath, environment, signal)
-          return socket instanceof net.Socket ? exchange(socket, requestLine(id, VERSION, encoded), [id], signal) : socket
+          return socket instanceof net.Socket
+            ? exchange(socket, requestLine(id, VERSION, encoded), [id], signal)
+            : socket
         })
         return yield* decodeAnswer(request, answer)
       })

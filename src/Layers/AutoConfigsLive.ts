@@ -3,11 +3,11 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { controlCharacterField, controlCharacterMessage, nearestAutoConfig, readAutoFile } from "../Plain/AutoFile.js"
+import { AUTO_CONFIG_NAME } from "../Plain/AutoFile.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { type AutoConfig, AutoConfigFile } from "../Schemas/AutoConfig.js"
-import { AUTO_CONFIG_NAME } from "../Plain/AutoFile.js"
-import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { describeParseError } from "../Schemas/ParseIssues.js"
+import { AutoConfigs } from "../Services/AutoConfigs.js"
 
 const decode = Schema.decodeUnknownEither(AutoConfigFile, { errors: "all" })
 
@@ -21,7 +21,9 @@ export const readAutoConfig = (file: string): Effect.Effect<AutoConfig, InvalidA
       catch: (error) => new InvalidArgument({ message: `${file} is not valid JSON (${(error as Error).message})` })
     })
     const controlField = controlCharacterField(json)
-    if (controlField !== undefined) return yield* new InvalidArgument({ message: controlCharacterMessage(file, controlField) })
+    if (controlField !== undefined) {
+      return yield* new InvalidArgument({ message: controlCharacterMessage(file, controlField) })
+    }
     const config = decode(json)
     if (config._tag === "Left") {
       return yield* new InvalidArgument({

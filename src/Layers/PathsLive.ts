@@ -5,4 +5,7 @@ import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
 import { plainEnvironment } from "./SettingsLive.js"
 
-export const PathsLive = Layer.effect(Paths, Effect.map(Settings, (settings) => resolvePaths(plainEnvironment(settings))))
+export const PathsLive = Layer.effect(
+  Paths,
+  Effect.map(Settings, (settings) => resolvePaths(plainEnvironment(settings)))
+)

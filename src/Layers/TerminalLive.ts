@@ -8,7 +8,6 @@ import { MESSAGE_PREFIX, messageText, openTty, writeAll, writeProduct } from "..
 import { visible } from "../Plain/Visible.js"
 import { Terminal } from "../Services/Terminal.js"
 
-
 /** Reads one line from /dev/tty, echoing the question there too (never on stdout). */
 const askOnTty = (question: string) =>
   Effect.async<Option.Option<string>>((resume) => {
@@ -54,10 +53,7 @@ export const TerminalLive = Layer.scoped(
     const messageFd = tty ?? 2
     return {
       hasTty: tty !== undefined,
-      message: (text) =>
-        Effect.sync(() =>
-          writeAll(messageFd, messageText(text))
-        ),
+      message: (text) => Effect.sync(() => writeAll(messageFd, messageText(text))),
       product: (text) => Effect.sync(() => writeProduct(text)),
       prompt: (question) => tty === undefined ? Effect.succeed(Option.none()) : askOnTty(question)
     }

@@ -20,7 +20,9 @@ export const TrustStoreLive = Layer.effect(
             fs.mkdirSync(trustDir, { recursive: true, mode: 0o700 })
             const file = trustRecordPath(trustDir, auto.path)
             const temporary = `${file}.${process.pid}.tmp`
-            fs.writeFileSync(temporary, trustRecordText(auto.path, auto.bytes, auto.config, new Date()), { mode: 0o600 })
+            fs.writeFileSync(temporary, trustRecordText(auto.path, auto.bytes, auto.config, new Date()), {
+              mode: 0o600
+            })
             fs.renameSync(temporary, file)
           },
           catch: (error) => new TrustStoreError({ message: `cannot record the trust in ${trustDir}: ${String(error)}` })

@@ -46,7 +46,8 @@ export const agentEnvironment = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
 }
 
 /** Node flags that load code into the process or open a debugger. */
-const UNSAFE_FLAG = /^--?(inspect|debug|require|r$|import|loader|experimental-loader|experimental-policy|experimental-permission|env-file|watch|cpu-prof|heap-prof|heapsnapshot)/
+const UNSAFE_FLAG =
+  /^--?(inspect|debug|require|r$|import|loader|experimental-loader|experimental-policy|experimental-permission|env-file|watch|cpu-prof|heap-prof|heapsnapshot)/
 
 /**
  * The flags among `execArgv` and `NODE_OPTIONS` that would let code or a debugger

@@ -1,11 +1,11 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
 import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
-import { LineReader } from "./LineReader.js"
-import { socketOwner } from "./SocketOwner.js"
 import { agentEnvironment } from "./AgentEnvironment.js"
-import { checkSocketPath } from "./SocketTrust.js"
+import { LineReader } from "./LineReader.js"
 import { IS_SEA } from "./Sea.js"
+import { socketOwner } from "./SocketOwner.js"
+import { checkSocketPath } from "./SocketTrust.js"
 
 /**
  * The client end of the agent's socket with Node built-ins only: connecting,
@@ -91,7 +91,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * without V8's optimising compilers (their code is then never paged in): its answers are
  * small and rare, and measured as fast without them.
  */
-export const AGENT_V8_FLAGS: ReadonlyArray<string> = ["--max-semi-space-size=1", "--optimize-for-size", "--no-opt", "--no-maglev"]
+export const AGENT_V8_FLAGS: ReadonlyArray<string> = [
+  "--max-semi-space-size=1",
+  "--optimize-for-size",
+  "--no-opt",
+  "--no-maglev"
+]
 
 /**
  * The agent's command line. The single executable is started as itself: it has no script
@@ -119,7 +124,7 @@ export const spawnAgent = async (env: Readonly<Record<string, string | undefined
   // Loaded only here: the fast paths that merely talk to a running agent never need it.
   const { spawn } = await import("node:child_process")
   const command = agentCommand()
-  const child = spawn("/bin/sh", ["-c", 'ulimit -c 0; exec "$@"', "mairu-agent", ...command], {
+  const child = spawn("/bin/sh", ["-c", "ulimit -c 0; exec \"$@\"", "mairu-agent", ...command], {
     detached: true,
     stdio: "ignore",
     env: agentEnvironment(env)
@@ -245,7 +250,9 @@ export const exchange = (
     const onAbort = () => finish(agentUnavailable("interrupted"))
     signal?.addEventListener("abort", onAbort)
     socket.on("data", (chunk: Buffer) => {
-      if (firstChunk && looksLikeHttp2(chunk)) return finish(agentUnavailable(originalAgentMessage(socketPaths.get(socket))))
+      if (firstChunk && looksLikeHttp2(chunk)) {
+        return finish(agentUnavailable(originalAgentMessage(socketPaths.get(socket))))
+      }
       firstChunk = false
       const lines = reader.push(chunk)
       if (lines === "overflow") return finish(agentUnavailable("the agent sent an oversized answer"))

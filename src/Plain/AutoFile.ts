@@ -113,7 +113,9 @@ export const trustRecordText = (file: string, bytes: Buffer, content: TrustedCon
  * owns is never used (anyone can leave one in a shared folder such as /tmp), whatever
  * trust record or digest names it.
  */
-export const readAutoFile = (file: string): { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly message: string } => {
+export const readAutoFile = (
+  file: string
+): { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly message: string } => {
   const read = readOwnFile(file, { notWritableByOthers: false })
   if (read.ok) return { ok: true, bytes: read.bytes }
   return {

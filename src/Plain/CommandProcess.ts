@@ -68,7 +68,9 @@ export const runCommand = (
     const [name, ...args] = command
     if (name === undefined) return resolve({ _tag: "NotRunnable", message: "no command to run was given", exitCode: 2 })
     const file = findExecutable(name, env.PATH)
-    if (file === undefined) return resolve({ _tag: "NotRunnable", message: `command not found: ${name}`, exitCode: 127 })
+    if (file === undefined) {
+      return resolve({ _tag: "NotRunnable", message: `command not found: ${name}`, exitCode: 127 })
+    }
     const wrapper = pdeathsigWrapper()
     const [program, programArgs] = wrapper === undefined
       ? [file, args]
@@ -99,7 +101,11 @@ const INHERITED_CREDENTIALS = [
 
 /** What a command gets: static keys or an endpoint, and the region of a `.mairu.json`. */
 export interface CommandCredentials {
-  readonly static?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string | undefined }
+  readonly static?: {
+    readonly accessKeyId: string
+    readonly secretAccessKey: string
+    readonly sessionToken: string | undefined
+  }
   readonly ecs?: { readonly url: string; readonly token: string }
   readonly region: string | undefined
 }

@@ -85,7 +85,13 @@ export const startEcsServer = <E>(
     void shared().then((credentials) =>
       credentials !== undefined
         ? reply(200, body(credentials))
-        : reply(503, JSON.stringify({ code: "CredentialsUnavailable", message: "mairu cannot get credentials now; see its terminal" }))
+        : reply(
+          503,
+          JSON.stringify({
+            code: "CredentialsUnavailable",
+            message: "mairu cannot get credentials now; see its terminal"
+          })
+        )
     )
   })
   server.keepAliveTimeout = 1000

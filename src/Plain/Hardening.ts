@@ -76,7 +76,12 @@ const loadKoffi = (candidates: ReadonlyArray<string>): Koffi | string => {
 
 const openLibc = (koffi: Koffi): KoffiLibrary => {
   if (process.platform === "darwin") return koffi.load("/usr/lib/libSystem.B.dylib")
-  for (const name of ["libc.so.6", `libc.musl-${process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch}.so.1`]) {
+  for (
+    const name of [
+      "libc.so.6",
+      `libc.musl-${process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch}.so.1`
+    ]
+  ) {
     try {
       return koffi.load(name)
     } catch {

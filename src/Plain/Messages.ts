@@ -74,7 +74,7 @@ export const writeProduct = (text: string) => writeAll(1, visible(text))
  * is none. The terminal is opened at the first message, so a run with nothing to say
  * never opens it.
  */
-export const userMessages = (): ((text: string) => void) => {
+export const userMessages = (): (text: string) => void => {
   let fd: number | undefined
   return (text) => {
     fd ??= openTty() ?? 2

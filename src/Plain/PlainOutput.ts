@@ -25,8 +25,9 @@ export const colourAllowed = (stream: { readonly isTTY?: boolean }, preference: 
 export const stripColourUnlessAllowed = (stream: NodeJS.WriteStream, preference: ColourPreference) => {
   if (colourAllowed(stream, preference)) return
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: Array<unknown>) => boolean
-  stream.write = ((chunk: unknown, ...rest: Array<unknown>) =>
-    write(typeof chunk === "string" ? chunk.replace(ANSI, "") : chunk, ...rest)) as typeof stream.write
+  stream.write =
+    ((chunk: unknown, ...rest: Array<unknown>) =>
+      write(typeof chunk === "string" ? chunk.replace(ANSI, "") : chunk, ...rest)) as typeof stream.write
 }
 
 /** Colour only: `ESC [ … m`. */
@@ -42,6 +43,7 @@ export const renderWrites = (stream: NodeJS.WriteStream, preference: ColourPrefe
   const render = (text: string) =>
     keepColour ? text.split(SGR).map((part, i) => (i % 2 === 1 ? part : visible(part))).join("") : visible(text)
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: Array<unknown>) => boolean
-  stream.write = ((chunk: unknown, ...rest: Array<unknown>) =>
-    write(typeof chunk === "string" ? render(chunk) : chunk, ...rest)) as typeof stream.write
+  stream.write =
+    ((chunk: unknown, ...rest: Array<unknown>) =>
+      write(typeof chunk === "string" ? render(chunk) : chunk, ...rest)) as typeof stream.write
 }

@@ -60,10 +60,20 @@ export const authorizationSecrets = (header: string | undefined): Array<string> 
 }
 
 /** Form fields whose values are secrets in OAuth 2.0 requests. */
-export const SECRET_FORM_FIELDS = ["client_secret", "code", "code_verifier", "device_code", "refresh_token", "access_token", "assertion", "password"]
+export const SECRET_FORM_FIELDS = [
+  "client_secret",
+  "code",
+  "code_verifier",
+  "device_code",
+  "refresh_token",
+  "access_token",
+  "assertion",
+  "password"
+]
 
 /** JSON fields whose values are secrets, removed from excerpts of a server's answer whatever their value. */
-const SECRET_JSON_FIELD = /^(?:access_?token|refresh_?token|id_?token|client_?secret|secret_?access_?key|session_?token|token|password)$/i
+const SECRET_JSON_FIELD =
+  /^(?:access_?token|refresh_?token|id_?token|client_?secret|secret_?access_?key|session_?token|token|password)$/i
 
 /** `value` with every string under a secret-looking key replaced by `<redacted>`. */
 export const redactSecretFields = (value: unknown, depth = 0): unknown => {

@@ -32,7 +32,9 @@ export const socketOwner = (socketPath: string): { readonly pid: number; readonl
         if (!inodes.has(target)) continue
         let command = ""
         try {
-          command = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter((part) => part !== "").join(" ")
+          command = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter((part) => part !== "").join(
+            " "
+          )
         } catch {
           // Gone meanwhile; the pid still says which it was.
         }

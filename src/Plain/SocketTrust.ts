@@ -67,12 +67,18 @@ export const checkSocketPath = (
     // socket's own folder has the stricter check below).
     if (!isLast && (currentStat.mode & 0o022) !== 0 && (currentStat.mode & 0o1000) === 0) {
       return untrusted(
-        `${current} can be written by other users (mode ${mode(currentStat)}, no sticky bit), so they could put a fake ` +
+        `${current} can be written by other users (mode ${
+          mode(currentStat)
+        }, no sticky bit), so they could put a fake ` +
           `agent at ${socketPath}; fix it with: chmod go-w ${current}, or ${ELSEWHERE}`
       )
     }
     // Nothing there: nothing to believe, and the agent checks (and closes) the folder before it listens.
-    if (stat === undefined) return isLast && options.fixFolderMode === true ? socketFolder(current, currentStat) : { _tag: "Missing" }
+    if (stat === undefined) {
+      return isLast && options.fixFolderMode === true
+        ? socketFolder(current, currentStat)
+        : { _tag: "Missing" }
+    }
     if (stat.isSymbolicLink()) {
       if (!trustedOwner(stat)) return untrusted(foreignOwner(`the symbolic link ${next}`, stat, uid, socketPath))
       if (++links > MAX_LINKS) return untrusted(`${socketPath} has too many symbolic links (a loop?)`)

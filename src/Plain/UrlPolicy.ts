@@ -20,7 +20,9 @@ export const insecureUrlReason = (url: string): string | undefined => {
   }
   if (parsed.protocol === "https:") return undefined
   if (parsed.protocol === "http:") {
-    return isLoopbackHost(parsed.hostname) ? undefined : "uses plain http to another machine, where tokens would travel in clear text"
+    return isLoopbackHost(parsed.hostname)
+      ? undefined
+      : "uses plain http to another machine, where tokens would travel in clear text"
   }
   return `uses the scheme "${parsed.protocol.replace(/:$/, "")}"`
 }

@@ -17,7 +17,9 @@ export const MairuAssumeRoleResponse = Schema.Struct({
   SecretAccessKey: Schema.NonEmptyString,
   SessionToken: Schema.optionalWith(Schema.String, { nullable: true }),
   Expiration: Schema.Date,
-  Mairu: Schema.optionalWith(Schema.Struct({ NoCache: Schema.optionalWith(Schema.Boolean, { nullable: true }) }), { nullable: true })
+  Mairu: Schema.optionalWith(Schema.Struct({ NoCache: Schema.optionalWith(Schema.Boolean, { nullable: true }) }), {
+    nullable: true
+  })
 })
 export type MairuAssumeRoleResponse = typeof MairuAssumeRoleResponse.Type
 
@@ -34,4 +36,3 @@ export const RoleInfo = Schema.Struct({
   description: Schema.UndefinedOr(Schema.String)
 })
 export type RoleInfo = typeof RoleInfo.Type
-

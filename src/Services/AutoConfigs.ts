@@ -4,7 +4,6 @@ import type * as Option from "effect/Option"
 import type { InvalidArgument } from "../Schemas/AgentErrors.js"
 import type { AutoConfig } from "../Schemas/AutoConfig.js"
 
-
 /** Finds the `.mairu.json` that names the `auto` role of a folder. */
 export interface AutoConfigsShape {
   /** The nearest `.mairu.json` from `cwd` upwards; a file that does not parse is an error naming it. */

@@ -18,4 +18,3 @@ export interface TerminalShape {
 }
 
 export class Terminal extends Context.Tag("mairu/Terminal")<Terminal, TerminalShape>() {}
-

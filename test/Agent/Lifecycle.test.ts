@@ -107,7 +107,15 @@ describe("agent lifecycle", () => {
   it("ends with one agent when ten clients race to start it", async () => {
     const home = newHome()
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => collect(startMairu(home, ["list-sessions"]).once("spawn", function(this: { stdin: { end(): void } }) { this.stdin.end() })))
+      Array.from(
+        { length: 10 },
+        () =>
+          collect(
+            startMairu(home, ["list-sessions"]).once("spawn", function(this: { stdin: { end(): void } }) {
+              this.stdin.end()
+            })
+          )
+      )
     )
     for (const result of results) {
       expect(result.stderr).toContain("No sessions")

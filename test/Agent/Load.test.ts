@@ -3,9 +3,9 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { loadServers } from "../../src/Schemas/ServerFiles.js"
 import { AgentRequest, GetCredentials } from "../../src/Schemas/AgentProtocol.js"
 import { PROTOCOL_VERSION } from "../../src/Schemas/ProtocolVersion.js"
+import { loadServers } from "../../src/Schemas/ServerFiles.js"
 import type { DevServer } from "../support/devServer.js"
 import { agentPids, type MairuHome } from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
@@ -14,7 +14,7 @@ let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
 })
 afterAll(() => tearDownLocal({ server, home }))
 
@@ -60,13 +60,18 @@ describe("the agent under load", () => {
         v: PROTOCOL_VERSION,
         id: i + 1,
         version,
-        request: Schema.encodeSync(AgentRequest)(new GetCredentials({ server: local.id, role, assumeRole: undefined, noCache: false }))
+        request: Schema.encodeSync(AgentRequest)(
+          new GetCredentials({ server: local.id, role, assumeRole: undefined, noCache: false })
+        )
       }) + "\n"
     )
     const seconds = 5
     const started = Date.now()
     const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => client([...lines.slice(i % 20), ...lines.slice(0, i % 20)], started + seconds * 1000))
+      Array.from(
+        { length: 200 },
+        (_, i) => client([...lines.slice(i % 20), ...lines.slice(0, i % 20)], started + seconds * 1000)
+      )
     )
     const ok = results.reduce((sum, r) => sum + r.ok, 0)
     const failed = results.reduce((sum, r) => sum + r.failed, 0)
@@ -76,7 +81,11 @@ describe("the agent under load", () => {
     for (const role of roles) expect(stats.assumeRole[role]).toBe(1)
     const [pid] = agentPids(home)
     const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024
-    console.log(`load: ${ok} answers in ${seconds} s = ${Math.round(ok / seconds)} requests/s from 200 clients; agent RSS ${rss.toFixed(1)} MB`)
+    console.log(
+      `load: ${ok} answers in ${seconds} s = ${Math.round(ok / seconds)} requests/s from 200 clients; agent RSS ${
+        rss.toFixed(1)
+      } MB`
+    )
     // Bounded memory: 200 connections and 20 roles' credentials must not grow the agent past this.
     expect(rss).toBeLessThan(160)
   })

@@ -11,16 +11,16 @@ import { ask } from "../../src/Agent/Handle.js"
 import { makeHandlers } from "../../src/Agent/Handlers.js"
 import { CredentialCacheLive } from "../../src/Agent/Layers/CredentialCacheLive.js"
 import { SessionStoreLive } from "../../src/Agent/Layers/SessionStoreLive.js"
-import { Unknown } from "../../src/Schemas/AgentErrors.js"
-import { CompleteLogin, GetCredentials, StartLogin } from "../../src/Schemas/AgentProtocol.js"
-import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
-import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
-import type { LoginChallenge } from "../../src/Schemas/Session.js"
 import { CredentialBackend } from "../../src/Agent/Services/CredentialBackend.js"
 import { OAuth } from "../../src/Agent/Services/OAuth.js"
 import { RoleChain } from "../../src/Agent/Services/RoleChain.js"
 import type { Tokens } from "../../src/Agent/Services/SessionStore.js"
 import { SsoRegistrations } from "../../src/Agent/Services/SsoRegistrations.js"
+import { Unknown } from "../../src/Schemas/AgentErrors.js"
+import { CompleteLogin, GetCredentials, StartLogin } from "../../src/Schemas/AgentProtocol.js"
+import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
+import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
+import type { LoginChallenge } from "../../src/Schemas/Session.js"
 import { settingsFrom } from "../support/settings.js"
 
 const MINUTE = 60_000
@@ -106,7 +106,13 @@ const fakeServer = (failing: Set<string> = new Set()) => {
 
 const agent = Effect.gen(function*() {
   const handle = yield* makeHandlers(
-    { version: "test", protocol: 1, pid: 1, startedAt: new Date(0), hardening: { coreDumpsOff: false, debuggersBlocked: false } },
+    {
+      version: "test",
+      protocol: 1,
+      pid: 1,
+      startedAt: new Date(0),
+      hardening: { coreDumpsOff: false, debuggersBlocked: false }
+    },
     Effect.void,
     serversDir
   )

@@ -9,7 +9,10 @@ let home: MairuHome
 beforeAll(async () => {
   // Credentials that live 20 minutes and 8 seconds: the agent renews them 20 minutes
   // before they expire (5 minutes before the cache's 15-minute window), i.e. after 8 s.
-  ({ server, home } = await setUpLocal({ server: { credentialTtl: 20 * 60 + 8 }, env: { MAIRU_AGENT_REFRESH_SPREAD: "0" } }))
+  ;({ server, home } = await setUpLocal({
+    server: { credentialTtl: 20 * 60 + 8 },
+    env: { MAIRU_AGENT_REFRESH_SPREAD: "0" }
+  }))
 })
 afterAll(() => tearDownLocal({ server, home }))
 

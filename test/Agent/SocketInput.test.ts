@@ -1,7 +1,7 @@
 import * as net from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 import { PROTOCOL_VERSION } from "../../src/Schemas/ProtocolVersion.js"
+import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 
 let home: MairuHome
 beforeAll(async () => {
@@ -57,7 +57,9 @@ describe("the agent socket under bad input", () => {
   it("answers random bytes and a wrong schema with errors", async () => {
     const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251))
     await exchange(Buffer.concat([random, Buffer.from("\n")]))
-    const { text } = await exchange(JSON.stringify({ v: PROTOCOL_VERSION, id: 5, version: "0.1.0", request: { _tag: "GetCredentials" } }) + "\n")
+    const { text } = await exchange(
+      JSON.stringify({ v: PROTOCOL_VERSION, id: 5, version: "0.1.0", request: { _tag: "GetCredentials" } }) + "\n"
+    )
     const answer = JSON.parse(text.trim())
     expect(answer.id).toBe(5)
     expect(JSON.stringify(answer.exit)).toContain("malformed request")
@@ -65,7 +67,9 @@ describe("the agent socket under bad input", () => {
   })
 
   it("tells a client of another protocol version that it does not match", async () => {
-    const { text } = await exchange(JSON.stringify({ v: 99, id: 3, version: "9.9.9", request: { _tag: "Hello" } }) + "\n")
+    const { text } = await exchange(
+      JSON.stringify({ v: 99, id: 3, version: "9.9.9", request: { _tag: "Hello" } }) + "\n"
+    )
     const answer = JSON.parse(text.trim())
     expect(answer).toMatchObject({ id: 3, mismatch: { protocol: PROTOCOL_VERSION } })
   })

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import { afterAll, describe, expect, it } from "vitest"
-import { makeHome, mairuBin, runMairu } from "../support/mairu.js"
+import { mairuBin, makeHome, runMairu } from "../support/mairu.js"
 
 const home = makeHome()
 afterAll(() => fs.rmSync(home.root, { recursive: true, force: true }))

@@ -78,8 +78,7 @@ describe("the CLI in process", () => {
   it.effect("exec takes the server from MAIRU_SERVER, and --server beats it", () =>
     Effect.gen(function*() {
       const servers = [local, other]
-      const unknownRole = () =>
-        Effect.fail(new Unauthenticated({ serverId: "x", message: "stop here" }))
+      const unknownRole = () => Effect.fail(new Unauthenticated({ serverId: "x", message: "stop here" }))
       const fromEnv = yield* runCli(["exec", "--no-login", "R", "true"], {
         servers,
         env: { MAIRU_SERVER: "other" },
@@ -101,7 +100,8 @@ describe("the CLI in process", () => {
     Effect.gen(function*() {
       const run = yield* runCli(["credential-process", "nowhere", "R"], {
         servers: [local],
-        agent: () => Effect.fail(new NotFound({ message: 'no server "nowhere" is configured in the agent\'s configuration' }))
+        agent: () =>
+          Effect.fail(new NotFound({ message: "no server \"nowhere\" is configured in the agent's configuration" }))
       })
       expect(exitCode(run.exit)).toBe(1)
       expect(run.messages).toEqual([`no server "nowhere" is configured in the agent's configuration`])

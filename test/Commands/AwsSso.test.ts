@@ -1,12 +1,21 @@
+import { execFile } from "node:child_process"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { approveInBrowser } from "../support/browser.js"
 import { type DevServer, startDevServer } from "../support/devServer.js"
-import { cleanupHome, collect, type MairuHome, makeHome, readAllFiles, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+import {
+  cleanupHome,
+  collect,
+  type MairuHome,
+  makeHome,
+  readAllFiles,
+  runMairu,
+  startMairu,
+  waitForStderr
+} from "../support/mairu.js"
 import { writeProbes } from "../support/probes.js"
 import { awsToolEnv, loginByDevice, writeAwsConfig } from "../support/session.js"
 
@@ -29,7 +38,6 @@ const ssoHome = (s: DevServer) =>
 
 const setup = (h: MairuHome, s: DevServer, id = "contoso") =>
   runMairu(h, ["setup-sso", id, "--region", "us-east-1", "--start-url", `${s.url}start`])
-
 
 beforeAll(async () => {
   server = await startDevServer({ ssoAccessTokenTtl: 2 })
@@ -67,7 +75,17 @@ describe("AWS IAM Identity Center", () => {
     const again = await setup(home, server)
     expect(again.code).toBe(1)
     expect(again.stderr).toContain("exists already; to replace it run the same command with --overwrite (-y)")
-    expect((await runMairu(home, ["setup-sso", "contoso", "-y", "--region", "us-east-1", "--start-url", `${server.url}start`])).code).toBe(0)
+    expect(
+      (await runMairu(home, [
+        "setup-sso",
+        "contoso",
+        "-y",
+        "--region",
+        "us-east-1",
+        "--start-url",
+        `${server.url}start`
+      ])).code
+    ).toBe(0)
     expect((await server.stats()).sso.registerClient).toBe(2)
     const cache = readAllFiles(path.join(home.stateDir, "mairu", "cache"))
     expect(cache.map((c) => path.basename(c.file).replace(/^awssso_c\.[A-Za-z0-9_-]{43}\./, "awssso_c.KEY.")).sort())
@@ -91,14 +109,33 @@ describe("AWS IAM Identity Center", () => {
 
   it("feeds credential-process to the AWS CLI, boto3 and the SDK for JS, and exec too", async () => {
     const config = writeAwsConfig(home, { admin: `contoso ${ROLE}` })
-    const cli = await exec("/usr/bin/aws", ["sts", "get-caller-identity", "--endpoint-url", server.stsEndpoint, "--output", "json"], {
+    const cli = await exec("/usr/bin/aws", [
+      "sts",
+      "get-caller-identity",
+      "--endpoint-url",
+      server.stsEndpoint,
+      "--output",
+      "json"
+    ], {
       env: awsToolEnv(home, config, "admin")
     })
     expect(JSON.parse(cli.stdout).Arn).toBe(ARN)
-    const boto = await exec("/usr/bin/python3", [probes.botoProbe, server.stsEndpoint], { env: awsToolEnv(home, config, "admin") })
+    const boto = await exec("/usr/bin/python3", [probes.botoProbe, server.stsEndpoint], {
+      env: awsToolEnv(home, config, "admin")
+    })
     expect(JSON.parse(boto.stdout).Arn).toBe(ARN)
     for (const mode of ["ecs", "static"]) {
-      const result = await runMairu(home, ["exec", "--server", "contoso", "--mode", mode, ROLE, process.execPath, probes.sdkProbe, server.stsEndpoint])
+      const result = await runMairu(home, [
+        "exec",
+        "--server",
+        "contoso",
+        "--mode",
+        mode,
+        ROLE,
+        process.execPath,
+        probes.sdkProbe,
+        server.stsEndpoint
+      ])
       expect(result.code).toBe(0)
       expect(JSON.parse(result.stdout).arns).toEqual([ARN])
     }

@@ -2,7 +2,15 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+import {
+  cleanupHome,
+  collect,
+  type MairuHome,
+  makeHome,
+  runMairu,
+  startMairu,
+  waitForStderr
+} from "../support/mairu.js"
 
 let server: DevServer
 let home: MairuHome
@@ -26,7 +34,9 @@ beforeAll(async () => {
   browserScript = path.join(bin, "record-browser")
   fs.writeFileSync(
     browserScript,
-    `#!${process.execPath}\nrequire("node:fs").appendFileSync(${JSON.stringify(browserRecord)}, JSON.stringify(process.argv.slice(2)) + "\\n")\n`,
+    `#!${process.execPath}\nrequire("node:fs").appendFileSync(${
+      JSON.stringify(browserRecord)
+    }, JSON.stringify(process.argv.slice(2)) + "\\n")\n`,
     { mode: 0o755 }
   )
 })

@@ -5,7 +5,7 @@ import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type DevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
-import { awsToolEnv, writeAwsConfig, setUpLocal, tearDownLocal } from "../support/session.js"
+import { awsToolEnv, setUpLocal, tearDownLocal, writeAwsConfig } from "../support/session.js"
 
 const exec = promisify(execFile)
 
@@ -14,7 +14,7 @@ let home: MairuHome
 let awsConfig: string
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
   awsConfig = writeAwsConfig(home, {
     dev: "local 123456789012/Developer",
     readonly: "local 123456789012/ReadOnly"
@@ -104,7 +104,11 @@ describe("credential-process", () => {
     const sessions = await runMairu(home, ["list-sessions", "--utc"])
     expect(sessions.code).toBe(0)
     expect(sessions.stdout).toMatch(
-      new RegExp(`^0\\. local: ${server.url.replace(/[.]/g, "\\.")} \\[renews after \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+00:00\\]\\n$`)
+      new RegExp(
+        `^0\\. local: ${
+          server.url.replace(/[.]/g, "\\.")
+        } \\[renews after \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+00:00\\]\\n$`
+      )
     )
     const roles = await runMairu(home, ["list-roles", "local"])
     expect(roles.code).toBe(0)

@@ -9,7 +9,9 @@ let home: MairuHome
 let probes: ReturnType<typeof writeProbes>
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal({ env: { AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_EC2_METADATA_DISABLED: "true" } }))
+  ;({ server, home } = await setUpLocal({
+    env: { AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_EC2_METADATA_DISABLED: "true" }
+  }))
   probes = writeProbes(home)
 })
 afterAll(() => tearDownLocal({ server, home }))
@@ -21,8 +23,18 @@ const exec = (args: Array<string>, options: Parameters<typeof runMairu>[2] = {})
 describe.each(["ecs", "static"])("exec --mode %s", (mode) => {
   it("feeds the AWS CLI v2, whose call the local STS verifies", async () => {
     const result = await exec([
-      "--mode", mode, "123456789012/Developer",
-      "/usr/bin/aws", "sts", "get-caller-identity", "--endpoint-url", server.stsEndpoint, "--region", "us-east-1", "--output", "json"
+      "--mode",
+      mode,
+      "123456789012/Developer",
+      "/usr/bin/aws",
+      "sts",
+      "get-caller-identity",
+      "--endpoint-url",
+      server.stsEndpoint,
+      "--region",
+      "us-east-1",
+      "--output",
+      "json"
     ])
     expect(result.stderr).toBe("")
     expect(result.code).toBe(0)
@@ -30,7 +42,14 @@ describe.each(["ecs", "static"])("exec --mode %s", (mode) => {
   })
 
   it("feeds boto3", async () => {
-    const result = await exec(["--mode", mode, "123456789012/ReadOnly", "/usr/bin/python3", probes.botoProbe, server.stsEndpoint])
+    const result = await exec([
+      "--mode",
+      mode,
+      "123456789012/ReadOnly",
+      "/usr/bin/python3",
+      probes.botoProbe,
+      server.stsEndpoint
+    ])
     expect(result.code).toBe(0)
     expect(JSON.parse(result.stdout).Arn).toBe(arn("ReadOnly"))
   })
@@ -44,7 +63,11 @@ describe.each(["ecs", "static"])("exec --mode %s", (mode) => {
 
 describe("exec environment", () => {
   it("sets only the variables of its mode", async () => {
-    const show = ["sh", "-c", 'echo "${AWS_ACCESS_KEY_ID:-}|${AWS_SESSION_TOKEN:+token}|${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}|${#AWS_CONTAINER_AUTHORIZATION_TOKEN}"']
+    const show = [
+      "sh",
+      "-c",
+      "echo \"${AWS_ACCESS_KEY_ID:-}|${AWS_SESSION_TOKEN:+token}|${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}|${#AWS_CONTAINER_AUTHORIZATION_TOKEN}\""
+    ]
     const ecs = await exec(["demo", ...show], { env: { AWS_ACCESS_KEY_ID: "AKIASTALE", AWS_SESSION_TOKEN: "stale" } })
     const [key, token, uri, tokenLength] = ecs.stdout.trim().split("|")
     expect(key).toBe("")
@@ -74,7 +97,12 @@ console.log(JSON.stringify({ missing, wrong, keys: [...new Set(bodies.map((b) =>
   })
 
   it("stops answering on the endpoint once the command has exited", async () => {
-    const result = await exec(["demo", "sh", "-c", 'echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI $AWS_CONTAINER_AUTHORIZATION_TOKEN"'])
+    const result = await exec([
+      "demo",
+      "sh",
+      "-c",
+      "echo \"$AWS_CONTAINER_CREDENTIALS_FULL_URI $AWS_CONTAINER_AUTHORIZATION_TOKEN\""
+    ])
     const [url, token] = result.stdout.trim().split(" ")
     await expect(fetch(url!, { headers: { authorization: token! } })).rejects.toThrow()
   })
@@ -106,7 +134,15 @@ describe("exec transparency", () => {
 
   it("passes SIGTERM sent to mairu on to the command and leaves nothing behind", async () => {
     const { startMairu, collect, waitForStderr } = await import("../support/mairu.js")
-    const child = startMairu(home, ["exec", "--server", "local", "demo", "sh", "-c", 'trap "echo got-term >&2; exit 9" TERM; echo ready >&2; while :; do sleep 0.1; done'])
+    const child = startMairu(home, [
+      "exec",
+      "--server",
+      "local",
+      "demo",
+      "sh",
+      "-c",
+      "trap \"echo got-term >&2; exit 9\" TERM; echo ready >&2; while :; do sleep 0.1; done"
+    ])
     child.stdin.end()
     const done = collect(child)
     await waitForStderr(child, /ready/)

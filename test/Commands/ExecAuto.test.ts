@@ -14,7 +14,11 @@ let probes: ReturnType<typeof writeProbes>
 beforeAll(async () => {
   server = await startDevServer()
   // The agent (started by the first command) takes the STS endpoint for role chaining from here.
-  home = makeHome({ AWS_ENDPOINT_URL_STS: server.stsEndpoint, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" })
+  home = makeHome({
+    AWS_ENDPOINT_URL_STS: server.stsEndpoint,
+    AWS_CONFIG_FILE: "/dev/null",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null"
+  })
   writeServerConfig(home.configDir, server)
   probes = writeProbes(home)
   project = path.join(home.root, "project")
@@ -71,10 +75,16 @@ describe("exec auto", () => {
   it("uses the file's role, mode and region; flags win; --show-auto tells the choice", async () => {
     writeAuto({ server: "local", role: "123456789012/ReadOnly", mode: "static", region: "eu-west-1" })
     const digest = (await execAuto(["auto", "true"])).stderr.match(/--confirm-trust (\S+)/)![1]!
-    const show = ["sh", "-c", 'echo "${AWS_ACCESS_KEY_ID:+static}${AWS_CONTAINER_CREDENTIALS_FULL_URI:+ecs} $AWS_REGION"']
+    const show = [
+      "sh",
+      "-c",
+      "echo \"${AWS_ACCESS_KEY_ID:+static}${AWS_CONTAINER_CREDENTIALS_FULL_URI:+ecs} $AWS_REGION\""
+    ]
     const fromFile = await execAuto(["--confirm-trust", digest, "--show-auto", "auto", ...show])
     expect(fromFile.stdout).toBe("static eu-west-1\n")
-    expect(fromFile.stderr).toContain(`auto: server local, role 123456789012/ReadOnly (from ${path.join(project, ".mairu.json")})`)
+    expect(fromFile.stderr).toContain(
+      `auto: server local, role 123456789012/ReadOnly (from ${path.join(project, ".mairu.json")})`
+    )
     const flagged = await runMairu(home, ["exec", "--mode", "ecs", "auto", ...show], {
       cwd: project,
       env: { AWS_REGION: "ap-northeast-1" }
@@ -105,7 +115,7 @@ describe("exec auto", () => {
     expect(nowhere.stdout).toBe("")
     const lenient = await runMairu(home, ["show"], { cwd: home.root })
     expect(lenient.code).toBe(0)
-    expect(lenient.stdout).toBe('{\n  "auto": null\n}\n')
+    expect(lenient.stdout).toBe("{\n  \"auto\": null\n}\n")
   })
 
   it("says where it looked when there is no .mairu.json", async () => {
@@ -119,10 +129,14 @@ describe("role chaining", () => {
   it("credential-process assumes the role through STS with the external id, naming the session after the first hop", async () => {
     const result = await runMairu(home, [
       "credential-process",
-      "--assume-role", "arn:aws:iam::210987654321:role/Target",
-      "--assume-role-external-id", "ext-123",
-      "--assume-role-duration-seconds", "1800",
-      "local", "123456789012/Developer"
+      "--assume-role",
+      "arn:aws:iam::210987654321:role/Target",
+      "--assume-role-external-id",
+      "ext-123",
+      "--assume-role-duration-seconds",
+      "1800",
+      "local",
+      "123456789012/Developer"
     ])
     expect(result.stderr).toBe("")
     expect(result.code).toBe(0)
@@ -134,11 +148,19 @@ describe("role chaining", () => {
       externalId: "ext-123",
       durationSeconds: 1800
     })
-    const again = JSON.parse((await runMairu(home, [
-      "credential-process", "--assume-role", "arn:aws:iam::210987654321:role/Target",
-      "--assume-role-external-id", "ext-123", "--assume-role-duration-seconds", "1800",
-      "local", "123456789012/Developer"
-    ])).stdout)
+    const again = JSON.parse(
+      (await runMairu(home, [
+        "credential-process",
+        "--assume-role",
+        "arn:aws:iam::210987654321:role/Target",
+        "--assume-role-external-id",
+        "ext-123",
+        "--assume-role-duration-seconds",
+        "1800",
+        "local",
+        "123456789012/Developer"
+      ])).stdout
+    )
     expect(again.AccessKeyId).toBe(credentials.AccessKeyId)
     expect((await server.stats()).assumeRoleCalls).toHaveLength(calls.length)
   })
@@ -147,13 +169,27 @@ describe("role chaining", () => {
     writeAuto({
       server: "local",
       role: "demo",
-      assume_role: { role_arn: "arn:aws:iam::333333333333:role/Deploy", external_id: "from-file", role_session_name: "ci-run" }
+      assume_role: {
+        role_arn: "arn:aws:iam::333333333333:role/Deploy",
+        external_id: "from-file",
+        role_session_name: "ci-run"
+      }
     })
     const digest = (await execAuto(["auto", "true"])).stderr.match(/--confirm-trust (\S+)/)![1]!
-    const result = await execAuto(["--confirm-trust", digest, "auto", process.execPath, probes.sdkProbe, server.stsEndpoint])
+    const result = await execAuto([
+      "--confirm-trust",
+      digest,
+      "auto",
+      process.execPath,
+      probes.sdkProbe,
+      server.stsEndpoint
+    ])
     expect(result.code).toBe(0)
     expect(JSON.parse(result.stdout).arns).toEqual(["arn:aws:sts::333333333333:assumed-role/Deploy/ci-run"])
-    expect((await server.stats()).assumeRoleCalls.at(-1)).toMatchObject({ externalId: "from-file", roleSessionName: "ci-run" })
+    expect((await server.stats()).assumeRoleCalls.at(-1)).toMatchObject({
+      externalId: "from-file",
+      roleSessionName: "ci-run"
+    })
   })
 
   it("refuses chaining details without a role to assume", async () => {

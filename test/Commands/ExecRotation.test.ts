@@ -12,7 +12,7 @@ let probes: ReturnType<typeof writeProbes>
 
 beforeAll(async () => {
   // Credentials that live 4 seconds: a program running for longer sees them rotate.
-  ({ server, home } = await setUpLocal({ server: { credentialTtl: 4 } }))
+  ;({ server, home } = await setUpLocal({ server: { credentialTtl: 4 } }))
   probes = writeProbes(home)
 })
 afterAll(() => tearDownLocal({ server, home }))
@@ -20,7 +20,15 @@ afterAll(() => tearDownLocal({ server, home }))
 describe("exec in ecs mode over time", () => {
   it("keeps a program working across credential rotations", async () => {
     const result = await runMairu(home, [
-      "exec", "--server", "local", "demo", process.execPath, probes.sdkProbe, server.stsEndpoint, "5", "1500"
+      "exec",
+      "--server",
+      "local",
+      "demo",
+      process.execPath,
+      probes.sdkProbe,
+      server.stsEndpoint,
+      "5",
+      "1500"
     ])
     expect(result.code).toBe(0)
     const seen = JSON.parse(result.stdout)
@@ -38,7 +46,16 @@ console.error("first " + (await get()).status)
 while (!fs.existsSync(${JSON.stringify(marker)})) await new Promise((r) => setTimeout(r, 50))
 const second = await get()
 console.error("second " + second.status + " " + JSON.stringify(Object.keys(await second.json())))`
-    const child = startMairu(home, ["exec", "--server", "local", "demo", process.execPath, "--input-type=module", "-e", script])
+    const child = startMairu(home, [
+      "exec",
+      "--server",
+      "local",
+      "demo",
+      process.execPath,
+      "--input-type=module",
+      "-e",
+      script
+    ])
     child.stdin.end()
     const done = collect(child)
     await waitForStderr(child, /first 200/)
@@ -46,7 +63,7 @@ console.error("second " + second.status + " " + JSON.stringify(Object.keys(await
     fs.writeFileSync(marker, "")
     const result = await done
     expect(result.code).toBe(0)
-    expect(result.stderr).toContain('second 503 ["code","message"]')
+    expect(result.stderr).toContain("second 503 [\"code\",\"message\"]")
     expect(result.stderr).toContain("cannot renew credentials for demo from local")
     expect(result.stderr).toContain("mairu login local")
   })

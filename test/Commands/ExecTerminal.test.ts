@@ -3,14 +3,14 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DevServer } from "../support/devServer.js"
-import { type MairuHome, mairuBin } from "../support/mairu.js"
+import { mairuBin, type MairuHome } from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
 })
 afterAll(() => tearDownLocal({ server, home }))
 
@@ -56,7 +56,15 @@ const inTerminal = (
 describe("exec in a terminal", () => {
   it("lets Ctrl-C reach the command, which decides how to end", async () => {
     const { code, screen } = await inTerminal(
-      ["exec", "--server", "local", "demo", "sh", "-c", 'trap "echo got-int; exit 3" INT; echo ready; while :; do sleep 0.1; done'],
+      [
+        "exec",
+        "--server",
+        "local",
+        "demo",
+        "sh",
+        "-c",
+        "trap \"echo got-int; exit 3\" INT; echo ready; while :; do sleep 0.1; done"
+      ],
       [{ waitFor: "ready", type: "\x03" }]
     )
     expect(screen).toContain("got-int")

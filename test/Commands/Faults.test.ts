@@ -9,7 +9,7 @@ let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
 })
 afterAll(() => tearDownLocal({ server, home }))
 
@@ -109,7 +109,7 @@ describe("configuration problems", () => {
     const result = await runMairu(home, ["credential-process", "nope", "demo"])
     expect(result.code).toBe(1)
     expect(result.stdout).toBe("")
-    expect(result.stderr).toContain('no server "nope" is configured')
+    expect(result.stderr).toContain("no server \"nope\" is configured")
     expect(result.stderr).toContain("configured: local")
   })
 
@@ -120,7 +120,7 @@ describe("configuration problems", () => {
     try {
       const duplicate = await runMairu(home, ["credential-process", "twin", "demo"])
       expect(duplicate.code).toBe(1)
-      expect(duplicate.stderr).toContain('server id "twin" is defined 2 times')
+      expect(duplicate.stderr).toContain("server id \"twin\" is defined 2 times")
       const ambiguous = await runMairu(home, ["credential-process", server.url, "demo"])
       expect(ambiguous.code).toBe(1)
       expect(ambiguous.stderr).toContain("is ambiguous")
@@ -134,7 +134,7 @@ describe("configuration problems", () => {
   it("rejects a bad MAIRU_LOCAL_PORT", async () => {
     const result = await runMairu(home, ["login", "local"], { env: { MAIRU_LOCAL_PORT: "http" } })
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain('MAIRU_LOCAL_PORT="http" is not a port number')
+    expect(result.stderr).toContain("MAIRU_LOCAL_PORT=\"http\" is not a port number")
   })
 })
 

@@ -1,5 +1,5 @@
-import { approveInBrowser } from "../support/browser.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { approveInBrowser } from "../support/browser.js"
 import type { DevServer } from "../support/devServer.js"
 import { collect, type MairuHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
@@ -8,7 +8,7 @@ let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal({ login: false }))
+  ;({ server, home } = await setUpLocal({ login: false }))
 })
 afterAll(() => tearDownLocal({ server, home }))
 

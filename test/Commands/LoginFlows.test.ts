@@ -1,7 +1,15 @@
-import { withPage } from "../support/browser.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { withPage } from "../support/browser.js"
 import { type DevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+import {
+  cleanupHome,
+  collect,
+  type MairuHome,
+  makeHome,
+  runMairu,
+  startMairu,
+  waitForStderr
+} from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
@@ -9,7 +17,7 @@ let home: MairuHome
 
 beforeAll(async () => {
   // Access tokens live 2 s, so the agent refreshes one half-way through its life, before using it.
-  ({ server, home } = await setUpLocal({ server: { accessTokenTtl: 2 }, login: false }))
+  ;({ server, home } = await setUpLocal({ server: { accessTokenTtl: 2 }, login: false }))
 })
 afterAll(() => tearDownLocal({ server, home }))
 

@@ -27,7 +27,7 @@ let home: MairuHome
 
 beforeAll(async () => {
   // Debug logging: the agent's log shows which exec runs took the fast path.
-  ({ server, home } = await setUpLocal({ env: { MAIRU_AGENT_LOG: "debug" } }))
+  ;({ server, home } = await setUpLocal({ env: { MAIRU_AGENT_LOG: "debug" } }))
   // A second session, logged in after `local` though its id sorts first, and a server without one.
   writeServerConfig(home.configDir, server, { id: "beta" })
   writeServerConfig(home.configDir, server, { id: "aaa-other" })
@@ -35,16 +35,20 @@ beforeAll(async () => {
 })
 afterAll(() => tearDownLocal({ server, home }))
 
-const VERSION = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version
+const VERSION =
+  (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version
 const FULL = { MAIRU_NO_FAST_PATH: "1" }
 const ROLE = "123456789012/Developer"
-const STATIC_PROBE = ["sh", "-c", 'echo "${AWS_ACCESS_KEY_ID:+static} ${AWS_CONTAINER_CREDENTIALS_FULL_URI:+ecs}"']
+const STATIC_PROBE = ["sh", "-c", "echo \"${AWS_ACCESS_KEY_ID:+static} ${AWS_CONTAINER_CREDENTIALS_FULL_URI:+ecs}\""]
 
 /** How many ResolveServer requests (sent by the fast exec path only) the agent has logged. */
 const resolveRequests = () => fastExecRuns(home)
 
 /** Runs exec on the fast path and on the full one; both must give the very same result. */
-const same = async (args: Array<string>, options: { readonly env?: Record<string, string>; readonly cwd?: string } = {}) => {
+const same = async (
+  args: Array<string>,
+  options: { readonly env?: Record<string, string>; readonly cwd?: string } = {}
+) => {
   const fast = await runMairu(home, ["exec", ...args], options)
   const full = await runMairu(home, ["exec", ...args], { ...options, env: { ...options.env, ...FULL } })
   expect({ code: fast.code, stdout: fast.stdout, stderr: fast.stderr }).toEqual({
@@ -92,7 +96,11 @@ describe("-V and -h", () => {
     try {
       for (const command of commands) {
         const version = await runMairu(bare, [command, "-V"])
-        expect({ command, code: version.code, stdout: version.stdout.trim() }).toEqual({ command, code: 0, stdout: VERSION })
+        expect({ command, code: version.code, stdout: version.stdout.trim() }).toEqual({
+          command,
+          code: 0,
+          stdout: VERSION
+        })
         const help = await runMairu(bare, [command, "-h"])
         expect({ command, code: help.code }).toEqual({ command, code: 0 })
         expect(help.stdout).toContain(`$ ${command}`)
@@ -104,7 +112,7 @@ describe("-V and -h", () => {
   })
 
   it("after exec's ROLE belong to the command, untouched", async () => {
-    const echoed = await same(["--server", "local", ROLE, "sh", "-c", 'echo "$@"', "sh", "-h", "-V", "--version"])
+    const echoed = await same(["--server", "local", ROLE, "sh", "-c", "echo \"$@\"", "sh", "-h", "-V", "--version"])
     expect(echoed.code).toBe(0)
     expect(echoed.stdout).toBe("-h -V --version\n")
   })
@@ -142,7 +150,16 @@ describe("--oauth-grant-type", () => {
       expect((await loggedIn).code).toBe(0)
       await runMairu(h, ["kill-agent"])
 
-      const exec = startMairu(h, ["exec", "--oauth-grant-type", "device-code", "--server", "local", ROLE, "echo", "ran"])
+      const exec = startMairu(h, [
+        "exec",
+        "--oauth-grant-type",
+        "device-code",
+        "--server",
+        "local",
+        ROLE,
+        "echo",
+        "ran"
+      ])
       exec.stdin.end()
       const ran = collect(exec)
       const [, again] = await waitForStderr(exec, /confirm the code: (\S+)/)
@@ -173,7 +190,8 @@ describe("list-roles", () => {
   it("prints one padded line per role with -o oneline, leaving out servers without a session", async () => {
     const result = await runMairu(home, ["list-roles", "-o", "oneline"])
     expect(result.code).toBe(0)
-    const lines = (id: string) => demoRoles.map(([name, description]) => `${id.padEnd(9)}  ${name.padEnd(22)}  ${description}\n`)
+    const lines = (id: string) =>
+      demoRoles.map(([name, description]) => `${id.padEnd(9)}  ${name.padEnd(22)}  ${description}\n`)
     expect(result.stdout).toBe([...lines("local"), ...lines("beta")].join(""))
   })
 
@@ -198,7 +216,9 @@ describe("list-roles", () => {
     expect(byOption.code).toBe(0)
     expect(JSON.parse(byOption.stdout).servers.map((s: { server_id: string }) => s.server_id)).toEqual(["beta"])
     const byArg = await runMairu(home, ["list-roles", "-o", "oneline", "beta"])
-    expect(byArg.stdout).toBe(demoRoles.map(([name, description]) => `beta  ${name.padEnd(22)}  ${description}\n`).join(""))
+    expect(byArg.stdout).toBe(
+      demoRoles.map(([name, description]) => `beta  ${name.padEnd(22)}  ${description}\n`).join("")
+    )
     const both = await runMairu(home, ["list-roles", "--server", "beta", "local"])
     expect(both.code).toBe(1)
     expect(both.stderr).toContain("two servers given")
@@ -235,7 +255,11 @@ describe("list-sessions and refresh", () => {
     const utc = await runMairu(home, ["list-sessions", "--utc"])
     expect(utc.code).toBe(0)
     expect(utc.stdout).toMatch(
-      new RegExp(`^0\\. local: ${url()} \\[renews after ${T("+00:00")}\\]\\n1\\. beta: ${url()} \\[renews after ${T("+00:00")}\\]\\n$`)
+      new RegExp(
+        `^0\\. local: ${url()} \\[renews after ${T("+00:00")}\\]\\n1\\. beta: ${url()} \\[renews after ${
+          T("+00:00")
+        }\\]\\n$`
+      )
     )
     const tokyo = await runMairu(home, ["list-sessions"], { env: { TZ: "Asia/Tokyo" } })
     expect(tokyo.stdout).toMatch(new RegExp(`^0\\. local: ${url()} \\[renews after ${T("+09:00")}\\]\\n1\\. beta: `))
@@ -258,9 +282,15 @@ describe("show", () => {
   it("prints {\"auto\": null} without a .mairu.json; -f exits 1, -q prints nothing", async () => {
     const nowhere = home.root
     const plain = await runMairu(home, ["show"], { cwd: nowhere })
-    expect(plain).toMatchObject({ code: 0, stdout: '{\n  "auto": null\n}\n' })
-    expect(await runMairu(home, ["show", "-f"], { cwd: nowhere })).toMatchObject({ code: 1, stdout: '{\n  "auto": null\n}\n' })
-    expect(await runMairu(home, ["show", "--fail-when-missing-auto", "-q"], { cwd: nowhere })).toMatchObject({ code: 1, stdout: "" })
+    expect(plain).toMatchObject({ code: 0, stdout: "{\n  \"auto\": null\n}\n" })
+    expect(await runMairu(home, ["show", "-f"], { cwd: nowhere })).toMatchObject({
+      code: 1,
+      stdout: "{\n  \"auto\": null\n}\n"
+    })
+    expect(await runMairu(home, ["show", "--fail-when-missing-auto", "-q"], { cwd: nowhere })).toMatchObject({
+      code: 1,
+      stdout: ""
+    })
     expect(await runMairu(home, ["show", "--quiet"], { cwd: nowhere })).toMatchObject({ code: 0, stdout: "" })
   })
 
@@ -307,7 +337,10 @@ describe("show", () => {
     const h = makeHome()
     try {
       writeServerConfig(h.configDir, server)
-      fs.writeFileSync(path.join(h.root, ".mairu.json"), JSON.stringify({ server: "local", role: "demo", mode: "static" }))
+      fs.writeFileSync(
+        path.join(h.root, ".mairu.json"),
+        JSON.stringify({ server: "local", role: "demo", mode: "static" })
+      )
       const result = await runMairu(h, ["show"], { cwd: h.root })
       expect(result.code).toBe(0)
       const parsed = JSON.parse(result.stdout)
@@ -398,6 +431,8 @@ describe("setup-sso short flags", () => {
     const lines = roles.stdout.trimEnd().split("\n")
     const names = lines.map((l) => l.split(/ +/)[1]!)
     expect(names).toEqual([...names].sort())
-    expect(lines).toContain(`contoso  ${"111111111111/AdministratorAccess".padEnd(32)}  Production (aws+111111111111@example.com)`)
+    expect(lines).toContain(
+      `contoso  ${"111111111111/AdministratorAccess".padEnd(32)}  Production (aws+111111111111@example.com)`
+    )
   })
 })

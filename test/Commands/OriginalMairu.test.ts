@@ -13,12 +13,13 @@ let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
 })
 afterAll(() => tearDownLocal({ server, home }))
 
 const FULL = { MAIRU_NO_FAST_PATH: "1" }
-const VERSION = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version
+const VERSION =
+  (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version
 
 describe("a Mairu API server as the spec has it", () => {
   it("gets User-Agent mairu/VERSION; an answer without Expiration is an error naming the field, and is not kept", async () => {
@@ -68,19 +69,21 @@ describe("approvals the original Mairu recorded", () => {
     const project = path.join(home.root, "approved-by-original")
     fs.mkdirSync(path.join(project, "sub"), { recursive: true })
     const file = path.join(project, ".mairu.json")
-    const bytes = Buffer.from('{\n  "server": "local",\n  "role": "demo",\n  "mode": null\n}\n')
+    const bytes = Buffer.from("{\n  \"server\": \"local\",\n  \"role\": \"demo\",\n  \"mode\": null\n}\n")
     fs.writeFileSync(file, bytes)
     const trustDir = path.join(home.stateDir, "mairu", "trust")
     fs.mkdirSync(trustDir, { recursive: true, mode: 0o700 })
     const name = crypto.createHash("sha256").update(`v0.trust_path\0\0${file}`).digest("base64url")
-    const hash = crypto.createHash("sha384").update("v0.auto\0\0").update(file).update("\0\0").update(bytes).digest("base64")
+    const hash = crypto.createHash("sha384").update("v0.auto\0\0").update(file).update("\0\0").update(bytes).digest(
+      "base64"
+    )
     fs.writeFileSync(
       path.join(trustDir, `trust.${name}.json`),
       `{\n  "path": "${file}",\n  "trust": true,\n  "digest": {\n    "type": "Sha384",\n    "hash": "${hash}"\n  },\n` +
         `  "content": {\n    "server": "local",\n    "role": "demo",\n    "mode": null\n  },\n  "updated_at": "2025-11-30T12:34:56Z"\n}\n`,
       { mode: 0o600 }
     )
-    const probe = ["sh", "-c", 'echo "${AWS_CONTAINER_CREDENTIALS_FULL_URI:+ecs}"']
+    const probe = ["sh", "-c", "echo \"${AWS_CONTAINER_CREDENTIALS_FULL_URI:+ecs}\""]
     for (const env of [{}, FULL]) {
       const result = await runMairu(home, ["exec", "auto", ...probe], { env, cwd: path.join(project, "sub") })
       expect(result.stderr).not.toContain("confirm")

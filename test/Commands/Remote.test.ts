@@ -121,7 +121,9 @@ describe("a host with no mairu configuration, through a forwarded socket", () =>
     const result = await loginByDevice(home2, "local")
     expect(result.stderr).toMatch(/confirm the code: \S+/)
     const sessions = await runMairu(home1, ["list-sessions", "--json"])
-    expect(JSON.parse(sessions.stdout).sessions).toEqual([expect.objectContaining({ server_id: "local", server_url: server.url })])
+    expect(JSON.parse(sessions.stdout).sessions).toEqual([
+      expect.objectContaining({ server_id: "local", server_url: server.url })
+    ])
   })
 
   it("logs in by code grant: the URL shows on its terminal, the callback listens on the agent's machine", async () => {
@@ -169,7 +171,15 @@ describe("a host with no mairu configuration, through a forwarded socket", () =>
     const refused = await runMairu(home2, ["exec", "auto", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"], { cwd: project })
     expect(refused.code).toBe(1)
     const [, digest] = refused.stderr.match(/--confirm-trust (\S+)/) ?? []
-    const trusted = await runMairu(home2, ["exec", "--confirm-trust", digest!, "auto", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"], {
+    const trusted = await runMairu(home2, [
+      "exec",
+      "--confirm-trust",
+      digest!,
+      "auto",
+      "sh",
+      "-c",
+      "echo $AWS_ACCESS_KEY_ID"
+    ], {
       cwd: project
     })
     expect(trusted.stdout).toMatch(/^ASIA\S+\n$/)
@@ -222,7 +232,9 @@ describe("a host with no mairu configuration, through a forwarded socket", () =>
       const result = await runMairu(home2, ["credential-process", "nope", ROLE], { env })
       expect(result.code).toBe(1)
       expect(result.stderr).toContain(
-        `no server "nope" is configured in the agent's configuration, ${path.join(home1.configDir, "mairu", "servers.d")}`
+        `no server "nope" is configured in the agent's configuration, ${
+          path.join(home1.configDir, "mairu", "servers.d")
+        }`
       )
     }
   })
@@ -242,7 +254,9 @@ describe("a forwarded socket that goes away", () => {
     await new Promise<void>((resolve) => cut.listen(dying, resolve))
     try {
       for (const env of [{}, { MAIRU_NO_FAST_PATH: "1" }]) {
-        const result = await runMairu(home2, ["credential-process", "local", ROLE], { env: { ...env, MAIRU_AGENT_SOCK: dying } })
+        const result = await runMairu(home2, ["credential-process", "local", ROLE], {
+          env: { ...env, MAIRU_AGENT_SOCK: dying }
+        })
         expect(result.code).toBe(1)
         expect(result.stdout).toBe("")
         expect(result.stderr).toContain("the agent's socket closed before it answered (if it is forwarded")
@@ -281,7 +295,8 @@ describe("a restricted socket (mairu forward-socket)", () => {
   // MAIRU_NO_AUTO_AGENT: once the socket is closed, no agent may start at its path.
   const through = (args: Array<string>, env: Record<string, string> = {}) =>
     runMairu(home2, args, { env: { MAIRU_AGENT_SOCK: restricted, MAIRU_NO_AUTO_AGENT: "1", ...env } })
-  const runningAgentPid = async () => JSON.parse((await runMairu(home1, ["status", "--json"])).stdout).agent.pid as number
+  const runningAgentPid = async () =>
+    JSON.parse((await runMairu(home1, ["status", "--json"])).stdout).agent.pid as number
 
   beforeAll(async () => {
     const folder = path.join(home1.root, "forward")
@@ -303,7 +318,9 @@ describe("a restricted socket (mairu forward-socket)", () => {
     fs.chmodSync(open, 0o755)
     const result = await runMairu(home1, ["forward-socket", path.join(open, "agent.sock"), "--allow", "local/*"])
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`the folder ${open} is open to other users (mode 755); fix it with: chmod 700 ${open}`)
+    expect(result.stderr).toContain(
+      `the folder ${open} is open to other users (mode 755); fix it with: chmod 700 ${open}`
+    )
     expect(fs.existsSync(path.join(open, "agent.sock"))).toBe(false)
   })
 
@@ -326,8 +343,8 @@ describe("a restricted socket (mairu forward-socket)", () => {
       const disallowed = await through(["credential-process", "other", "123456789012/ReadOnly"], env)
       expect(unknown.code).toBe(1)
       expect(disallowed.code).toBe(1)
-      expect(unknown.stderr).toContain('no server "nope" is available through this restricted socket')
-      expect(disallowed.stderr.replace('"other"', '"nope"')).toBe(unknown.stderr)
+      expect(unknown.stderr).toContain("no server \"nope\" is available through this restricted socket")
+      expect(disallowed.stderr.replace("\"other\"", "\"nope\"")).toBe(unknown.stderr)
       expect(unknown.stderr).not.toContain("servers.d")
     }
   })
@@ -386,7 +403,9 @@ describe("logout", () => {
     const told = waitForStderr(exec, /the session with local was ended by mairu logout/)
     const result = await runMairu(home2, ["logout", "local"])
     expect(result.code).toBe(0)
-    expect(result.stderr).toContain("Logged out of local: the agent forgot its session and cached credentials; the server revoked its refresh token.")
+    expect(result.stderr).toContain(
+      "Logged out of local: the agent forgot its session and cached credentials; the server revoked its refresh token."
+    )
     expect((await server.stats()).revocations).toBe(revocationsBefore + 1)
     // The grant behind local's tokens is gone; other's still works.
     expect(await workingAccessTokens()).toBe(1)
@@ -396,7 +415,9 @@ describe("logout", () => {
     const ran = await execDone
     expect(ran.stdout).toBe("done\n")
     expect(ran.stderr.split("was ended by mairu logout").length - 1).toBe(1)
-    expect(ran.stderr).toContain(`cannot renew credentials for ${ROLE} from local: the session with local was ended by mairu logout. Log in with: mairu login local`)
+    expect(ran.stderr).toContain(
+      `cannot renew credentials for ${ROLE} from local: the session with local was ended by mairu logout. Log in with: mairu login local`
+    )
 
     const sessions = JSON.parse((await runMairu(home2, ["list-sessions", "--json"])).stdout).sessions
     expect(sessions.map((s: { server_id: string }) => s.server_id)).toEqual(["other"])

@@ -7,7 +7,7 @@ let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
 })
 afterAll(() => tearDownLocal({ server, home }))
 

@@ -10,7 +10,7 @@ let home: MairuHome
 let project: string
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
   project = path.join(home.root, "project")
   fs.mkdirSync(project)
   fs.writeFileSync(path.join(project, ".mairu.json"), JSON.stringify({ server: "local", role: "demo" }))
@@ -19,7 +19,9 @@ afterAll(() => tearDownLocal({ server, home }))
 
 describe("status and JSON output", () => {
   it("reports a healthy setup as JSON and exits 0", async () => {
-    const digest = (await runMairu(home, ["exec", "auto", "true"], { cwd: project })).stderr.match(/--confirm-trust (\S+)/)![1]!
+    const digest = (await runMairu(home, ["exec", "auto", "true"], { cwd: project })).stderr.match(
+      /--confirm-trust (\S+)/
+    )![1]!
     expect((await runMairu(home, ["exec", "--confirm-trust", digest, "auto", "true"], { cwd: project })).code).toBe(0)
     const result = await runMairu(home, ["status", "--json"], { cwd: project })
     expect(result.stderr).toBe("")
@@ -48,9 +50,9 @@ describe("status and JSON output", () => {
       const report = JSON.parse(result.stdout)
       const problems = report.problems.join("\n")
       expect(problems).toContain("skipped server file")
-      expect(problems).toContain('server id "local" is defined 2 times')
+      expect(problems).toContain("server id \"local\" is defined 2 times")
       expect(problems).toContain("is not trusted yet")
-      expect(problems).toContain('names server "elsewhere", which is not configured')
+      expect(problems).toContain("names server \"elsewhere\", which is not configured")
       expect(report.auto.trusted).toBe(false)
     } finally {
       fs.rmSync(path.join(dir, "broken.json"))
@@ -63,7 +65,11 @@ describe("status and JSON output", () => {
     try {
       const result = await runMairu(fresh, ["status", "--json"])
       expect(result.code).toBe(0)
-      expect(JSON.parse(result.stdout)).toMatchObject({ agent: { running: false, version: null }, servers: [], auto: null })
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        agent: { running: false, version: null },
+        servers: [],
+        auto: null
+      })
       expect(fs.existsSync(fresh.socketPath)).toBe(false)
     } finally {
       fs.rmSync(fresh.root, { recursive: true, force: true })

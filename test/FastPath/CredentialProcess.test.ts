@@ -10,7 +10,7 @@ let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
 })
 afterAll(() => tearDownLocal({ server, home }))
 
@@ -38,7 +38,12 @@ describe("the fast credential-process path", () => {
       const fake = net.createServer((socket) =>
         socket.once("data", (data) => {
           seen.push(data.toString())
-          socket.end(JSON.stringify({ id: 1, exit: { _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "Unknown", message: "fake agent" } } } }) + "\n")
+          socket.end(
+            JSON.stringify({
+              id: 1,
+              exit: { _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "Unknown", message: "fake agent" } } }
+            }) + "\n"
+          )
         })
       )
       await new Promise<void>((r) => fake.listen(h.socketPath, r))
@@ -71,7 +76,7 @@ describe("the fast credential-process path", () => {
       const result = await same(home, ["nope", "demo"])
       expect(result.code).toBe(1)
       expect(result.stderr).toContain("skipped server file")
-      expect(result.stderr).toContain('no server "nope" is configured')
+      expect(result.stderr).toContain("no server \"nope\" is configured")
     } finally {
       fs.rmSync(broken)
     }

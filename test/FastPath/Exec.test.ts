@@ -13,7 +13,7 @@ let home: MairuHome
 
 beforeAll(async () => {
   // Debug logging: the agent's log shows which requests each path sends.
-  ({ server, home } = await setUpLocal({ env: { MAIRU_AGENT_LOG: "debug" } }))
+  ;({ server, home } = await setUpLocal({ env: { MAIRU_AGENT_LOG: "debug" } }))
 })
 afterAll(() => tearDownLocal({ server, home }))
 
@@ -46,7 +46,11 @@ const ECS_PROBE = [
   "fetch(process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, { headers: { authorization: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN } })" +
   ".then((r) => r.json()).then((c) => console.log(c.AccessKeyId, c.Token.length > 0, process.env.AWS_ACCESS_KEY_ID ?? 'no-static-key'))"
 ]
-const STATIC_PROBE = ["sh", "-c", 'echo "$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN ${AWS_CONTAINER_CREDENTIALS_FULL_URI:-no-endpoint}"']
+const STATIC_PROBE = [
+  "sh",
+  "-c",
+  "echo \"$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN ${AWS_CONTAINER_CREDENTIALS_FULL_URI:-no-endpoint}\""
+]
 
 describe("the fast exec path", () => {
   it("is the path taken: it asks the agent to resolve the server and for credentials at once, then keeps using the resolved server", async () => {
@@ -113,7 +117,17 @@ describe("the fast exec path", () => {
         })
       })
       await new Promise<void>((r) => fake.listen(h.socketPath, r))
-      const result = await runMairu(h, ["exec", "--server", "local", "--mode", "static", "demo", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"])
+      const result = await runMairu(h, [
+        "exec",
+        "--server",
+        "local",
+        "--mode",
+        "static",
+        "demo",
+        "sh",
+        "-c",
+        "echo $AWS_ACCESS_KEY_ID"
+      ])
       await new Promise<void>((r) => fake.close(() => r()))
       expect(result).toMatchObject({ code: 0, stdout: "AKIDFULLPATH\n", stderr: "" })
       expect(seen).toEqual([
@@ -157,11 +171,17 @@ describe("the fast exec path", () => {
     expect(untrusted.code).toBe(1)
     expect(untrusted.stderr).toContain(`--confirm-trust ${autoDigest(file, fs.readFileSync(file))} auto true`)
 
-    const approve = await runMairu(home, ["exec", "--confirm-trust", autoDigest(file, fs.readFileSync(file)), "auto", "true"], {
+    const approve = await runMairu(home, [
+      "exec",
+      "--confirm-trust",
+      autoDigest(file, fs.readFileSync(file)),
+      "auto",
+      "true"
+    ], {
       cwd: project
     })
     expect(approve.code).toBe(0)
-    const show = ["sh", "-c", 'echo "${AWS_ACCESS_KEY_ID:+static} $AWS_REGION"']
+    const show = ["sh", "-c", "echo \"${AWS_ACCESS_KEY_ID:+static} $AWS_REGION\""]
     const trusted = await same(home, ["--show-auto", "auto", ...show], { cwd: path.join(project, "sub") })
     expect(trusted.code).toBe(0)
     expect(trusted.stdout).toBe("static eu-west-1\n")
@@ -177,7 +197,7 @@ describe("the fast exec path", () => {
       expect(ok.stderr).toContain("skipped server file")
       const unknown = await same(home, ["--server", "nope", ROLE, "true"])
       expect(unknown.code).toBe(1)
-      expect(unknown.stderr).toContain('no server "nope" is configured')
+      expect(unknown.stderr).toContain("no server \"nope\" is configured")
     } finally {
       fs.rmSync(broken)
     }
@@ -187,7 +207,9 @@ describe("the fast exec path", () => {
     const h = makeHome()
     try {
       writeServerConfig(h.configDir, server)
-      const refused = await same(h, ["--server", "local", "--no-login", ROLE, "true"], { env: { MAIRU_NO_AUTO_AGENT: "1" } })
+      const refused = await same(h, ["--server", "local", "--no-login", ROLE, "true"], {
+        env: { MAIRU_NO_AUTO_AGENT: "1" }
+      })
       expect(refused.code).toBe(1)
       expect(refused.stderr).toContain("MAIRU_NO_AUTO_AGENT is set")
       // Without it, the first call starts the agent (through the full path); then the session is missing.

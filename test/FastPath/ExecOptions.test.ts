@@ -2,9 +2,9 @@ import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import { describe, expect, it } from "vitest"
-import { EXEC_VALUE_OPTIONS } from "../../src/Plain/ExecArgv.js"
 import { execCommand } from "../../src/Commands/Exec.js"
 import { FAST_EXEC_OPTIONS } from "../../src/FastPath/Exec.js"
+import { EXEC_VALUE_OPTIONS } from "../../src/Plain/ExecArgv.js"
 
 const ESC = String.fromCharCode(27)
 

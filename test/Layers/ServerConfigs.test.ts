@@ -83,7 +83,11 @@ describe("servers.d loading", () => {
 
   it("parses AWS SSO servers with their defaults", () => {
     const loaded = loadServers(serversDir({
-      "sso.json": JSON.stringify({ url: "https://x.awsapps.com/start", id: "contoso", aws_sso: { region: "us-east-1" } })
+      "sso.json": JSON.stringify({
+        url: "https://x.awsapps.com/start",
+        id: "contoso",
+        aws_sso: { region: "us-east-1" }
+      })
     }))
     expect(loaded.servers[0]).toMatchObject({
       _tag: "AwsSso",
@@ -97,9 +101,16 @@ describe("servers.d loading", () => {
       "a-bad-json.json": "{ nope",
       "b-no-client.json": JSON.stringify({ url: "https://x/", oauth: { code_grant: {} } }),
       "c-no-grant.json": JSON.stringify({ url: "https://x/", oauth: { client_id: "a" } }),
-      "d-both-kinds.json": JSON.stringify({ url: "https://x/", oauth: { client_id: "a", code_grant: {} }, aws_sso: { region: "r" } }),
+      "d-both-kinds.json": JSON.stringify({
+        url: "https://x/",
+        oauth: { client_id: "a", code_grant: {} },
+        aws_sso: { region: "r" }
+      }),
       "e-bad-url.json": JSON.stringify({ url: "not a url", oauth: { client_id: "a", code_grant: {} } }),
-      "f-wrong-default.json": JSON.stringify({ url: "https://x/", oauth: { client_id: "a", code_grant: {}, default_grant_type: "device_grant" } }),
+      "f-wrong-default.json": JSON.stringify({
+        url: "https://x/",
+        oauth: { client_id: "a", code_grant: {}, default_grant_type: "device_grant" }
+      }),
       "good.json": oauthServer({ id: "good" }),
       "notes.txt": "not a server"
     })
@@ -112,7 +123,7 @@ describe("servers.d loading", () => {
     expect(reasons["b-no-client.json"]).toContain("oauth.client_id")
     expect(reasons["c-no-grant.json"]).toContain("code_grant")
     expect(reasons["d-both-kinds.json"]).toContain("exactly one")
-    expect(reasons["e-bad-url.json"]).toContain('"url" is not a URL')
+    expect(reasons["e-bad-url.json"]).toContain("\"url\" is not a URL")
     expect(reasons["f-wrong-default.json"]).toContain("default_grant_type")
   })
 
@@ -120,9 +131,21 @@ describe("servers.d loading", () => {
     const dir = serversDir({
       "a.json": oauthServer({ id: "dup" }),
       "b.json": oauthServer({ id: "dup" }),
-      "c.json": JSON.stringify({ url: "https://shared.example/", id: "one", oauth: { client_id: "a", code_grant: {} } }),
-      "d.json": JSON.stringify({ url: "https://shared.example/", id: "two", oauth: { client_id: "a", code_grant: {} } }),
-      "e.json": JSON.stringify({ url: "https://unique.example/x/", id: "uniq", oauth: { client_id: "a", code_grant: {} } })
+      "c.json": JSON.stringify({
+        url: "https://shared.example/",
+        id: "one",
+        oauth: { client_id: "a", code_grant: {} }
+      }),
+      "d.json": JSON.stringify({
+        url: "https://shared.example/",
+        id: "two",
+        oauth: { client_id: "a", code_grant: {} }
+      }),
+      "e.json": JSON.stringify({
+        url: "https://unique.example/x/",
+        id: "uniq",
+        oauth: { client_id: "a", code_grant: {} }
+      })
     })
     const loaded = loadServers(dir)
     const dup = findServer(loaded, "dup", dir)
@@ -140,14 +163,15 @@ describe("servers.d loading", () => {
   it("reads the original Mairu's files byte for byte: its key names, nulls, unknown keys, client_expires_at", () => {
     const dir = serversDir({
       // As the original's setup-sso writes it.
-      "sso.json": '{\n  "url": "https://my-org.awsapps.com/start",\n  "id": "sso",\n  "aws_sso": {\n    "region": "us-east-1",\n' +
-        '    "scope": [\n      "sso:account:access"\n    ],\n    "local_port": null\n  }\n}\n',
+      "sso.json":
+        "{\n  \"url\": \"https://my-org.awsapps.com/start\",\n  \"id\": \"sso\",\n  \"aws_sso\": {\n    \"region\": \"us-east-1\",\n" +
+        "    \"scope\": [\n      \"sso:account:access\"\n    ],\n    \"local_port\": null\n  }\n}\n",
       // The original's names and a null for each optional key; no extension, as the original reads every file.
-      "device": '{\n  "url": "https://cred.example.com",\n  "id": null,\n  "aws_sso": null,\n  "oauth": {\n' +
-        '    "client_id": "abc",\n    "client_secret": null,\n    "token_endpoint": null,\n    "scope": null,\n' +
-        '    "default_grant_type": "device_code",\n    "code_grant": null,\n' +
-        '    "device_code_grant": {\n      "device_authorization_endpoint": null\n    },\n' +
-        '    "client_expires_at": "2030-01-02T03:04:05Z",\n    "a_key_of_a_later_version": {"x": 1}\n  },\n  "comment": "ignored"\n}\n',
+      "device": "{\n  \"url\": \"https://cred.example.com\",\n  \"id\": null,\n  \"aws_sso\": null,\n  \"oauth\": {\n" +
+        "    \"client_id\": \"abc\",\n    \"client_secret\": null,\n    \"token_endpoint\": null,\n    \"scope\": null,\n" +
+        "    \"default_grant_type\": \"device_code\",\n    \"code_grant\": null,\n" +
+        "    \"device_code_grant\": {\n      \"device_authorization_endpoint\": null\n    },\n" +
+        "    \"client_expires_at\": \"2030-01-02T03:04:05Z\",\n    \"a_key_of_a_later_version\": {\"x\": 1}\n  },\n  \"comment\": \"ignored\"\n}\n",
       "code.json": JSON.stringify({
         url: "https://code.example.com/",
         id: "code",
@@ -194,11 +218,23 @@ describe("servers.d loading", () => {
 
   it("keeps mairu's earlier names as aliases: device_grant, code_grant and device_grant as default_grant_type", () => {
     const loaded = loadServers(serversDir({
-      "a.json": JSON.stringify({ url: "https://a.example/", id: "a", oauth: { client_id: "c", device_grant: {}, default_grant_type: "device_grant" } }),
-      "b.json": JSON.stringify({ url: "https://b.example/", id: "b", oauth: { client_id: "c", code_grant: {}, device_grant: {}, default_grant_type: "code_grant" } })
+      "a.json": JSON.stringify({
+        url: "https://a.example/",
+        id: "a",
+        oauth: { client_id: "c", device_grant: {}, default_grant_type: "device_grant" }
+      }),
+      "b.json": JSON.stringify({
+        url: "https://b.example/",
+        id: "b",
+        oauth: { client_id: "c", code_grant: {}, device_grant: {}, default_grant_type: "code_grant" }
+      })
     }))
     expect(loaded.problems).toEqual([])
-    expect(loaded.servers.map((s) => s._tag === "MairuApi" && [s.id, s.oauth.defaultGrantType, s.oauth.deviceGrant !== undefined]))
+    expect(
+      loaded.servers.map((s) =>
+        s._tag === "MairuApi" && [s.id, s.oauth.defaultGrantType, s.oauth.deviceGrant !== undefined]
+      )
+    )
       .toEqual([["a", "device_grant", true], ["b", "code_grant", true]])
   })
 
@@ -209,9 +245,18 @@ describe("servers.d loading", () => {
       "a.json.swp": "{",
       "a.json.bak": "{",
       "good": oauthServer({ id: "good" }),
-      "bad-port.json": JSON.stringify({ url: "https://x/", oauth: { client_id: "a", code_grant: { local_port: "16624" } } }),
-      "bad-grant.json": JSON.stringify({ url: "https://x/", oauth: { client_id: "a", code_grant: {}, default_grant_type: "implicit" } }),
-      "bad-expiry.json": JSON.stringify({ url: "https://x/", oauth: { client_id: "a", code_grant: {}, client_expires_at: "soon" } }),
+      "bad-port.json": JSON.stringify({
+        url: "https://x/",
+        oauth: { client_id: "a", code_grant: { local_port: "16624" } }
+      }),
+      "bad-grant.json": JSON.stringify({
+        url: "https://x/",
+        oauth: { client_id: "a", code_grant: {}, default_grant_type: "implicit" }
+      }),
+      "bad-expiry.json": JSON.stringify({
+        url: "https://x/",
+        oauth: { client_id: "a", code_grant: {}, client_expires_at: "soon" }
+      }),
       "null-url.json": JSON.stringify({ url: null, aws_sso: { region: "us-east-1" } })
     })
     fs.mkdirSync(path.join(dir, "a-folder"))

@@ -20,8 +20,10 @@ const run = <A, E>(effect: Effect.Effect<A, E, TrustStore>) => Effect.runPromise
 
 describe("trust store", () => {
   it("uses the original tool's digest and record names", () => {
-    const bytes = Buffer.from('{"server":"s","role":"r"}\n')
-    const expected = crypto.createHash("sha384").update(Buffer.concat([Buffer.from("v0.auto\0\0/p/.mairu.json\0\0"), bytes]))
+    const bytes = Buffer.from("{\"server\":\"s\",\"role\":\"r\"}\n")
+    const expected = crypto.createHash("sha384").update(
+      Buffer.concat([Buffer.from("v0.auto\0\0/p/.mairu.json\0\0"), bytes])
+    )
       .digest("base64url")
     expect(autoDigest("/p/.mairu.json", bytes)).toBe(expected)
     expect(expected).not.toContain("=")
@@ -58,23 +60,28 @@ describe("trust store", () => {
   it("accepts a record the original Mairu wrote, byte for byte, and writes records in its format", async () => {
     const file = path.join(root, "from-original", ".mairu.json")
     fs.mkdirSync(path.dirname(file), { recursive: true })
-    const bytes = Buffer.from('{\n  "server": "contoso",\n  "role": "111111111111/Admin",\n  "mode": null\n}\n')
+    const bytes = Buffer.from(
+      "{\n  \"server\": \"contoso\",\n  \"role\": \"111111111111/Admin\",\n  \"mode\": null\n}\n"
+    )
     fs.writeFileSync(file, bytes)
     const auto = await Effect.runPromise(readAutoConfig(file))
     expect(auto.config).toEqual({ server: "contoso", role: "111111111111/Admin" })
     const trustDir = path.join(root, ".local", "state", "mairu", "trust")
     fs.mkdirSync(trustDir, { recursive: true })
-    const hash = crypto.createHash("sha384").update("v0.auto\0\0").update(file).update("\0\0").update(bytes).digest("base64")
+    const hash = crypto.createHash("sha384").update("v0.auto\0\0").update(file).update("\0\0").update(bytes).digest(
+      "base64"
+    )
     expect(hash).toHaveLength(64)
     const record = path.join(trustDir, trustRecordName(file))
-    const originalRecord = `{\n  "path": "${file}",\n  "trust": true,\n  "digest": {\n    "type": "Sha384",\n    "hash": "${hash}"\n  },\n` +
+    const originalRecord =
+      `{\n  "path": "${file}",\n  "trust": true,\n  "digest": {\n    "type": "Sha384",\n    "hash": "${hash}"\n  },\n` +
       `  "content": {\n    "server": "contoso",\n    "role": "111111111111/Admin",\n    "mode": null\n  },\n` +
       `  "updated_at": "2025-11-30T12:34:56.123456789Z"\n}\n`
     fs.writeFileSync(record, originalRecord, { mode: 0o600 })
     expect(await run(Effect.flatMap(TrustStore, (t) => t.isTrusted(auto)))).toBe(true)
 
     // A record for other bytes, or one that withholds trust, does not count.
-    fs.writeFileSync(record, originalRecord.replace('"trust": true', '"trust": false'))
+    fs.writeFileSync(record, originalRecord.replace("\"trust\": true", "\"trust\": false"))
     expect(await run(Effect.flatMap(TrustStore, (t) => t.isTrusted(auto)))).toBe(false)
     fs.writeFileSync(record, originalRecord.replace(hash, Buffer.alloc(48).toString("base64")))
     expect(await run(Effect.flatMap(TrustStore, (t) => t.isTrusted(auto)))).toBe(false)
@@ -91,12 +98,15 @@ describe("trust store", () => {
   it("writes the assume_role keys that are set, in the original's order, and keeps accepting mairu's earlier records", async () => {
     const file = path.join(root, "chain", ".mairu.json")
     fs.mkdirSync(path.dirname(file), { recursive: true })
-    fs.writeFileSync(file, JSON.stringify({
-      role: "r",
-      server: "s",
-      mode: "static",
-      assume_role: { role_session_name: "me", role_arn: "arn:aws:iam::1:role/x", external_id: null }
-    }))
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        role: "r",
+        server: "s",
+        mode: "static",
+        assume_role: { role_session_name: "me", role_arn: "arn:aws:iam::1:role/x", external_id: null }
+      })
+    )
     const auto = await Effect.runPromise(readAutoConfig(file))
     await run(Effect.flatMap(TrustStore, (t) => t.trust(auto)))
     const record = path.join(root, ".local", "state", "mairu", "trust", trustRecordName(file))
@@ -106,16 +116,26 @@ describe("trust store", () => {
       mode: "static",
       assume_role: { role_arn: "arn:aws:iam::1:role/x", role_session_name: "me" }
     })
-    expect(Object.keys(JSON.parse(fs.readFileSync(record, "utf8")).content.assume_role)).toEqual(["role_arn", "role_session_name"])
+    expect(Object.keys(JSON.parse(fs.readFileSync(record, "utf8")).content.assume_role)).toEqual([
+      "role_arn",
+      "role_session_name"
+    ])
 
     // mairu's records before this format: the digest as the base64url string.
-    fs.writeFileSync(record, JSON.stringify({
-      path: file,
-      trust: true,
-      digest: autoDigest(file, fs.readFileSync(file)),
-      content: auto.config,
-      updated_at: new Date().toISOString()
-    }, null, 2) + "\n")
+    fs.writeFileSync(
+      record,
+      JSON.stringify(
+        {
+          path: file,
+          trust: true,
+          digest: autoDigest(file, fs.readFileSync(file)),
+          content: auto.config,
+          updated_at: new Date().toISOString()
+        },
+        null,
+        2
+      ) + "\n"
+    )
     expect(await run(Effect.flatMap(TrustStore, (t) => t.isTrusted(auto)))).toBe(true)
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
+import { expandShortVersion } from "../../src/Client/ShortVersion.js"
 import { splitExecArgs } from "../../src/Plain/ExecArgv.js"
 import { shellQuote } from "../../src/Services/ExecCommandLine.js"
-import { expandShortVersion } from "../../src/Client/ShortVersion.js"
 
 describe("exec argv splitting", () => {
   it("gives everything after ROLE to the command, built-in flags included", () => {
@@ -48,6 +48,12 @@ describe("exec argv splitting", () => {
   })
 
   it("quotes words for a shell only when needed", () => {
-    expect(["mairu", "a b", "it's", "--x=1", ""].map(shellQuote)).toEqual(["mairu", "'a b'", "'it'\\''s'", "--x=1", "''"])
+    expect(["mairu", "a b", "it's", "--x=1", ""].map(shellQuote)).toEqual([
+      "mairu",
+      "'a b'",
+      "'it'\\''s'",
+      "--x=1",
+      "''"
+    ])
   })
 })

@@ -4,9 +4,9 @@ import { LineReader } from "../../src/Plain/LineReader.js"
 describe("LineReader", () => {
   it("joins lines split across chunks and returns several lines from one chunk", () => {
     const reader = new LineReader(100)
-    expect(reader.push(Buffer.from('{"a":'))).toEqual([])
-    expect(reader.push(Buffer.from('1}\n{"b":2}\n{"c"'))).toEqual(['{"a":1}', '{"b":2}'])
-    expect(reader.push(Buffer.from(":3}\n"))).toEqual(['{"c":3}'])
+    expect(reader.push(Buffer.from("{\"a\":"))).toEqual([])
+    expect(reader.push(Buffer.from("1}\n{\"b\":2}\n{\"c\""))).toEqual(["{\"a\":1}", "{\"b\":2}"])
+    expect(reader.push(Buffer.from(":3}\n"))).toEqual(["{\"c\":3}"])
   })
 
   it("refuses a line longer than its limit, even before the newline arrives", () => {

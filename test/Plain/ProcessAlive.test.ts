@@ -6,8 +6,12 @@ import { isProcessAlive } from "../../src/Plain/ProcessAlive.js"
 describe("isProcessAlive", () => {
   it("tells a running process from one that is gone, and counts an unreaped (zombie) one as gone", async () => {
     // The short sleep ends once its parent has become the long one, which never reaps it.
-    const parent = spawn("/bin/sh", ["-c", "sleep 0.2 & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] })
-    const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(d.toString()))))
+    const parent = spawn("/bin/sh", ["-c", "sleep 0.2 & echo $!; exec sleep 5"], {
+      stdio: ["ignore", "pipe", "ignore"]
+    })
+    const zombie = Number(
+      await new Promise<string>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(d.toString())))
+    )
     try {
       let state = ""
       for (let i = 0; i < 100 && state !== "Z"; i++) {

@@ -7,8 +7,8 @@ import {
   agentPids,
   cleanupHome,
   collect,
-  type MairuHome,
   mairuBin,
+  type MairuHome,
   makeHome,
   repoRoot,
   runMairu,
@@ -31,8 +31,13 @@ afterEach(async () => {
 })
 
 /** Runs mairu through a shell that allows core files of any size first, as a user's shell may. */
-const runWithCores = (home: MairuHome, args: ReadonlyArray<string>, env: Record<string, string> = {}, bin = mairuBin) => {
-  const child = spawn("/bin/sh", ["-c", 'ulimit -c unlimited; exec "$@"', "sh", process.execPath, bin, ...args], {
+const runWithCores = (
+  home: MairuHome,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  bin = mairuBin
+) => {
+  const child = spawn("/bin/sh", ["-c", "ulimit -c unlimited; exec \"$@\"", "sh", process.execPath, bin, ...args], {
     env: { ...home.env, ...env },
     detached: true,
     stdio: ["pipe", "pipe", "pipe"]
@@ -43,7 +48,8 @@ const runWithCores = (home: MairuHome, args: ReadonlyArray<string>, env: Record<
 
 const environ = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter((v) => v !== "")
 
-const coreLimit = (pid: number) => fs.readFileSync(`/proc/${pid}/limits`, "utf8").match(/Max core file size\s+(\S+)\s+(\S+)/)!.slice(1)
+const coreLimit = (pid: number) =>
+  fs.readFileSync(`/proc/${pid}/limits`, "utf8").match(/Max core file size\s+(\S+)\s+(\S+)/)!.slice(1)
 
 /** The TCP ports process `pid` listens on. */
 const listeningPorts = (pid: number) => {
@@ -89,7 +95,14 @@ describe("the agent's process", () => {
     const pid = onlyAgent(home)
     const env = environ(pid)
     expect(env.filter((v) => /^(NODE_OPTIONS|SOME_TOKEN|AWS_SECRET_ACCESS_KEY)=/.test(v))).toEqual([])
-    for (const kept of ["AWS_REGION=eu-west-1", "LC_ALL=C.UTF-8", `HOME=${home.env.HOME}`, `MAIRU_AGENT_SOCK=${home.socketPath}`]) {
+    for (
+      const kept of [
+        "AWS_REGION=eu-west-1",
+        "LC_ALL=C.UTF-8",
+        `HOME=${home.env.HOME}`,
+        `MAIRU_AGENT_SOCK=${home.socketPath}`
+      ]
+    ) {
       expect(env).toContain(kept)
     }
     expect(listeningPorts(pid)).toEqual([])
@@ -102,12 +115,14 @@ describe("the agent's process", () => {
 
   it("agent --foreground refuses NODE_OPTIONS or node flags that open a debugger or load code", async () => {
     const home = newHome()
-    for (const [env, nodeArgs] of [
-      [{ NODE_OPTIONS: "--inspect=127.0.0.1:0" }, []],
-      [{ NODE_OPTIONS: "--require /dev/null" }, []],
-      [{ NODE_OPTIONS: "--inspect=127.0.0.1:0", MAIRU_NO_FAST_PATH: "1" }, []],
-      [{}, ["--inspect=127.0.0.1:0"]]
-    ] as const) {
+    for (
+      const [env, nodeArgs] of [
+        [{ NODE_OPTIONS: "--inspect=127.0.0.1:0" }, []],
+        [{ NODE_OPTIONS: "--require /dev/null" }, []],
+        [{ NODE_OPTIONS: "--inspect=127.0.0.1:0", MAIRU_NO_FAST_PATH: "1" }, []],
+        [{}, ["--inspect=127.0.0.1:0"]]
+      ] as const
+    ) {
       const child = spawn(process.execPath, [...nodeArgs, mairuBin, "agent", "--foreground"], {
         env: { ...home.env, ...env },
         stdio: ["ignore", "pipe", "pipe"]
@@ -165,12 +180,18 @@ describe("the agent's process", () => {
   it("without the native helper (as in a single executable), runs unhardened and says so", async () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-dist-"))
     cleanups.push(() => fs.rmSync(copy, { recursive: true, force: true }))
-    fs.cpSync(path.join(repoRoot, "dist"), copy, { recursive: true, filter: (source) => !source.includes(`${path.sep}koffi`) })
+    fs.cpSync(path.join(repoRoot, "dist"), copy, {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}koffi`)
+    })
     const home = newHome()
     const bin = path.join(copy, "mairu.cjs")
     const started = await collect(runWithCores(home, ["agent"], {}, bin))
     expect(started.code).toBe(0)
-    const statusChild = spawn(process.execPath, [bin, "status", "--json"], { env: home.env, stdio: ["ignore", "pipe", "pipe"] })
+    const statusChild = spawn(process.execPath, [bin, "status", "--json"], {
+      env: home.env,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     const report = JSON.parse((await collect(statusChild)).stdout) as {
       agent: { hardening: { core_dumps_off: boolean; debuggers_blocked: boolean; problem: string } }
     }

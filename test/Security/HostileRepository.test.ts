@@ -12,7 +12,7 @@ let home: MairuHome
 let serversDir: string
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal())
+  ;({ server, home } = await setUpLocal())
   serversDir = path.join(home.configDir, "mairu", "servers.d")
 })
 afterAll(() => tearDownLocal({ server, home }))
@@ -85,7 +85,15 @@ describe("a .mairu.json that another user owns", () => {
     expect(plain.code).toBe(1)
 
     const digest = autoDigest(file, fs.readFileSync(file))
-    const confirmed = await runMairu(home, ["exec", "--confirm-trust", digest, "auto", "sh", "-c", "echo should-not-run"], { cwd: dir })
+    const confirmed = await runMairu(home, [
+      "exec",
+      "--confirm-trust",
+      digest,
+      "auto",
+      "sh",
+      "-c",
+      "echo should-not-run"
+    ], { cwd: dir })
     expect(confirmed.stderr).toMatch(owner)
     expect(confirmed.stdout).not.toContain("should-not-run")
     expect(confirmed.code).toBe(1)
@@ -126,13 +134,17 @@ describe("servers.d files others can change", () => {
       const warm = await runMairu(home, ["credential-process", "local", "demo"])
       expect(warm.code).toBe(0)
       const refused = await runMairu(home, ["credential-process", "writable", "demo"])
-      expect(refused.stderr).toContain(`warning: skipped server file ${file}: other users can change it (mode 0666); if its content is yours, run: chmod go-w ${file}`)
-      expect(refused.stderr).toContain('no server "writable" is configured')
+      expect(refused.stderr).toContain(
+        `warning: skipped server file ${file}: other users can change it (mode 0666); if its content is yours, run: chmod go-w ${file}`
+      )
+      expect(refused.stderr).toContain("no server \"writable\" is configured")
       expect(refused.stdout).toBe("")
       expect(refused.code).toBe(1)
       const status = await runMairu(home, ["status", "--json"])
       expect(status.code).toBe(1)
-      expect((JSON.parse(status.stdout) as { problems: Array<string> }).problems.join("\n")).toContain(`${file}: other users can change it`)
+      expect((JSON.parse(status.stdout) as { problems: Array<string> }).problems.join("\n")).toContain(
+        `${file}: other users can change it`
+      )
       // Fixed as the warning says, it is used at once (the agent notices the chmod).
       fs.chmodSync(file, 0o644)
       // A server without a session yet, no longer skipped.
@@ -149,7 +161,9 @@ describe("servers.d files others can change", () => {
     try {
       fs.chownSync(file, 65534, 65534)
       const refused = await runMairu(home, ["credential-process", "foreign", "demo"])
-      expect(refused.stderr).toMatch(/skipped server file .*foreign\.json: it belongs to (nobody \(uid 65534\)|uid 65534), not to you/)
+      expect(refused.stderr).toMatch(
+        /skipped server file .*foreign\.json: it belongs to (nobody \(uid 65534\)|uid 65534), not to you/
+      )
       expect(refused.code).toBe(1)
     } finally {
       fs.rmSync(file, { force: true })
@@ -167,7 +181,10 @@ describe("server URLs", () => {
   it("refuses plain http to another machine and any other scheme, for the url and every endpoint", async () => {
     const files = {
       remote: write("remote", { url: "http://example.com/", oauth: { client_id: "c", device_grant: {} } }),
-      token: write("token", { url: "https://example.com/", oauth: { client_id: "c", token_endpoint: "file:///etc/", device_grant: {} } }),
+      token: write("token", {
+        url: "https://example.com/",
+        oauth: { client_id: "c", token_endpoint: "file:///etc/", device_grant: {} }
+      }),
       device: write("device", {
         url: "https://example.com/",
         oauth: { client_id: "c", device_grant: { device_authorization_endpoint: "ftp://example.com/device" } }
@@ -193,17 +210,30 @@ describe("server URLs", () => {
       const problems = report.problems.join("\n")
       expect(problems).toContain(`${files.remote}: "url" http://example.com/ uses plain http to another machine`)
       expect(problems).toContain(`${files.token}: "token_endpoint" file:///etc/ uses the scheme "file"`)
-      expect(problems).toContain(`${files.device}: "device_authorization_endpoint" ftp://example.com/device uses the scheme "ftp"`)
-      expect(problems).toContain(`${files.authorize}: "authorization_endpoint" http://10.0.0.1/authorize uses plain http`)
+      expect(problems).toContain(
+        `${files.device}: "device_authorization_endpoint" ftp://example.com/device uses the scheme "ftp"`
+      )
+      expect(problems).toContain(
+        `${files.authorize}: "authorization_endpoint" http://10.0.0.1/authorize uses plain http`
+      )
       expect(problems).not.toContain(files.loopback)
       expect(report.servers.map((s) => s.id).sort()).toEqual(["local", "loopback"])
 
       const login = await runMairu(home, ["login", "--oauth-grant-type", "device_code", "token"])
-      expect(login.stderr).toContain(`warning: skipped server file ${files.token}: "token_endpoint" file:///etc/ uses the scheme "file"`)
+      expect(login.stderr).toContain(
+        `warning: skipped server file ${files.token}: "token_endpoint" file:///etc/ uses the scheme "file"`
+      )
       expect(login.stderr).not.toContain("unexpectedly")
       expect(login.code).toBe(1)
 
-      const setup = await runMairu(home, ["setup-sso", "remote-sso", "--region", "us-east-1", "--start-url", "http://example.com/start"])
+      const setup = await runMairu(home, [
+        "setup-sso",
+        "remote-sso",
+        "--region",
+        "us-east-1",
+        "--start-url",
+        "http://example.com/start"
+      ])
       expect(setup.stderr).toContain("--start-url http://example.com/start uses plain http to another machine")
       expect(setup.code).toBe(1)
       expect(fs.existsSync(path.join(serversDir, "remote-sso.json"))).toBe(false)
@@ -223,7 +253,9 @@ describe("text from argv and the environment", () => {
     const unknownServer = await runMairu(home, ["exec", "--server", attack, "demo", "true"])
     expect(unknownServer.code).toBe(1)
     expect(unknownServer.stderr).toContain(`no server "${shown}" is configured`)
-    const badPort = await runMairu(home, ["login", "--oauth-grant-type", "device_code", "local"], { env: { MAIRU_LOCAL_PORT: attack } })
+    const badPort = await runMairu(home, ["login", "--oauth-grant-type", "device_code", "local"], {
+      env: { MAIRU_LOCAL_PORT: attack }
+    })
     expect(badPort.code).toBe(1)
     expect(badPort.stderr).toContain(`MAIRU_LOCAL_PORT="${shown}" is not a port number`)
     for (const result of [unknownArgument, unknownServer, badPort]) {

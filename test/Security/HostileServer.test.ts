@@ -72,8 +72,8 @@ describe("a hostile credential server", () => {
     const result = await run(["credential-process", "hostile", "echo-500"])
     expect(result.code).toBe(1)
     expect(result.stdout).toBe("")
-    expect(result.stderr).toContain('"SecretAccessKey":"<redacted>"')
-    expect(result.stderr).toContain('"SessionToken":"<redacted>"')
+    expect(result.stderr).toContain("\"SecretAccessKey\":\"<redacted>\"")
+    expect(result.stderr).toContain("\"SessionToken\":\"<redacted>\"")
     expectNoRawControls(result.stderr)
     expectNoSecret(result)
   })
@@ -81,7 +81,9 @@ describe("a hostile credential server", () => {
   it("names the field, never the value, of an answer that does not fit", async () => {
     const array = await run(["credential-process", "hostile", "array"])
     expect(array.code).toBe(1)
-    expect(array.stderr).toContain("assume-role array at hostile: the server's answer is not valid: the answer: expected an object")
+    expect(array.stderr).toContain(
+      "assume-role array at hostile: the server's answer is not valid: the answer: expected an object"
+    )
     expectNoSecret(array)
     const wrongType = await run(["credential-process", "hostile", "wrong-type"])
     expect(wrongType.code).toBe(1)
@@ -92,7 +94,9 @@ describe("a hostile credential server", () => {
   it("answers deeply nested or oversized JSON with a clean error naming the server", async () => {
     const deep = await run(["credential-process", "hostile", "deep"])
     expect(deep.code).toBe(1)
-    expect(deep.stderr).toContain("assume-role deep at hostile: the server's answer is not usable: it nests deeper than 64 levels")
+    expect(deep.stderr).toContain(
+      "assume-role deep at hostile: the server's answer is not usable: it nests deeper than 64 levels"
+    )
     expect(deep.stderr).not.toContain("unexpectedly")
     const huge = await run(["credential-process", "hostile", "huge"])
     expect(huge.code).toBe(1)
@@ -108,7 +112,9 @@ describe("a hostile credential server", () => {
     server.rolesAnswer("list")
     const text = await run(["list-roles", "hostile"])
     expect(text.code).toBe(0)
-    expect(text.stdout).toContain("hostile\n    Admin\\u001b]0;pwned\\u0007\\u001b[2K\\u000d  right-to-left \\u202eexe.txt")
+    expect(text.stdout).toContain(
+      "hostile\n    Admin\\u001b]0;pwned\\u0007\\u001b[2K\\u000d  right-to-left \\u202eexe.txt"
+    )
     expectNoRawControls(text.stdout)
     const json = await run(["list-roles", "--json", "hostile"])
     expect(json.code).toBe(0)

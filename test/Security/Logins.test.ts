@@ -4,7 +4,15 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import { withPage } from "../support/browser.js"
 import { type DevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, collect, type MairuHome, makeHome, runMairu, startMairu, waitForStderr } from "../support/mairu.js"
+import {
+  cleanupHome,
+  collect,
+  type MairuHome,
+  makeHome,
+  runMairu,
+  startMairu,
+  waitForStderr
+} from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 const asOther = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -12,7 +20,9 @@ const asOther = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 /** Runs `script` (node) as another local user (nobody) and returns what it printed. */
 const asOtherUser = (script: string): Promise<string> =>
   new Promise((resolve, reject) => {
-    const child = spawn(asOther[0]!, [...asOther.slice(1), process.execPath, "-e", script], { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(asOther[0]!, [...asOther.slice(1), process.execPath, "-e", script], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let out = ""
     let err = ""
     child.stdout.on("data", (d: Buffer) => (out += d.toString()))
@@ -37,7 +47,7 @@ let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  ({ server, home } = await setUpLocal({ login: false }))
+  ;({ server, home } = await setUpLocal({ login: false }))
 })
 afterAll(() => tearDownLocal({ server, home }))
 
@@ -92,7 +102,11 @@ describe("logins against other local users", () => {
     const log = path.join(home.stateDir, "mairu", "log", "agent.log")
     const cancelled = "the login to local was cancelled: no client waits for it any more"
     // Waits a little longer than the promised 10 s, to leave the busy machine some slack.
-    for (let waited = 0; waited < 15_000 && !(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes(cancelled)); waited += 250) {
+    for (
+      let waited = 0;
+      waited < 15_000 && !(fs.existsSync(log) && fs.readFileSync(log, "utf8").includes(cancelled));
+      waited += 250
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
     expect(fs.readFileSync(log, "utf8")).toContain(cancelled)
@@ -128,9 +142,14 @@ describe("logins against other local users", () => {
       await runMairu(fresh, ["kill-agent"])
 
       // Another user takes [::1] at that port first.
-      const squatter = spawn(asOther[0]!, [...asOther.slice(1), process.execPath, "-e", `
+      const squatter = spawn(asOther[0]!, [
+        ...asOther.slice(1),
+        process.execPath,
+        "-e",
+        `
         require("node:http").createServer((q, s) => s.end("phished")).listen({ port: ${port}, host: "::1", ipv6Only: true },
-          () => process.stdout.write("ready\\n"))`], { stdio: ["ignore", "pipe", "inherit"] })
+          () => process.stdout.write("ready\\n"))`
+      ], { stdio: ["ignore", "pipe", "inherit"] })
       try {
         await new Promise((resolve) => squatter.stdout.once("data", resolve))
         const refused = await runMairu(fresh, ["login", "--no-browser", "local"])

@@ -9,7 +9,7 @@ let home: MairuHome
 
 beforeAll(async () => {
   // Debug logging to the agent's log file: the scan below covers it too.
-  ({ server, home } = await setUpLocal({ env: { MAIRU_AGENT_LOG: "debug" }, login: false }))
+  ;({ server, home } = await setUpLocal({ env: { MAIRU_AGENT_LOG: "debug" }, login: false }))
 })
 afterAll(() => tearDownLocal({ server, home }))
 

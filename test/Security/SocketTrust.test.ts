@@ -19,7 +19,9 @@ const fakeAgent = async (socketPath: string, log: string) => {
       fs.appendFileSync(${JSON.stringify(log)}, "connection\\n")
       s.on("data", () => s.write(JSON.stringify({ id: 1, exit: { _tag: "Success", value: { accessKeyId: "AKIAFAKE" } } }) + "\\n"))
     }).listen(${JSON.stringify(socketPath)}, () => process.stdout.write("ready\\n"))`
-  const child = spawn(asOther[0]!, [...asOther.slice(1), process.execPath, "-e", script], { stdio: ["ignore", "pipe", "inherit"] })
+  const child = spawn(asOther[0]!, [...asOther.slice(1), process.execPath, "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"]
+  })
   children.push(child)
   await new Promise<void>((resolve, reject) => {
     child.stdout.once("data", () => resolve())
@@ -44,7 +46,11 @@ const newHome = () => {
   fs.mkdirSync(serversDir, { recursive: true })
   fs.writeFileSync(
     path.join(serversDir, "local.json"),
-    JSON.stringify({ id: "local", url: "http://127.0.0.1:9/", oauth: { client_id: "c", device_grant: {}, code_grant: {} } })
+    JSON.stringify({
+      id: "local",
+      url: "http://127.0.0.1:9/",
+      oauth: { client_id: "c", device_grant: {}, code_grant: {} }
+    })
   )
   return home
 }
@@ -83,7 +89,12 @@ describe("socket trust", () => {
     const socketPath = path.join(folder, "agent.sock")
     const log = path.join(home.root, "connections.log")
     await fakeAgent(socketPath, log)
-    await expectRefused(home, socketPath, log, new RegExp(`${shared} can be written by other users \\(mode 0777, no sticky bit\\).*chmod go-w ${shared}`))
+    await expectRefused(
+      home,
+      socketPath,
+      log,
+      new RegExp(`${shared} can be written by other users \\(mode 0777, no sticky bit\\).*chmod go-w ${shared}`)
+    )
 
     // The user's own agent on a path in that folder refuses to listen.
     const own = path.join(shared, "mine", "agent.sock")
@@ -102,9 +113,16 @@ describe("socket trust", () => {
     const socketPath = path.join(folder, "agent.sock")
     const log = path.join(home.root, "connections.log")
     await fakeAgent(socketPath, log)
-    await expectRefused(home, socketPath, log, new RegExp(`${foreign} belongs to uid ${OTHER}, neither you \\(uid 0\\) nor root`))
+    await expectRefused(
+      home,
+      socketPath,
+      log,
+      new RegExp(`${foreign} belongs to uid ${OTHER}, neither you \\(uid 0\\) nor root`)
+    )
 
-    const agent = await runMairu(home, ["agent", "--foreground"], { env: { MAIRU_AGENT_SOCK: path.join(foreign, "x", "a.sock") } })
+    const agent = await runMairu(home, ["agent", "--foreground"], {
+      env: { MAIRU_AGENT_SOCK: path.join(foreign, "x", "a.sock") }
+    })
     expect(agent.code).toBe(1)
     expect(agent.stderr).toContain(`${foreign} belongs to uid ${OTHER}`)
   })
@@ -153,7 +171,9 @@ describe("socket trust", () => {
     fs.chmodSync(real, 0o755)
     const refused = await runMairu(home, ["list-sessions"], { env })
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toContain(`the agent socket's folder ${real} is open to other users (mode 0755); fix it with: chmod 700 ${real}`)
+    expect(refused.stderr).toContain(
+      `the agent socket's folder ${real} is open to other users (mode 0755); fix it with: chmod 700 ${real}`
+    )
     fs.chmodSync(real, 0o700)
     const again = await runMairu(home, ["list-sessions"], { env })
     expect(again.code).toBe(0)
@@ -164,7 +184,9 @@ describe("socket trust", () => {
     const shared = path.join(home.root, "tmp")
     fs.mkdirSync(shared)
     fs.chmodSync(shared, 0o1777)
-    const agent = await runMairu(home, ["agent", "--foreground"], { env: { MAIRU_AGENT_SOCK: path.join(shared, "agent.sock") } })
+    const agent = await runMairu(home, ["agent", "--foreground"], {
+      env: { MAIRU_AGENT_SOCK: path.join(shared, "agent.sock") }
+    })
     expect(agent.code).toBe(1)
     expect(agent.stderr).toContain(`the agent socket's folder ${shared} is a shared folder (sticky bit set, mode 1777)`)
     expect(fs.statSync(shared).mode & 0o7777).toBe(0o1777)

@@ -5,7 +5,14 @@ export const launchBrowser = () =>
   chromium.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
+    args: [
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-sync"
+    ]
   })
 
 /** Runs `use` with a fresh page and closes the browser whatever happens. */

@@ -5,17 +5,17 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { mairuCommand } from "../../src/Cli.js"
-import { splitExecArgs } from "../../src/Plain/ExecArgv.js"
-import { ExecCommandLine } from "../../src/Services/ExecCommandLine.js"
 import { AutoConfigsLive } from "../../src/Layers/AutoConfigsLive.js"
 import { PathsLive } from "../../src/Layers/PathsLive.js"
 import { TrustStoreLive } from "../../src/Layers/TrustStoreLive.js"
+import { splitExecArgs } from "../../src/Plain/ExecArgv.js"
 import { NotFound } from "../../src/Schemas/AgentErrors.js"
 import { type AgentRequest, serverSummary } from "../../src/Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
 import { AgentClient } from "../../src/Services/AgentClient.js"
 import { Browser } from "../../src/Services/Browser.js"
 import { EcsEndpoint } from "../../src/Services/EcsEndpoint.js"
+import { ExecCommandLine } from "../../src/Services/ExecCommandLine.js"
 import { ExecRunner } from "../../src/Services/ExecRunner.js"
 import { ServerConfigs } from "../../src/Services/ServerConfigs.js"
 import { Terminal } from "../../src/Services/Terminal.js"
@@ -49,8 +49,7 @@ export const runCli = (
     const products: Array<string> = []
     const requests: Array<AgentRequest> = []
     const servers = options.servers ?? []
-    const findServer = (name: string) =>
-      servers.find((s) => s.id === name) ?? servers.find((s) => s.url === name)
+    const findServer = (name: string) => servers.find((s) => s.id === name) ?? servers.find((s) => s.url === name)
     const asked = options.agent ?? (() => Effect.die("the fake agent was not expected to be asked"))
     // The agent resolves server names from its own configuration: here, `servers`.
     const agent: FakeAgent = (request) => {

@@ -72,7 +72,11 @@ export const startDevServer = (options: DevServerOptions = {}): Promise<DevServe
     })
     child.stdout.once("data", (data: Buffer) => {
       clearTimeout(timer)
-      const ready = JSON.parse(data.toString().split("\n")[0]!) as { url: string; clientId: string; stsEndpoint: string }
+      const ready = JSON.parse(data.toString().split("\n")[0]!) as {
+        url: string
+        clientId: string
+        stsEndpoint: string
+      }
       const admin = async (method: string, route: string, body?: unknown) => {
         const response = await fetch(`${ready.url}_admin/${route}`, {
           method,
@@ -113,7 +117,11 @@ export const writeServerConfig = (
   const file = path.join(dir, `${id}.json`)
   fs.writeFileSync(
     file,
-    JSON.stringify({ id, url: server.url, oauth: { client_id: server.clientId, device_grant: {}, code_grant: {}, ...extra.oauth } })
+    JSON.stringify({
+      id,
+      url: server.url,
+      oauth: { client_id: server.clientId, device_grant: {}, code_grant: {}, ...extra.oauth }
+    })
   )
   return file
 }

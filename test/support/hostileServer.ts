@@ -49,7 +49,13 @@ export const startHostileServer = async (): Promise<HostileServer> => {
       const json = (status: number, value: unknown) => send(status, JSON.stringify(value), "application/json")
       const url = new URL(request.url ?? "/", "http://127.0.0.1")
       if (url.pathname === "/oauth/device") {
-        return json(200, { device_code: "dc-" + crypto.randomBytes(8).toString("hex"), user_code: "HOST-ILE", verification_uri: "http://127.0.0.1/device", expires_in: 600, interval: 1 })
+        return json(200, {
+          device_code: "dc-" + crypto.randomBytes(8).toString("hex"),
+          user_code: "HOST-ILE",
+          verification_uri: "http://127.0.0.1/device",
+          expires_in: 600,
+          interval: 1
+        })
       }
       if (url.pathname === "/oauth/token") {
         const form = new URLSearchParams(body)
@@ -57,19 +63,33 @@ export const startHostileServer = async (): Promise<HostileServer> => {
           // A refusal that quotes the request: the refresh token and the client's basic credentials.
           return json(400, { error: "invalid_grant", error_description: echo(request, body) })
         }
-        return json(200, { access_token: issue("at-"), refresh_token: issue("rt-"), token_type: "Bearer", expires_in: 3600 })
+        return json(200, {
+          access_token: issue("at-"),
+          refresh_token: issue("rt-"),
+          token_type: "Bearer",
+          expires_in: 3600
+        })
       }
       if (url.pathname === "/roles") {
         if (rolesMode.next === "echo-401") return send(401, echo(request, body))
         return json(200, {
           Roles: [
-            { Name: "Admin\x1b]0;pwned\x07\x1b[2K\r", Description: "right-to-left \u202eexe.txt and C1 \u0085 and DEL \x7f" }
+            {
+              Name: "Admin\x1b]0;pwned\x07\x1b[2K\r",
+              Description: "right-to-left \u202eexe.txt and C1 \u0085 and DEL \x7f"
+            }
           ]
         })
       }
       if (url.pathname === "/assume-role") {
         const role = (JSON.parse(body) as { Role: string }).Role
-        const credentials = { Version: 1, AccessKeyId: "AKIAHOSTILE", SecretAccessKey: issue("sk-"), SessionToken: issue("st-"), Expiration: new Date(Date.now() + 3600_000).toISOString() }
+        const credentials = {
+          Version: 1,
+          AccessKeyId: "AKIAHOSTILE",
+          SecretAccessKey: issue("sk-"),
+          SessionToken: issue("st-"),
+          Expiration: new Date(Date.now() + 3600_000).toISOString()
+        }
         switch (role) {
           case "echo-403":
             return send(403, echo(request, body))
@@ -83,7 +103,11 @@ export const startHostileServer = async (): Promise<HostileServer> => {
           case "deep":
             return send(200, "[".repeat(400_000) + "]".repeat(400_000), "application/json")
           case "huge":
-            return send(200, JSON.stringify({ ...credentials, padding: "x".repeat(2 * 1024 * 1024) }), "application/json")
+            return send(
+              200,
+              JSON.stringify({ ...credentials, padding: "x".repeat(2 * 1024 * 1024) }),
+              "application/json"
+            )
           default:
             return json(200, credentials)
         }
@@ -113,7 +137,11 @@ export const writeHostileConfig = (configDir: string, server: HostileServer, id 
   const file = path.join(dir, `${id}.json`)
   fs.writeFileSync(
     file,
-    JSON.stringify({ id, url: server.url, oauth: { client_id: "hostile-client", client_secret: server.clientSecret, device_grant: {} } })
+    JSON.stringify({
+      id,
+      url: server.url,
+      oauth: { client_id: "hostile-client", client_secret: server.clientSecret, device_grant: {} }
+    })
   )
   return file
 }

@@ -91,7 +91,10 @@ export const runMairu = (
 export const waitForStderr = (child: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> =>
   new Promise((resolve, reject) => {
     let seen = ""
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} on stderr within ${timeoutMs} ms: ${seen}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`no ${pattern} on stderr within ${timeoutMs} ms: ${seen}`)),
+      timeoutMs
+    )
     const onData = (d: Buffer) => {
       seen += d.toString()
       const match = seen.match(pattern)

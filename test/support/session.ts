@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { expect } from "vitest"
 import { type DevServer, type DevServerOptions, startDevServer, writeServerConfig } from "./devServer.js"
-import { cleanupHome, collect, type MairuHome, mairuBin, makeHome, startMairu, waitForStderr } from "./mairu.js"
+import { cleanupHome, collect, mairuBin, type MairuHome, makeHome, startMairu, waitForStderr } from "./mairu.js"
 
 /** Logs `home` in to the server `id` by device grant, approving the code through the dev server. */
 export const loginByDevice = async (home: MairuHome, server: DevServer, id = "local") => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { type MairuHome, mairuBin } from "./mairu.js"
+import { mairuBin, type MairuHome } from "./mairu.js"
 
 const quote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`
 

@@ -43,11 +43,15 @@ export const awsSsoAssumeRole = (server: AwsSsoServer, accessToken: Redacted.Red
   Effect.gen(function*() {
     const { accountId, roleName } = yield* parseSsoRole(role)
     const sdk = yield* loadSso
-    const answer = yield* call(server, `sso:GetRoleCredentials ${role} at ${server.id}`, (abortSignal) =>
-      ssoClient(sdk, server).send(
-        new sdk.GetRoleCredentialsCommand({ accountId, roleName, accessToken: Redacted.value(accessToken) }),
-        { abortSignal }
-      ))
+    const answer = yield* call(
+      server,
+      `sso:GetRoleCredentials ${role} at ${server.id}`,
+      (abortSignal) =>
+        ssoClient(sdk, server).send(
+          new sdk.GetRoleCredentialsCommand({ accountId, roleName, accessToken: Redacted.value(accessToken) }),
+          { abortSignal }
+        )
+    )
     const c = answer.roleCredentials
     if (c?.accessKeyId === undefined || c.secretAccessKey === undefined) {
       return yield* new Unknown({ message: `sso:GetRoleCredentials ${role}: the answer has no credentials` })
@@ -79,17 +83,23 @@ export const awsSsoListRoles = (server: AwsSsoServer, accessToken: Redacted.Reda
       }
       return all
     })
-    const roles = yield* Effect.forEach(accounts, (account) =>
-      call(server, `sso:ListAccountRoles ${account.accountId} at ${server.id}`, async () => {
-        const all: Array<RoleInfo> = []
-        for await (const page of sdk.paginateListAccountRoles({ client }, { accessToken: token, accountId: account.accountId })) {
-          for (const r of page.roleList ?? []) {
-            if (r.roleName !== undefined) {
-              all.push({ name: `${account.accountId}/${r.roleName}`, description: account.description })
+    const roles = yield* Effect.forEach(
+      accounts,
+      (account) =>
+        call(server, `sso:ListAccountRoles ${account.accountId} at ${server.id}`, async () => {
+          const all: Array<RoleInfo> = []
+          for await (
+            const page of sdk.paginateListAccountRoles({ client }, { accessToken: token, accountId: account.accountId })
+          ) {
+            for (const r of page.roleList ?? []) {
+              if (r.roleName !== undefined) {
+                all.push({ name: `${account.accountId}/${r.roleName}`, description: account.description })
+              }
             }
           }
-        }
-        return all
-      }), { concurrency: 4 })
+          return all
+        }),
+      { concurrency: 4 }
+    )
     return roles.flat().sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   })

@@ -4,18 +4,24 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import { type AgentError, InvalidArgument, PermissionDenied, Unauthenticated, Unknown } from "../../Schemas/AgentErrors.js"
+import { randomToken } from "../../Plain/RandomToken.js"
+import {
+  type AgentError,
+  InvalidArgument,
+  PermissionDenied,
+  Unauthenticated,
+  Unknown
+} from "../../Schemas/AgentErrors.js"
 import type { AwsSsoConfig, GrantType, ServerConfig } from "../../Schemas/ServerConfig.js"
+import { Settings } from "../../Services/Settings.js"
+import { listenForCallback } from "../OAuth/LoopbackCallback.js"
+import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import type { PendingGrant } from "../Services/OAuth.js"
 import type { Tokens } from "../Services/SessionStore.js"
-import { Settings } from "../../Services/Settings.js"
 import { type SsoRegistration, SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { loadSsoOidc } from "./Sdk.js"
 import { asSdkError, fromSdkError, scrubSdkError } from "./SdkErrors.js"
-import { listenForCallback } from "../OAuth/LoopbackCallback.js"
-import { randomToken } from "../../Plain/RandomToken.js"
-import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
 
 type SsoOidcSdk = Effect.Effect.Success<typeof loadSsoOidc>
 type CreateTokenInput = ConstructorParameters<SsoOidcSdk["CreateTokenCommand"]>[0]
@@ -25,13 +31,16 @@ const ssoServer = (server: ServerConfig): Effect.Effect<AwsSsoConfig, InvalidArg
     ? Effect.succeed(server.awsSso)
     : Effect.fail(new InvalidArgument({ message: `${server.id} is not an AWS IAM Identity Center server` }))
 
-const oidcClient = (sdk: SsoOidcSdk, config: AwsSsoConfig) => new sdk.SSOOIDCClient({ region: config.region, maxAttempts: 3 })
+const oidcClient = (sdk: SsoOidcSdk, config: AwsSsoConfig) =>
+  new sdk.SSOOIDCClient({ region: config.region, maxAttempts: 3 })
 
 /** The authorize endpoint, where the SDK would send sso-oidc calls (`AWS_ENDPOINT_URL_SSO_OIDC` moves it). */
 export const authorizeEndpoint = (sdk: SsoOidcSdk, region: string, configured: Option.Option<string>): string => {
   const base = Option.getOrElse(
     configured,
-    () => oidcClient(sdk, { region, scope: [], localPort: undefined }).config.endpointProvider({ Region: region }).url.toString()
+    () =>
+      oidcClient(sdk, { region, scope: [], localPort: undefined }).config.endpointProvider({ Region: region }).url
+        .toString()
   )
   return new URL("authorize", base.endsWith("/") ? base : base + "/").toString()
 }
@@ -40,16 +49,20 @@ export const authorizeEndpoint = (sdk: SsoOidcSdk, region: string, configured: O
 const createToken = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, input: CreateTokenInput) =>
   Effect.tryPromise({
     try: (abortSignal) => oidcClient(sdk, config).send(new sdk.CreateTokenCommand(input), { abortSignal }),
-    catch: (error) => scrubSdkError(error, [input.clientSecret, input.code, input.codeVerifier, input.deviceCode, input.refreshToken])
+    catch: (error) =>
+      scrubSdkError(error, [input.clientSecret, input.code, input.codeVerifier, input.deviceCode, input.refreshToken])
   }).pipe(
     Effect.timeoutFail({
       duration: UPSTREAM_TIMEOUT,
-      onTimeout: () => new Unknown({ message: `sso-oidc:CreateToken for ${server.id}: no answer within ${UPSTREAM_TIMEOUT}` })
+      onTimeout: () =>
+        new Unknown({ message: `sso-oidc:CreateToken for ${server.id}: no answer within ${UPSTREAM_TIMEOUT}` })
     }),
     Effect.flatMap((answer) =>
       Clock.currentTimeMillis.pipe(Effect.flatMap((now) => {
         if (answer.accessToken === undefined) {
-          return Effect.fail(new Unknown({ message: `sso-oidc:CreateToken for ${server.id}: the answer has no access token` }))
+          return Effect.fail(
+            new Unknown({ message: `sso-oidc:CreateToken for ${server.id}: the answer has no access token` })
+          )
         }
         return Effect.succeed<Tokens>({
           accessToken: Redacted.make(answer.accessToken),
@@ -63,7 +76,9 @@ const createToken = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig
 
 const loginFailed = (server: ServerConfig, error: unknown): AgentError => {
   const e = asSdkError(error)
-  if (e.name === "AccessDeniedException") return new PermissionDenied({ message: `the login to ${server.id} was denied` })
+  if (e.name === "AccessDeniedException") {
+    return new PermissionDenied({ message: `the login to ${server.id} was denied` })
+  }
   if (e.name === "ExpiredTokenException" || e.name === "InvalidGrantException" || e.name === "InvalidClientException") {
     return new Unauthenticated({ serverId: server.id, message: `the login to ${server.id} failed (${e.name})` })
   }
@@ -81,7 +96,13 @@ const codeGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, 
       callbackPath: "/oauth/callback",
       state,
       authorizationUrl: (redirectUri) =>
-        authorizationUrl(authorize, { clientId: registration.clientId, redirectUri, state, challenge: pkce.challenge, extra: { scopes: config.scope.join(" ") } })
+        authorizationUrl(authorize, {
+          clientId: registration.clientId,
+          redirectUri,
+          state,
+          challenge: pkce.challenge,
+          extra: { scopes: config.scope.join(" ") }
+        })
     })
     const tokens = Effect.gen(function*() {
       const { params, respond } = yield* callback.result
@@ -102,7 +123,8 @@ const codeGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, 
         Effect.mapError((error) => loginFailed(server, error)),
         Effect.tapBoth({
           onFailure: (error) => Effect.sync(() => respond(false, error.message)),
-          onSuccess: () => Effect.sync(() => respond(true, `mairu is logged in to ${server.id}. You can close this window.`))
+          onSuccess: () =>
+            Effect.sync(() => respond(true, `mairu is logged in to ${server.id}. You can close this window.`))
         })
       )
     })
@@ -134,7 +156,10 @@ const deviceGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig
     const deviceCode = device.deviceCode
     const expiresIn = device.expiresIn ?? 600
     let interval = Math.max(device.interval ?? 5, 1)
-    const expired = new Unauthenticated({ serverId: server.id, message: `the login code for ${server.id} expired before it was approved` })
+    const expired = new Unauthenticated({
+      serverId: server.id,
+      message: `the login code for ${server.id} expired before it was approved`
+    })
     const poll = Effect.gen(function*() {
       while (true) {
         yield* Effect.sleep(Duration.seconds(interval))
@@ -175,7 +200,9 @@ export const awsSsoStartLogin = (
     const config = yield* ssoServer(server)
     const sdk = yield* loadSsoOidc
     const registrations = yield* SsoRegistrations
-    if (grantType === "device_grant") return yield* deviceGrant(server, sdk, config, yield* registrations.obtain(server, "device"))
+    if (grantType === "device_grant") {
+      return yield* deviceGrant(server, sdk, config, yield* registrations.obtain(server, "device"))
+    }
     return yield* codeGrant(server, sdk, config, yield* registrations.obtain(server, "code"))
   })
 
@@ -210,7 +237,10 @@ export const awsSsoRefresh = (server: ServerConfig, refreshToken: Redacted.Redac
         if (error instanceof Unknown) return error
         const name = asSdkError(error).name ?? ""
         return REFUSED_REFRESH.has(name)
-          ? new Unauthenticated({ serverId: server.id, message: `AWS refused to refresh the session with ${server.id} (${name})` })
+          ? new Unauthenticated({
+            serverId: server.id,
+            message: `AWS refused to refresh the session with ${server.id} (${name})`
+          })
           : fromSdkError(server.id, `refreshing the session with ${server.id}`, error)
       })
     )

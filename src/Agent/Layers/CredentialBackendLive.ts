@@ -1,9 +1,9 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { CredentialBackend } from "../Services/CredentialBackend.js"
 import { awsSsoAssumeRole, awsSsoListRoles } from "../Aws/SsoBackend.js"
 import { mairuApiAssumeRole, mairuApiListRoles } from "../MairuApi/Backend.js"
+import { CredentialBackend } from "../Services/CredentialBackend.js"
 
 /** Chooses the backend by the server's kind. */
 export const CredentialBackendLive = Layer.effect(

@@ -1,12 +1,12 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { makeSingleFlight } from "../SingleFlight.js"
+import { MIN_REMAINING_MS } from "../../Plain/CachePolicy.js"
 import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../../Schemas/Credentials.js"
-import { MIN_REMAINING_MS } from "../../Plain/CachePolicy.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
 import { serverKey } from "../Services/SessionStore.js"
+import { makeSingleFlight } from "../SingleFlight.js"
 
 interface Slot {
   stored: AwsCredentials | undefined

@@ -1,12 +1,12 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { OAuth } from "../Services/OAuth.js"
 import { Settings } from "../../Services/Settings.js"
-import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 import { awsSsoRefresh, awsSsoStartLogin } from "../Aws/SsoOAuth.js"
 import { mairuApiStartLogin } from "../MairuApi/OAuth.js"
 import { refreshTokens, revokeRefreshToken } from "../MairuApi/TokenEndpoint.js"
+import { OAuth } from "../Services/OAuth.js"
+import { SsoRegistrations } from "../Services/SsoRegistrations.js"
 
 /** The OAuth flows of both server kinds: RFC 6749 for Mairu API servers, sso-oidc for AWS SSO. */
 export const OAuthLive = Layer.effect(

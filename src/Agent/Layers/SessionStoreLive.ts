@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { type Session, SessionStore, serverKey } from "../Services/SessionStore.js"
+import { serverKey, type Session, SessionStore } from "../Services/SessionStore.js"
 
 export const SessionStoreLive = Layer.sync(SessionStore, () => {
   const sessions = new Map<string, Session>()

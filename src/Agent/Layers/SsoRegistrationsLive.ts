@@ -8,11 +8,11 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { InvalidArgument, Unknown } from "../../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
-import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import { Paths } from "../../Services/Paths.js"
-import { type SsoGrant, type SsoRegistration, SsoRegistrations } from "../Services/SsoRegistrations.js"
-import { fromSdkError } from "../Aws/SdkErrors.js"
 import { loadSsoOidc } from "../Aws/Sdk.js"
+import { fromSdkError } from "../Aws/SdkErrors.js"
+import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
+import { type SsoGrant, type SsoRegistration, SsoRegistrations } from "../Services/SsoRegistrations.js"
 
 /** A registration is replaced when it has less than this left, so that no login starts with one about to expire. */
 const RENEW_BEFORE_MS = 60 * 60 * 1000
@@ -53,7 +53,9 @@ export const registrationFile = (cacheDir: string, server: ServerConfig, grant: 
 const earlierRegistrationFile = (cacheDir: string, server: ServerConfig, grant: SsoGrant) => {
   const scopes = server._tag === "AwsSso" ? server.awsSso.scope.join(" ") : ""
   const region = server._tag === "AwsSso" ? server.awsSso.region : ""
-  const key = crypto.createHash("sha256").update([server.id, server.url, region, scopes, grant].join("\0")).digest("hex")
+  const key = crypto.createHash("sha256").update([server.id, server.url, region, scopes, grant].join("\0")).digest(
+    "hex"
+  )
   return path.join(cacheDir, `sso-client.${key.slice(0, 32)}.json`)
 }
 
@@ -83,7 +85,11 @@ const readOriginal = (file: string): SsoRegistration | undefined => {
 
 const readEarlier = (file: string): SsoRegistration | undefined => {
   try {
-    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { clientId?: unknown; clientSecret?: unknown; expiresAt?: unknown }
+    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      clientId?: unknown
+      clientSecret?: unknown
+      expiresAt?: unknown
+    }
     const expiresAt = validDate(raw.expiresAt)
     if (typeof raw.clientId !== "string" || typeof raw.clientSecret !== "string" || expiresAt === undefined) {
       return undefined
@@ -96,17 +102,22 @@ const readEarlier = (file: string): SsoRegistration | undefined => {
 
 /** The original Mairu's cache file, byte for byte: pretty JSON, a newline, mode 0600. */
 export const registrationText = (serverId: string, registration: SsoRegistration, issuedAt: Date): string =>
-  JSON.stringify({
-    id: serverId,
-    epoch: EPOCH,
-    issued_at: wholeSeconds(issuedAt),
-    expires_at: wholeSeconds(registration.expiresAt),
-    client_id: registration.clientId,
-    client_secret: Redacted.value(registration.clientSecret)
-  }, null, 2) + "\n"
+  JSON.stringify(
+    {
+      id: serverId,
+      epoch: EPOCH,
+      issued_at: wholeSeconds(issuedAt),
+      expires_at: wholeSeconds(registration.expiresAt),
+      client_id: registration.clientId,
+      client_secret: Redacted.value(registration.clientSecret)
+    },
+    null,
+    2
+  ) + "\n"
 
 /** AWS gives these times in whole seconds; so does the original's file. */
-const wholeSeconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z")
+const wholeSeconds = (date: Date) =>
+  new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z")
 
 const write = (file: string, text: string) => {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
@@ -170,7 +181,8 @@ export const SsoRegistrationsLive = Layer.effect(
         }).pipe(
           Effect.timeoutFail({
             duration: UPSTREAM_TIMEOUT,
-            onTimeout: () => new Unknown({ message: `sso-oidc:RegisterClient for ${server.id}: no answer within ${UPSTREAM_TIMEOUT}` })
+            onTimeout: () =>
+              new Unknown({ message: `sso-oidc:RegisterClient for ${server.id}: no answer within ${UPSTREAM_TIMEOUT}` })
           })
         )
         if (answer.clientId === undefined || answer.clientSecret === undefined) {
@@ -187,8 +199,10 @@ export const SsoRegistrationsLive = Layer.effect(
             : new Date(issuedAt.getTime() + DEFAULT_REGISTRATION_MS)
         }
         yield* Effect.try({
-          try: () => write(registrationFile(cacheDir, server, grant), registrationText(server.id, registration, issuedAt)),
-          catch: (error) => new Unknown({ message: `cannot keep the client registration in ${cacheDir}: ${String(error)}` })
+          try: () =>
+            write(registrationFile(cacheDir, server, grant), registrationText(server.id, registration, issuedAt)),
+          catch: (error) =>
+            new Unknown({ message: `cannot keep the client registration in ${cacheDir}: ${String(error)}` })
         })
         return registration
       })

@@ -1,7 +1,7 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
-import * as http from "node:http"
 import * as Redacted from "effect/Redacted"
+import * as http from "node:http"
 import {
   type AgentError,
   InvalidArgument,
@@ -54,7 +54,9 @@ export const mairuApiAssumeRole = (server: ServerConfig, accessToken: Redacted.R
     return {
       accessKeyId: body.AccessKeyId,
       secretAccessKey: Redacted.make(body.SecretAccessKey),
-      sessionToken: body.SessionToken === undefined || body.SessionToken === "" ? undefined : Redacted.make(body.SessionToken),
+      sessionToken: body.SessionToken === undefined || body.SessionToken === ""
+        ? undefined
+        : Redacted.make(body.SessionToken),
       expiration: body.Expiration,
       noCache: body.Mairu?.NoCache ?? false
     } satisfies AwsCredentials

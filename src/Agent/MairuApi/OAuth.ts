@@ -4,13 +4,19 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { type AgentError, InvalidArgument, PermissionDenied, Unauthenticated, Unknown } from "../../Schemas/AgentErrors.js"
-import type { CodeGrantConfig, GrantType, OAuthConfig, ServerConfig } from "../../Schemas/ServerConfig.js"
-import type { PendingGrant } from "../Services/OAuth.js"
-import { listenForCallback } from "../OAuth/LoopbackCallback.js"
-import { clientAuthenticated, describeAnswer, nullable, requestToken, Seconds } from "./TokenEndpoint.js"
 import { randomToken } from "../../Plain/RandomToken.js"
+import {
+  type AgentError,
+  InvalidArgument,
+  PermissionDenied,
+  Unauthenticated,
+  Unknown
+} from "../../Schemas/AgentErrors.js"
+import type { CodeGrantConfig, GrantType, OAuthConfig, ServerConfig } from "../../Schemas/ServerConfig.js"
+import { listenForCallback } from "../OAuth/LoopbackCallback.js"
 import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
+import type { PendingGrant } from "../Services/OAuth.js"
+import { clientAuthenticated, describeAnswer, nullable, requestToken, Seconds } from "./TokenEndpoint.js"
 import { decodeAnswer, excerpt, send } from "./Upstream.js"
 
 const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -25,7 +31,13 @@ const codeGrant = (server: ServerConfig, oauth: OAuthConfig, config: CodeGrantCo
       callbackPath: "/oauth2callback",
       state,
       authorizationUrl: (redirectUri) =>
-        authorizationUrl(config.authorizationEndpoint, { clientId: oauth.clientId, redirectUri, state, challenge: pkce.challenge, extra: { scope: oauth.scope.join(" ") } })
+        authorizationUrl(config.authorizationEndpoint, {
+          clientId: oauth.clientId,
+          redirectUri,
+          state,
+          challenge: pkce.challenge,
+          extra: { scope: oauth.scope.join(" ") }
+        })
     })
     const tokens = Effect.gen(function*() {
       const { params, respond } = yield* callback.result
@@ -91,7 +103,10 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
     const poll = Effect.gen(function*() {
       while (true) {
         yield* Effect.sleep(Duration.seconds(interval))
-        const answer = yield* requestToken(server, oauth, { grant_type: DEVICE_CODE_GRANT, device_code: device.device_code })
+        const answer = yield* requestToken(server, oauth, {
+          grant_type: DEVICE_CODE_GRANT,
+          device_code: device.device_code
+        })
         if (Either.isRight(answer)) return answer.right
         switch (answer.left.error) {
           case "authorization_pending":
@@ -132,10 +147,18 @@ export const mairuApiStartLogin = (
   const chosen = grantType ?? oauth.defaultGrantType
   if (chosen === "code_grant") {
     return oauth.codeGrant === undefined
-      ? Effect.fail(new InvalidArgument({ message: `${server.id} does not offer the code grant (no "code_grant" in ${server.path})` }))
+      ? Effect.fail(
+        new InvalidArgument({
+          message: `${server.id} does not offer the code grant (no "code_grant" in ${server.path})`
+        })
+      )
       : codeGrant(server, oauth, oauth.codeGrant)
   }
   return oauth.deviceGrant === undefined
-    ? Effect.fail(new InvalidArgument({ message: `${server.id} does not offer the device grant (no "device_code_grant" in ${server.path})` }))
+    ? Effect.fail(
+      new InvalidArgument({
+        message: `${server.id} does not offer the device grant (no "device_code_grant" in ${server.path})`
+      })
+    )
     : deviceGrant(server, oauth, oauth.deviceGrant.deviceAuthorizationEndpoint)
 }

@@ -92,7 +92,9 @@ export const requestToken = (
       return Either.left<OAuthErrorAnswer>({
         _tag: "OAuthErrorAnswer",
         error: response.scrub(error.value.error),
-        description: error.value.error_description === undefined ? undefined : response.scrub(error.value.error_description)
+        description: error.value.error_description === undefined
+          ? undefined
+          : response.scrub(error.value.error_description)
       })
     }
     return yield* new Unknown({

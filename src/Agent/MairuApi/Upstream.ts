@@ -7,11 +7,17 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { parseBoundedJson } from "../../Plain/BoundedJson.js"
-import { authorizationSecrets, makeScrubber, redactSecretFields, type Scrubber, SECRET_FORM_FIELDS } from "../../Plain/Scrub.js"
+import {
+  authorizationSecrets,
+  makeScrubber,
+  redactSecretFields,
+  type Scrubber,
+  SECRET_FORM_FIELDS
+} from "../../Plain/Scrub.js"
 import { Unknown } from "../../Schemas/AgentErrors.js"
 import { describeParseError } from "../../Schemas/ParseIssues.js"
-import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import { VERSION } from "../../Version.js"
+import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 
 /** Sent with every request to a server, as the original Mairu does. */
 export const USER_AGENT = `mairu/${VERSION}`
@@ -32,7 +38,9 @@ export interface UpstreamResponse {
 const requestSecrets = (request: HttpClientRequest.HttpClientRequest): Array<string> => {
   const secrets = [
     ...authorizationSecrets(request.headers["authorization"]),
-    ...[request.headers["x-amz-security-token"], request.headers["x-amz-sso_bearer_token"]].filter((v) => v !== undefined)
+    ...[request.headers["x-amz-security-token"], request.headers["x-amz-sso_bearer_token"]].filter((v) =>
+      v !== undefined
+    )
   ]
   const body = request.body
   if (body._tag === "Uint8Array" && body.contentType.startsWith("application/x-www-form-urlencoded")) {
@@ -53,7 +61,9 @@ export const send = (
 ) =>
   Effect.gen(function*() {
     const client = options.retrying
-      ? (yield* HttpClient.HttpClient).pipe(HttpClient.retryTransient({ mode: "both", times: 2, schedule: RETRY_SCHEDULE }))
+      ? (yield* HttpClient.HttpClient).pipe(
+        HttpClient.retryTransient({ mode: "both", times: 2, schedule: RETRY_SCHEDULE })
+      )
       : yield* HttpClient.HttpClient
     const response: HttpClientResponse.HttpClientResponse = yield* client.execute(
       HttpClientRequest.setHeader(request, "user-agent", USER_AGENT)
@@ -77,7 +87,9 @@ export const send = (
       onTimeout: () => new Unknown({ message: `${what}: no answer from ${request.url} within ${UPSTREAM_TIMEOUT}` })
     }),
     Effect.catchTag("RequestError", "ResponseError", (error) =>
-      Effect.fail(new Unknown({ message: `${what}: cannot reach ${request.url} (${describeCause(error.cause) ?? error.reason})` })))
+      Effect.fail(
+        new Unknown({ message: `${what}: cannot reach ${request.url} (${describeCause(error.cause) ?? error.reason})` })
+      ))
   )
 
 /** The innermost reason of a transport failure, e.g. `ECONNREFUSED` rather than `fetch failed`. */
@@ -114,11 +126,15 @@ export const excerpt = (response: UpstreamResponse): string => {
 export const decodeAnswer = <A, I>(schema: Schema.Schema<A, I>, response: UpstreamResponse, what: string) =>
   Effect.suspend(() => {
     const json = parseBoundedJson(response.text)
-    if (!json.ok) return Effect.fail(new Unknown({ message: `${what}: the server's answer is not usable: ${json.reason}` }))
+    if (!json.ok) {
+      return Effect.fail(new Unknown({ message: `${what}: the server's answer is not usable: ${json.reason}` }))
+    }
     return Schema.decodeUnknown(schema)(json.value).pipe(
       Effect.mapError((error) =>
         new Unknown({
-          message: `${what}: the server's answer is not valid: ${response.scrub(describeParseError(error, "the answer"))}`
+          message: `${what}: the server's answer is not valid: ${
+            response.scrub(describeParseError(error, "the answer"))
+          }`
         })
       )
     )

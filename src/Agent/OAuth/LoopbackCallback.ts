@@ -3,8 +3,8 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { InvalidArgument } from "../../Schemas/AgentErrors.js"
 import { randomToken } from "../../Plain/RandomToken.js"
+import { InvalidArgument } from "../../Schemas/AgentErrors.js"
 
 /** What the authorization server sent back to the redirect URI. */
 export interface CallbackResult {
@@ -20,8 +20,7 @@ export interface LoopbackCallback {
   readonly result: Effect.Effect<CallbackResult>
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 const page = (ok: boolean, text: string, title: string = ok ? "Logged in" : "Login failed") =>
   `<!doctype html><html><head><meta charset="utf-8"><title>mairu</title></head>` +
@@ -91,9 +90,15 @@ export const listenForCallback = (options: {
       }
       if (req.method === "GET" && url.pathname === shortPath) {
         if (shortUrlUsed) {
-          send(409, page(false, "This login link was opened already and the login is in progress there. " +
-            "If that was not you, someone else opened it: stop the login (Ctrl-C where mairu waits) and start it again.",
-            "Login already in progress"))
+          send(
+            409,
+            page(
+              false,
+              "This login link was opened already and the login is in progress there. " +
+                "If that was not you, someone else opened it: stop the login (Ctrl-C where mairu waits) and start it again.",
+              "Login already in progress"
+            )
+          )
           return
         }
         shortUrlUsed = true
@@ -109,8 +114,14 @@ export const listenForCallback = (options: {
           return
         }
         if (cookieValue(req.headers.cookie, cookieName) !== browserKey) {
-          send(403, page(false, "This login was started in another browser: finish it in the browser that opened " +
-            "mairu's login link, or start the login again."))
+          send(
+            403,
+            page(
+              false,
+              "This login was started in another browser: finish it in the browser that opened " +
+                "mairu's login link, or start the login again."
+            )
+          )
           return
         }
         if (answered) {
@@ -118,10 +129,13 @@ export const listenForCallback = (options: {
           return
         }
         answered = true
-        Deferred.unsafeDone(result, Effect.succeed({
-          params: url.searchParams,
-          respond: (ok: boolean, text: string) => send(ok ? 200 : 400, page(ok, text))
-        }))
+        Deferred.unsafeDone(
+          result,
+          Effect.succeed({
+            params: url.searchParams,
+            respond: (ok: boolean, text: string) => send(ok ? 200 : 400, page(ok, text))
+          })
+        )
       } else {
         send(404, page(false, "Not found."))
       }
@@ -153,12 +167,14 @@ const bindAll = async (
   servers: Array<http.Server>
 ): Promise<number | InvalidArgument> => {
   const release = () =>
-    Promise.all(servers.splice(0).map((server) =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeIdleConnections()
-      })
-    ))
+    Promise.all(
+      servers.splice(0).map((server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeIdleConnections()
+        })
+      )
+    )
   const failed = async (address: string, at: number, error: NodeJS.ErrnoException) => {
     await release()
     return new InvalidArgument({

@@ -1,7 +1,6 @@
 import * as crypto from "node:crypto"
 import { randomToken } from "../../Plain/RandomToken.js"
 
-
 /** An RFC 7636 verifier and its S256 challenge. */
 export const makePkce = () => {
   const verifier = randomToken(32)

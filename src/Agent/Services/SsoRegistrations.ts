@@ -24,4 +24,6 @@ export interface SsoRegistrationsShape {
   readonly existing: (server: ServerConfig, grant: SsoGrant) => Effect.Effect<SsoRegistration | undefined>
 }
 
-export class SsoRegistrations extends Context.Tag("mairu/SsoRegistrations")<SsoRegistrations, SsoRegistrationsShape>() {}
+export class SsoRegistrations
+  extends Context.Tag("mairu/SsoRegistrations")<SsoRegistrations, SsoRegistrationsShape>()
+{}

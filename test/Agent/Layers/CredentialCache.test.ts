@@ -6,10 +6,10 @@ import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { CredentialCacheLive } from "../../../src/Agent/Layers/CredentialCacheLive.js"
+import { CredentialCache } from "../../../src/Agent/Services/CredentialCache.js"
 import { Unknown } from "../../../src/Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../../../src/Schemas/Credentials.js"
 import type { ServerConfig } from "../../../src/Schemas/ServerConfig.js"
-import { CredentialCache } from "../../../src/Agent/Services/CredentialCache.js"
 
 const server = (id: string): ServerConfig => ({
   _tag: "MairuApi",

@@ -7,11 +7,11 @@ import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { resolvePaths } from "../../../src/Plain/XdgPaths.js"
 import { registrationFile, SsoRegistrationsLive } from "../../../src/Agent/Layers/SsoRegistrationsLive.js"
+import { SsoRegistrations } from "../../../src/Agent/Services/SsoRegistrations.js"
+import { resolvePaths } from "../../../src/Plain/XdgPaths.js"
 import type { ServerConfig } from "../../../src/Schemas/ServerConfig.js"
 import { Paths } from "../../../src/Services/Paths.js"
-import { SsoRegistrations } from "../../../src/Agent/Services/SsoRegistrations.js"
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-sso-registrations-"))
 const registered: Array<Record<string, unknown>> = []
@@ -24,7 +24,9 @@ const fake = http.createServer((req, res) => {
   req.on("end", () => {
     registered.push(JSON.parse(body) as Record<string, unknown>)
     res.writeHead(200, { "content-type": "application/json" })
-    res.end(JSON.stringify({ clientId: `client-${registered.length}`, clientSecret: "secret", clientIdIssuedAt: ISSUED_AT }))
+    res.end(
+      JSON.stringify({ clientId: `client-${registered.length}`, clientSecret: "secret", clientIdIssuedAt: ISSUED_AT })
+    )
   })
 })
 
@@ -66,7 +68,9 @@ describe("AWS SSO client registrations", () => {
     const stamp = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z")
     expect(fs.readFileSync(file, "utf8")).toBe(
       `{\n  "id": "contoso",\n  "epoch": 3,\n  "issued_at": "${stamp(ISSUED_AT)}",\n` +
-        `  "expires_at": "${stamp(ISSUED_AT + 90 * 24 * 3600)}",\n  "client_id": "client-1",\n  "client_secret": "secret"\n}\n`
+        `  "expires_at": "${
+          stamp(ISSUED_AT + 90 * 24 * 3600)
+        }",\n  "client_id": "client-1",\n  "client_secret": "secret"\n}\n`
     )
   })
 

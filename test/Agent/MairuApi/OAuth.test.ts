@@ -37,7 +37,10 @@ const fakeIdp = (
     Effect.gen(function*() {
       const body = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : ""
       const json = (status: number, value: object) =>
-        HttpClientResponse.fromWeb(request, new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } }))
+        HttpClientResponse.fromWeb(
+          request,
+          new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } })
+        )
       if (request.url.endsWith("/oauth/device")) {
         return json(200, device)
       }
@@ -103,10 +106,20 @@ describe("leniency with real identity providers, as the original Mairu", () => {
     Effect.gen(function*() {
       const idp = fakeIdp(
         [{ status: 200, body: { access_token: "at", token_type: "bearer", expires_in: "7200", refresh_token: null } }],
-        { device_code: "dc", user_code: "WXYZ", verification_url: "https://idp.example/google-style", expires_in: "600", interval: null }
+        {
+          device_code: "dc",
+          user_code: "WXYZ",
+          verification_url: "https://idp.example/google-style",
+          expires_in: "600",
+          interval: null
+        }
       )
       const grant = yield* mairuApiStartLogin(server, oauth, undefined).pipe(Effect.provide(idp.layer))
-      expect(grant.challenge).toMatchObject({ _tag: "DeviceGrant", userCode: "WXYZ", verificationUri: "https://idp.example/google-style" })
+      expect(grant.challenge).toMatchObject({
+        _tag: "DeviceGrant",
+        userCode: "WXYZ",
+        verificationUri: "https://idp.example/google-style"
+      })
       const fiber = yield* Effect.fork(grant.tokens)
       for (let i = 0; i < 10; i++) yield* TestClock.adjust("1 second")
       const tokens = yield* Fiber.join(fiber)
@@ -120,7 +133,9 @@ describe("leniency with real identity providers, as the original Mairu", () => {
     Effect.gen(function*() {
       const idp = fakeIdp([{ status: 200, body: { access_token: "at2", token_type: "Bearer", expires_in: 3600 } }])
       const scoped = { ...oauth, scope: ["api://mairu/.default", "offline_access"] }
-      const tokens = yield* refreshTokens({ ...server, oauth: scoped }, scoped, Redacted.make("rt")).pipe(Effect.provide(idp.layer))
+      const tokens = yield* refreshTokens({ ...server, oauth: scoped }, scoped, Redacted.make("rt")).pipe(
+        Effect.provide(idp.layer)
+      )
       expect(Redacted.value(tokens.accessToken)).toBe("at2")
       expect(Redacted.value(tokens.refreshToken!)).toBe("rt")
       const body = new URLSearchParams(idp.polls[0]!.body)
@@ -142,7 +157,9 @@ describe("leniency with real identity providers, as the original Mairu", () => {
       expect(idp.polls).toEqual([])
       const valid = { ...oauth, clientExpiresAt: new Date("2030-06-01T00:00:00Z") }
       const idp2 = fakeIdp([{ status: 200, body: { access_token: "fine", token_type: "Bearer" } }])
-      const tokens = yield* refreshTokens({ ...server, oauth: valid }, valid, Redacted.make("rt")).pipe(Effect.provide(idp2.layer))
+      const tokens = yield* refreshTokens({ ...server, oauth: valid }, valid, Redacted.make("rt")).pipe(
+        Effect.provide(idp2.layer)
+      )
       expect(Redacted.value(tokens.accessToken)).toBe("fine")
     }))
 })

@@ -20,7 +20,8 @@ describe("the code grant's loopback callback", () => {
         port: undefined,
         callbackPath: "/oauth2callback",
         state: "the-state",
-        authorizationUrl: (redirectUri) => `https://idp.example/authorize?redirect_uri=${encodeURIComponent(redirectUri)}`
+        authorizationUrl: (redirectUri) =>
+          `https://idp.example/authorize?redirect_uri=${encodeURIComponent(redirectUri)}`
       })
       expect(callback.shortUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]{16}$/)
       expect(callback.redirectUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth2callback$/)
@@ -47,7 +48,10 @@ describe("the code grant's loopback callback", () => {
       const foreign = yield* get(`${callback.redirectUri}?code=evil&state=the-state`)
       expect(foreign.status).toBe(403)
       expect(yield* Effect.promise(() => foreign.text())).toContain("started in another browser")
-      const wrongCookie = yield* get(`${callback.redirectUri}?code=evil&state=the-state`, cookie.replace(/=.*/, "=guess"))
+      const wrongCookie = yield* get(
+        `${callback.redirectUri}?code=evil&state=the-state`,
+        cookie.replace(/=.*/, "=guess")
+      )
       expect(wrongCookie.status).toBe(403)
       expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
       const forged = yield* get(`${callback.redirectUri}?code=evil&state=wrong`, cookie)
@@ -55,9 +59,9 @@ describe("the code grant's loopback callback", () => {
       expect(yield* Effect.promise(() => forged.text())).toContain("state mismatch")
       expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
 
-      const pagePromise = fetch(`${callback.redirectUri}?code=good&state=the-state`, { headers: { cookie } }).then((r) =>
-        r.text()
-      )
+      const pagePromise = fetch(`${callback.redirectUri}?code=good&state=the-state`, { headers: { cookie } }).then((
+        r
+      ) => r.text())
       const result = yield* Fiber.join(waiting)
       expect(result.params.get("code")).toBe("good")
       result.respond(true, "You can close this window.")
@@ -98,7 +102,9 @@ describe("the code grant's loopback callback", () => {
     Effect.gen(function*() {
       const other = http.createServer()
       const port = yield* Effect.promise(() =>
-        new Promise<number>((resolve) => other.listen({ port: 0, host: "::1", ipv6Only: true }, () => resolve((other.address() as AddressInfo).port)))
+        new Promise<number>((resolve) =>
+          other.listen({ port: 0, host: "::1", ipv6Only: true }, () => resolve((other.address() as AddressInfo).port))
+        )
       )
       yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
       const busy = yield* Effect.flip(listenForCallback({
@@ -119,7 +125,12 @@ describe("the code grant's loopback callback", () => {
 
   it.live("answers the callback on both of the original Mairu's paths, whichever was registered", () =>
     Effect.gen(function*() {
-      for (const [registered, used] of [["/oauth2callback", "/oauth/callback"], ["/oauth/callback", "/oauth2callback"]] as const) {
+      for (
+        const [registered, used] of [["/oauth2callback", "/oauth/callback"], [
+          "/oauth/callback",
+          "/oauth2callback"
+        ]] as const
+      ) {
         const callback = yield* listenForCallback({
           host: "127.0.0.1",
           port: undefined,
