@@ -8,6 +8,10 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+// The agent protocol's one version constant, read from its module (this script runs without a TypeScript loader).
+const PROTOCOL_VERSION = Number(
+  /PROTOCOL_VERSION = (\d+)/.exec(fs.readFileSync(path.join(root, "src", "Schemas", "ProtocolVersion.ts"), "utf8"))[1]
+)
 const mairu = path.join(root, "dist", "mairu.cjs")
 const sea = path.join(root, "dist", "sea", "mairu")
 const runs = Number(process.env.BENCH_RUNS ?? 60)
@@ -46,7 +50,7 @@ const agentPid = () =>
     socket.on("error", reject)
     socket.write(
       JSON.stringify({
-        v: 1,
+        v: PROTOCOL_VERSION,
         id: 1,
         version: JSON.parse(fs.readFileSync(path.join(root, "package.json"))).version,
         request: { _tag: "Hello" }
@@ -68,15 +72,11 @@ const holdRoles = (count) =>
       }
       const request = {
         _tag: "GetCredentials",
-        server: {
-          _tag: "ServerByName",
-          serversDir: path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d"),
-          name: "local"
-        },
+        server: "local",
         role: `123456789012/Bench${next}`,
         noCache: false
       }
-      socket.write(JSON.stringify({ v: 1, id: ++next, version, request }) + "\n")
+      socket.write(JSON.stringify({ v: PROTOCOL_VERSION, id: ++next, version, request }) + "\n")
     }
     socket.on("connect", ask)
     socket.on("error", reject)
