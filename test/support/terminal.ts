@@ -6,7 +6,8 @@ const quote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`
 /**
  * Runs mairu in a real pseudo-terminal (util-linux `script`), so that it has a
  * controlling terminal: `steps` wait for text on the screen and then type.
- * The screen is everything mairu wrote to the terminal, byte for byte.
+ * The screen is everything mairu wrote to the terminal, byte for byte. `exec`: script's shell must
+ * not stay between the terminal and mairu (it would take Ctrl-C too).
  */
 export const inTerminal = (
   home: MairuHome,

@@ -14,7 +14,7 @@ import {
 } from "../../Schemas/AgentErrors.js"
 import type { AwsSsoConfig, GrantType, ServerConfig } from "../../Schemas/ServerConfig.js"
 import { Settings } from "../../Services/Settings.js"
-import { listenForCallback } from "../OAuth/LoopbackCallback.js"
+import { authorizationCode, listenForCallback } from "../OAuth/LoopbackCallback.js"
 import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import type { PendingGrant } from "../Services/OAuth.js"
@@ -105,13 +105,7 @@ const codeGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, 
         })
     })
     const tokens = Effect.gen(function*() {
-      const { params, respond } = yield* callback.result
-      const code = params.get("code")
-      if (code === null) {
-        const error = params.get("error") ?? "no code"
-        respond(false, `AWS did not grant access: ${error}.`)
-        return yield* new PermissionDenied({ message: `${server.id} did not grant access: ${error}` })
-      }
+      const { code, respond } = yield* authorizationCode(callback, server.id, "AWS")
       return yield* createToken(server, sdk, config, {
         clientId: registration.clientId,
         clientSecret: Redacted.value(registration.clientSecret),

@@ -13,7 +13,7 @@ import {
   Unknown
 } from "../../Schemas/AgentErrors.js"
 import type { CodeGrantConfig, GrantType, OAuthConfig, ServerConfig } from "../../Schemas/ServerConfig.js"
-import { listenForCallback } from "../OAuth/LoopbackCallback.js"
+import { authorizationCode, listenForCallback } from "../OAuth/LoopbackCallback.js"
 import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
 import type { PendingGrant } from "../Services/OAuth.js"
 import { clientAuthenticated, describeAnswer, nullable, requestToken, Seconds } from "./TokenEndpoint.js"
@@ -40,14 +40,7 @@ const codeGrant = (server: ServerConfig, oauth: OAuthConfig, config: CodeGrantCo
         })
     })
     const tokens = Effect.gen(function*() {
-      const { params, respond } = yield* callback.result
-      const code = params.get("code")
-      if (code === null) {
-        const error = params.get("error") ?? "no code"
-        const description = params.get("error_description")
-        respond(false, `The server did not grant access: ${error}${description === null ? "" : ` (${description})`}.`)
-        return yield* new PermissionDenied({ message: `${server.id} did not grant access: ${error}` })
-      }
+      const { code, respond } = yield* authorizationCode(callback, server.id, "The server")
       const answer = yield* requestToken(server, oauth, {
         grant_type: "authorization_code",
         code,

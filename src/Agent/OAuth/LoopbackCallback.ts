@@ -4,7 +4,7 @@ import * as FiberId from "effect/FiberId"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { randomToken } from "../../Plain/RandomToken.js"
-import { InvalidArgument } from "../../Schemas/AgentErrors.js"
+import { InvalidArgument, PermissionDenied } from "../../Schemas/AgentErrors.js"
 
 /** What the authorization server sent back to the redirect URI. */
 export interface CallbackResult {
@@ -19,6 +19,22 @@ export interface LoopbackCallback {
   readonly redirectUri: string
   readonly result: Effect.Effect<CallbackResult>
 }
+
+/**
+ * The authorization code the callback brought, with the browser's request still open for
+ * the outcome; without one (the user or the server said no) the browser is told and the
+ * login fails as not allowed. `grantor` names who did not grant it ("AWS", "The server").
+ */
+export const authorizationCode = (callback: LoopbackCallback, serverId: string, grantor: string) =>
+  Effect.gen(function*() {
+    const { params, respond } = yield* callback.result
+    const code = params.get("code")
+    if (code !== null) return { code, respond }
+    const error = params.get("error") ?? "no code"
+    const description = params.get("error_description")
+    respond(false, `${grantor} did not grant access: ${error}${description === null ? "" : ` (${description})`}.`)
+    return yield* new PermissionDenied({ message: `${serverId} did not grant access: ${error}` })
+  })
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
