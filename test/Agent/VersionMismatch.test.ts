@@ -17,6 +17,7 @@ describe("a client and an agent of different versions", () => {
     fs.mkdirSync(path.dirname(home.socketPath), { recursive: true, mode: 0o700 })
     // An "agent" of another version: answers every request with a mismatch.
     fake = net.createServer((socket) => {
+      socket.on("error", () => socket.destroy())
       socket.on("data", (data) => {
         const { id } = JSON.parse(data.toString().split("\n")[0]!)
         socket.write(JSON.stringify({ id, mismatch: { protocol: 1, version: "0.0.1-old" } }) + "\n")
@@ -37,6 +38,7 @@ describe("a client and an agent of different versions", () => {
     // answers, closing its socket a moment later.
     let stoppedAt: number | undefined
     fake = net.createServer((socket) => {
+      socket.on("error", () => socket.destroy())
       socket.on("data", (data) => {
         const { id, request } = JSON.parse(data.toString().split("\n")[0]!)
         if (request._tag !== "Shutdown") {

@@ -36,7 +36,7 @@ describe("the fast credential-process path", () => {
       fs.mkdirSync(path.dirname(h.socketPath), { recursive: true, mode: 0o700 })
       const seen: Array<string> = []
       const fake = net.createServer((socket) =>
-        socket.once("data", (data) => {
+        socket.on("error", () => socket.destroy()).once("data", (data) => {
           seen.push(data.toString())
           socket.end(
             JSON.stringify({

@@ -67,14 +67,16 @@ describe("the fast exec path", () => {
         expiration: new Date(Date.now() + 3_600_000).toISOString(),
         noCache: false
       }
-      const fake = net.createServer((socket) =>
+      const fake = net.createServer((socket) => {
+        // mairu may close its session watch abruptly when the command ends.
+        socket.on("error", () => socket.destroy())
         readline.createInterface({ input: socket }).on("line", (line) => {
           const { id, request } = JSON.parse(line)
           seen.push(request)
           const value = request._tag === "ResolveServer" ? resolved : credentials
           socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
         })
-      )
+      })
       await new Promise<void>((r) => fake.listen(h.socketPath, r))
       const statik = await runMairu(h, ["exec", "--server", "local", "--mode", "static", "demo", ...STATIC_PROBE])
       const ecs = await runMairu(h, ["exec", "--server", "local", "demo", ...ECS_PROBE])
@@ -107,6 +109,7 @@ describe("the fast exec path", () => {
       const summary = { id: "local", url: server.url, kind: "mairu_api", file: "/x/local.json" }
       let connections = 0
       const fake = net.createServer((socket) => {
+        socket.on("error", () => socket.destroy())
         const connection = ++connections
         readline.createInterface({ input: socket }).on("line", (line) => {
           const { id, request } = JSON.parse(line)
