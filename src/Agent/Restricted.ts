@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { checkSocketPath } from "../Plain/SocketTrust.js"
 import { type AgentError, InvalidArgument, NotAllowed } from "../Schemas/AgentErrors.js"
 import type { AgentRequest, ServerSummary } from "../Schemas/AgentProtocol.js"
 import { ListServers, ResolveServer } from "../Schemas/AgentProtocol.js"
@@ -56,16 +57,9 @@ export const restrictedFolderProblem = (socketPath: string): string | undefined 
       (stat.mode & 0o777).toString(8)
     }); fix it with: chmod 700 ${dir}`
   }
-  for (let parent = path.dirname(dir);; parent = path.dirname(parent)) {
-    const above = fs.statSync(parent)
-    if (uid !== undefined && above.uid !== uid && above.uid !== 0) {
-      return `the folder ${parent} belongs to another user (uid ${above.uid})`
-    }
-    if ((above.mode & 0o022) !== 0 && (above.mode & 0o1000) === 0) {
-      return `the folder ${parent} can be changed by other users (mode ${(above.mode & 0o777).toString(8)})`
-    }
-    if (parent === path.dirname(parent)) return undefined
-  }
+  // The folders above it, and any link on the way, as for every agent socket.
+  const trust = checkSocketPath(socketPath)
+  return trust._tag === "Untrusted" ? trust.message : undefined
 }
 
 /**
