@@ -7,8 +7,10 @@ import * as path from "node:path"
 import { writeAll } from "./Plain/Messages.js"
 import { colourAllowed, colourPreference } from "./Plain/PlainOutput.js"
 import { IS_SEA, seaAsset } from "./Plain/Sea.js"
-import { VERSION } from "./Version.js" // Node 22.1+ keeps compiled code between runs; older versions go without.
-;(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
+import { VERSION } from "./Version.js"
+
+// Node 22.1+ keeps compiled code between runs; older versions go without.
+void (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 
 // Each fast path is required when taken: the bundler then initialises its modules (and the
 // Node built-ins they load, such as http and child_process) only for that command.
@@ -74,14 +76,6 @@ const args = process.argv.slice(2)
 const fastPathsAllowed = (process.env.MAIRU_NO_FAST_PATH ?? "") === ""
 if (IS_SEA && isAgentRun(args)) setAgentFlags()
 if (fastPathsAllowed && isAgentRun(args)) {
-  // Refused before the agent's code even loads: see enterAgentEnvironment.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const refusal = (require("./Plain/AgentEnvironment.js") as typeof import("./Plain/AgentEnvironment.js"))
-    .enterAgentEnvironment()
-  if (refusal !== undefined) {
-    writeAll(2, `cannot start the agent: ${refusal}\n`)
-    process.exit(1)
-  }
   void import("./AgentEntry.js")
 } else {
   void (fastPathsAllowed ? fastPath(args) : Promise.resolve(undefined)).then((exitCode) =>
