@@ -5,6 +5,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { reportFailures } from "../Client/Failure.js"
 import { printJson } from "../Client/Json.js"
+import { originalContent } from "../Plain/AutoFile.js"
 import { ExitCode } from "../ProcessExit.js"
 import { ListSessions, ResolveServer, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { AutoConfigFile } from "../Schemas/AutoConfig.js"
@@ -14,20 +15,10 @@ import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
 
-/** A `.mairu.json` as the original Mairu shows it: `mode` always present, set `assume_role` fields only. */
-const autoJson = ({ assume_role, mode, region, role, server }: AutoConfigFile) => ({
-  server,
-  role,
-  mode: mode ?? null,
-  ...(assume_role === undefined ? {} : {
-    assume_role: {
-      role_arn: assume_role.role_arn,
-      ...(assume_role.duration_seconds === undefined ? {} : { duration_seconds: assume_role.duration_seconds }),
-      ...(assume_role.external_id === undefined ? {} : { external_id: assume_role.external_id }),
-      ...(assume_role.role_session_name === undefined ? {} : { role_session_name: assume_role.role_session_name })
-    }
-  }),
-  ...(region === undefined ? {} : { region })
+/** A `.mairu.json` as the original Mairu shows it, with `region` when set. */
+const autoJson = (file: AutoConfigFile) => ({
+  ...originalContent(file),
+  ...(file.region === undefined ? {} : { region: file.region })
 })
 
 export const showCommand = Command.make(

@@ -85,28 +85,33 @@ export interface TrustedContent {
  * that either tool accepts the approvals of the other.
  */
 export const trustRecordText = (file: string, bytes: Buffer, content: TrustedContent, now: Date): string => {
-  const chain = content.assume_role
   const record = {
     path: file,
     trust: true,
     digest: { type: "Sha384", hash: sha384(file, bytes).toString("base64") },
-    content: {
-      server: content.server,
-      role: content.role,
-      mode: content.mode ?? null,
-      ...(chain === undefined ? {} : {
-        assume_role: {
-          role_arn: chain.role_arn,
-          ...(chain.duration_seconds === undefined ? {} : { duration_seconds: chain.duration_seconds }),
-          ...(chain.external_id === undefined ? {} : { external_id: chain.external_id }),
-          ...(chain.role_session_name === undefined ? {} : { role_session_name: chain.role_session_name })
-        }
-      })
-    },
+    content: originalContent(content),
     updated_at: originalTimestamp(now)
   }
   return JSON.stringify(record, null, 2) + "\n"
 }
+
+/**
+ * A `.mairu.json`'s fields as the original Mairu writes them (in its trust records and
+ * `show`): `mode` always present, `null` when unset; of `assume_role`, the set fields only.
+ */
+export const originalContent = ({ assume_role: chain, mode, role, server }: TrustedContent) => ({
+  server,
+  role,
+  mode: mode ?? null,
+  ...(chain === undefined ? {} : {
+    assume_role: {
+      role_arn: chain.role_arn,
+      ...(chain.duration_seconds === undefined ? {} : { duration_seconds: chain.duration_seconds }),
+      ...(chain.external_id === undefined ? {} : { external_id: chain.external_id }),
+      ...(chain.role_session_name === undefined ? {} : { role_session_name: chain.role_session_name })
+    }
+  })
+})
 
 /**
  * The bytes of a `.mairu.json`, or why it may not be used: one that another user
