@@ -28,7 +28,3 @@ export type Handle = (request: AgentRequest, context: RequestContext) => Effect.
 export const dispatch = (handlers: Handlers): Handle => (request, context) =>
   // TypeScript cannot relate a request's tag to the handler the table keeps under it.
   (handlers[request._tag] as Handler<AgentRequest>)(request, context)
-
-/** `handle`'s answer to `request`, typed by the request's schemas (for callers inside the agent's process). */
-export const ask = <R extends AgentRequest>(handle: Handle, request: R, context: RequestContext) =>
-  handle(request, context) as Effect.Effect<Schema.WithResult.Success<R>, Schema.WithResult.Failure<R>>

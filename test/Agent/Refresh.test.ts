@@ -3,11 +3,12 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { ask } from "../../src/Agent/Handle.js"
+import type { Handle, RequestContext } from "../../src/Agent/Handle.js"
 import { makeHandlers } from "../../src/Agent/Handlers.js"
 import { CredentialCacheLive } from "../../src/Agent/Layers/CredentialCacheLive.js"
 import { SessionStoreLive } from "../../src/Agent/Layers/SessionStoreLive.js"
@@ -17,7 +18,7 @@ import { RoleChain } from "../../src/Agent/Services/RoleChain.js"
 import type { Tokens } from "../../src/Agent/Services/SessionStore.js"
 import { SsoRegistrations } from "../../src/Agent/Services/SsoRegistrations.js"
 import { Unknown } from "../../src/Schemas/AgentErrors.js"
-import { CompleteLogin, GetCredentials, StartLogin } from "../../src/Schemas/AgentProtocol.js"
+import { type AgentRequest, CompleteLogin, GetCredentials, StartLogin } from "../../src/Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
 import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
 import type { LoginChallenge } from "../../src/Schemas/Session.js"
@@ -103,6 +104,10 @@ const fakeServer = (failing: Set<string> = new Set()) => {
   ).pipe(Layer.merge(SessionStoreLive), Layer.merge(CredentialCacheLive), Layer.merge(settingsFrom()))
   return { layer, fetches, refreshes }
 }
+
+/** The agent's answer to `request`, typed by the request's schemas (the table's handlers are typed so; `Handle` dispatches). */
+const ask = <R extends AgentRequest>(handle: Handle, request: R, context: RequestContext) =>
+  handle(request, context) as Effect.Effect<Schema.WithResult.Success<R>, Schema.WithResult.Failure<R>>
 
 const agent = Effect.gen(function*() {
   const handle = yield* makeHandlers(

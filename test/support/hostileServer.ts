@@ -1,8 +1,7 @@
 import * as crypto from "node:crypto"
-import * as fs from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import * as path from "node:path"
+import { writeServerFile } from "./devServer.js"
 
 /**
  * A hostile Mairu API server on 127.0.0.1: it issues real-looking secrets, then
@@ -131,17 +130,9 @@ export const startHostileServer = async (): Promise<HostileServer> => {
 }
 
 /** Writes `servers.d/ID.json` for the hostile server (a confidential client with the device grant). */
-export const writeHostileConfig = (configDir: string, server: HostileServer, id = "hostile") => {
-  const dir = path.join(configDir, "mairu", "servers.d")
-  fs.mkdirSync(dir, { recursive: true })
-  const file = path.join(dir, `${id}.json`)
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      id,
-      url: server.url,
-      oauth: { client_id: "hostile-client", client_secret: server.clientSecret, device_grant: {} }
-    })
-  )
-  return file
-}
+export const writeHostileConfig = (configDir: string, server: HostileServer, id = "hostile") =>
+  writeServerFile(configDir, id, {
+    id,
+    url: server.url,
+    oauth: { client_id: "hostile-client", client_secret: server.clientSecret, device_grant: {} }
+  })
