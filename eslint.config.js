@@ -1,6 +1,26 @@
 import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
+// Modules the fast paths (credential-process, exec, --help, --version) load: they must not load
+// Effect, neither directly nor through a module that does (type imports are erased, so they pass).
+const effectFree = [
+  "src/main.ts",
+  "src/Sea.ts",
+  "src/RandomToken.ts",
+  "src/Version.ts",
+  "src/FastPath/**",
+  "src/Wire/**",
+  "src/Launcher/**",
+  "src/Platform/**",
+  "src/Terminal/**",
+  "src/AutoConfig/**",
+  "src/Exec/**",
+  "src/Credentials/**",
+  "src/Files/**",
+  "src/Schemas/ProtocolVersion.ts",
+  "src/Schemas/UrlPolicy.ts"
+]
+
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", ".tmp/**"] },
   js.configs.recommended,
@@ -11,6 +31,38 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-explicit-any": "error",
       "no-console": "error"
+    }
+  },
+  {
+    files: effectFree,
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        patterns: [
+          {
+            group: ["effect", "effect/*", "@effect/*"],
+            allowTypeImports: true,
+            message: "The fast paths must not load Effect: keep this module plain (see effectFree in eslint.config.js)."
+          },
+          {
+            group: [
+              "**/Schemas/*",
+              "!**/Schemas/ProtocolVersion.js",
+              "!**/Schemas/UrlPolicy.js",
+              "**/Services/*",
+              "**/Layers/*",
+              "**/Agent/**",
+              "**/Client/*",
+              "**/Commands/*",
+              "**/Cli.js",
+              "**/FullCli.js",
+              "**/AgentEntry.js",
+              "**/ProcessExit.js"
+            ],
+            allowTypeImports: true,
+            message: "This module loads Effect; a fast-path module may import only its types (import type)."
+          }
+        ]
+      }]
     }
   },
   {

@@ -67,7 +67,7 @@ await build({
   packages: "external"
 })
 
-// The agent's hardening (src/Plain/Hardening.ts) needs koffi's native module, which cannot be
+// The agent's hardening (src/Platform/Hardening.ts) needs koffi's native module, which cannot be
 // bundled and whose install script must not run: copy the prebuilt binaries that npm installed
 // (@koromix/koffi-<platform>, one per platform) to dist/koffi/<platform>/koffi.node.
 const koromix = new URL("../node_modules/@koromix/", import.meta.url)

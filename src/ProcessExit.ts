@@ -3,9 +3,9 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import { dieBy } from "./Plain/CommandProcess.js"
-import { MESSAGE_PREFIX } from "./Plain/Messages.js"
-import { visible } from "./Plain/Visible.js"
+import { dieBy } from "./Exec/CommandProcess.js"
+import { MESSAGE_PREFIX } from "./Terminal/Messages.js"
+import { visible } from "./Terminal/Visible.js"
 
 /** Ends the command with this exit code; what went wrong has already been told to the user. */
 export class ExitCode extends Data.TaggedError("ExitCode")<{

@@ -4,9 +4,9 @@
 import * as fs from "node:fs"
 import * as nodeModule from "node:module"
 import * as path from "node:path"
-import { writeAll } from "./Plain/Messages.js"
-import { colourAllowed, colourPreference } from "./Plain/PlainOutput.js"
-import { IS_SEA, seaAsset } from "./Plain/Sea.js"
+import { IS_SEA, seaAsset } from "./Sea.js"
+import { writeAll } from "./Terminal/Messages.js"
+import { colourAllowed, colourPreference } from "./Terminal/PlainOutput.js"
 import { VERSION } from "./Version.js"
 
 // Node 22.1+ keeps compiled code between runs; older versions go without.
@@ -43,7 +43,7 @@ const prebuiltHelp = (): string | undefined => {
 
 /** The single executable's agent: the flags that `node` would have taken from the agent's command line. */
 const setAgentFlags = () => {
-  const { AGENT_V8_FLAGS } = require("./Plain/AgentWire.js") as typeof import("./Plain/AgentWire.js")
+  const { AGENT_V8_FLAGS } = require("./Launcher/AgentLauncher.js") as typeof import("./Launcher/AgentLauncher.js")
   ;(require("node:v8") as typeof import("node:v8")).setFlagsFromString(AGENT_V8_FLAGS.join(" "))
 }
 /* eslint-enable @typescript-eslint/no-require-imports */

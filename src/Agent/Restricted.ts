@@ -1,12 +1,12 @@
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { checkSocketPath } from "../Plain/SocketTrust.js"
 import { type AgentError, InvalidArgument, NotAllowed } from "../Schemas/AgentErrors.js"
 import type { AgentRequest, ServerSummary } from "../Schemas/AgentProtocol.js"
 import { ListServers, ResolveServer } from "../Schemas/AgentProtocol.js"
 import type { RoleInfo } from "../Schemas/Credentials.js"
 import type { SessionInfo } from "../Schemas/Session.js"
+import { checkSocketPath } from "../Wire/SocketTrust.js"
 import type { Handle, RequestContext } from "./Handle.js"
 
 /** One `--allow SERVER/ROLE` pattern; `*` stands for any text (slashes included). */

@@ -1,6 +1,5 @@
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { makeScrubber, type Scrubber } from "../Plain/Scrub.js"
 import {
   type AgentError,
   InvalidArgument,
@@ -13,6 +12,7 @@ import {
 } from "../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
+import { makeScrubber, type Scrubber } from "./Scrub.js"
 import type { Session } from "./Services/SessionStore.js"
 
 /**

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { checkSocketPath } from "../Plain/SocketTrust.js"
+import { checkSocketPath } from "../Wire/SocketTrust.js"
 
 /** The agent cannot take its socket path. */
 export class AgentStartError extends Data.TaggedError("AgentStartError")<{ readonly message: string }> {}

@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { AUTO_CONFIG_NAME } from "../Plain/AutoFile.js"
+import { AUTO_CONFIG_NAME } from "../AutoConfig/AutoFile.js"
 import { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
 import type { AutoConfig } from "../Schemas/AutoConfig.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"

@@ -1,9 +1,9 @@
 import * as Effect from "effect/Effect"
-import { describeFailure } from "../Plain/Messages.js"
 import { ExitCode } from "../ProcessExit.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AgentCallError } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
+import { describeFailure } from "../Terminal/Messages.js"
 
 /** Tells the user about a typed failure on the terminal and exits 1. */
 export const reportFailures = <A, R>(effect: Effect.Effect<A, AgentError | AgentCallError | ExitCode, R>) =>

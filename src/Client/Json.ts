@@ -1,5 +1,5 @@
 import * as Options from "@effect/cli/Options"
-import { formatExpiration } from "../Plain/CredentialProcessJson.js"
+import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 
 /** `--json`: machine-readable output with stable snake_case field names (documented in the README). */

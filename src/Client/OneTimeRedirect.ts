@@ -6,7 +6,7 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { randomToken } from "../Plain/RandomToken.js"
+import { randomToken } from "../RandomToken.js"
 import { Unknown } from "../Schemas/AgentErrors.js"
 
 export interface OneTimeRedirect {

@@ -1,4 +1,4 @@
-import { EXEC_VALUE_OPTIONS } from "../Plain/ExecArgv.js"
+import { EXEC_VALUE_OPTIONS } from "../Exec/ExecArgv.js"
 
 /** Options of the other commands that take their value as the next word. */
 const VALUE_OPTIONS = new Set([

@@ -5,12 +5,12 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { reportFailures } from "../Client/Failure.js"
 import { printJson } from "../Client/Json.js"
-import { describeFailure } from "../Plain/Messages.js"
 import { ExitCode } from "../ProcessExit.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { ListRoles, ListServers, ListSessions, ResolveServer, type ServerSummary } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
+import { describeFailure } from "../Terminal/Messages.js"
 
 /** One server as the original Mairu's `list-roles` reports it. */
 export interface ListedServer {

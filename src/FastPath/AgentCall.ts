@@ -1,15 +1,15 @@
 import type * as net from "node:net"
+import { connectOrStart } from "../Launcher/AgentLauncher.js"
+import type { AgentRequest } from "../Schemas/AgentProtocol.js"
+import type { DescribableFailure } from "../Terminal/Messages.js"
 import {
   agentUnavailable,
   type AgentUnavailableFailure,
   connect,
-  connectOrStart,
   exchange,
   requestLine,
   type WireAnswer
-} from "../Plain/AgentWire.js"
-import type { DescribableFailure } from "../Plain/Messages.js"
-import type { AgentRequest } from "../Schemas/AgentProtocol.js"
+} from "../Wire/AgentWire.js"
 
 /** What the agent answered to one request, as the fast paths read it. */
 export type AgentResult<A> =

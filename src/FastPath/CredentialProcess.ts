@@ -1,6 +1,6 @@
-import { credentialProcessJson } from "../Plain/CredentialProcessJson.js"
-import { describeFailure, userMessages, writeProduct } from "../Plain/Messages.js"
-import { resolvePaths } from "../Plain/XdgPaths.js"
+import { credentialProcessJson } from "../Credentials/CredentialProcessJson.js"
+import { resolvePaths } from "../Files/XdgPaths.js"
+import { describeFailure, userMessages, writeProduct } from "../Terminal/Messages.js"
 import { callAgent, type EncodedRequest } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded } from "./EncodedCredentials.js"
 

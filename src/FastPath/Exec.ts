@@ -1,11 +1,11 @@
-import { keepWarm, type Obtained } from "../Plain/CachePolicy.js"
-import { commandEnv, dieBy, runCommand } from "../Plain/CommandProcess.js"
-import type { EcsCredentials } from "../Plain/EcsServer.js"
-import { splitExecArgs } from "../Plain/ExecArgv.js"
-import { type DescribableFailure, describeFailure, userMessages } from "../Plain/Messages.js"
-import { showAutoRoleFromEnv } from "../Plain/ShowAutoRole.js"
-import { resolvePaths } from "../Plain/XdgPaths.js"
+import { showAutoRoleFromEnv } from "../AutoConfig/ShowAutoRole.js"
+import { keepWarm, type Obtained } from "../Credentials/CachePolicy.js"
+import { commandEnv, dieBy, runCommand } from "../Exec/CommandProcess.js"
+import type { EcsCredentials } from "../Exec/EcsServer.js"
+import { splitExecArgs } from "../Exec/ExecArgv.js"
+import { resolvePaths } from "../Files/XdgPaths.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
+import { type DescribableFailure, describeFailure, userMessages } from "../Terminal/Messages.js"
 import { callAgent, type EncodedRequest } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded, type PlainCredentials } from "./EncodedCredentials.js"
 
@@ -128,7 +128,9 @@ const readFields = (file: string, json: unknown): FastAuto | undefined => {
 
 /** The nearest `.mairu.json`, if the user trusts it as it is now. */
 const trustedAuto = async (trustDir: string, cwd: string): Promise<FastAuto | undefined> => {
-  const { controlCharacterField, isTrustedFile, nearestAutoConfig, readAutoFile } = await import("../Plain/AutoFile.js")
+  const { controlCharacterField, isTrustedFile, nearestAutoConfig, readAutoFile } = await import(
+    "../AutoConfig/AutoFile.js"
+  )
   const file = nearestAutoConfig(cwd)
   if (file === undefined) return undefined
   try {
@@ -251,7 +253,7 @@ export const runFastExec = async (
       if (!result.ok) reportWhileRunning(result.error)
       return result
     }
-    const { startEcsServer } = await import("../Plain/EcsServer.js")
+    const { startEcsServer } = await import("../Exec/EcsServer.js")
     ecs = await startEcsServer(reported, { reuse: true })
     if (!flags.noAutoRefresh) stopKeepingWarm = keepWarm(credentials, obtain, reportWhileRunning)
   }

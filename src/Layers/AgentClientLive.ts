@@ -5,21 +5,14 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as net from "node:net"
-import {
-  type AgentUnavailableFailure,
-  connect,
-  connectOrStart,
-  exchange,
-  exchangeAndHold,
-  requestLine,
-  startAgent
-} from "../Plain/AgentWire.js"
+import { connectOrStart, startAgent } from "../Launcher/AgentLauncher.js"
 import { AgentRequest, ResponseEnvelope } from "../Schemas/AgentProtocol.js"
 import { AgentClient, AgentUnavailable, AgentVersionMismatch } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { VERSION } from "../Version.js"
+import { type AgentUnavailableFailure, connect, exchange, exchangeAndHold, requestLine } from "../Wire/AgentWire.js"
 import { plainEnvironment } from "./SettingsLive.js"
 
 const decodeResponse = Schema.decodeUnknownEither(ResponseEnvelope)

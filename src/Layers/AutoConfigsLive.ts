@@ -2,8 +2,13 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { controlCharacterField, controlCharacterMessage, nearestAutoConfig, readAutoFile } from "../Plain/AutoFile.js"
-import { AUTO_CONFIG_NAME } from "../Plain/AutoFile.js"
+import {
+  controlCharacterField,
+  controlCharacterMessage,
+  nearestAutoConfig,
+  readAutoFile
+} from "../AutoConfig/AutoFile.js"
+import { AUTO_CONFIG_NAME } from "../AutoConfig/AutoFile.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { type AutoConfig, AutoConfigFile } from "../Schemas/AutoConfig.js"
 import { describeParseError } from "../Schemas/ParseIssues.js"

@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { runCommand } from "../Plain/CommandProcess.js"
+import { runCommand } from "../Exec/CommandProcess.js"
 import { CommandNotRunnable, ExecRunner } from "../Services/ExecRunner.js"
 
 export const ExecRunnerLive = Layer.succeed(ExecRunner, {

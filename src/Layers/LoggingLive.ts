@@ -5,9 +5,9 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { visible } from "../Plain/Visible.js"
 import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
+import { visible } from "../Terminal/Visible.js"
 
 /** A log file is rotated past this size; this many older files are kept. */
 const MAX_BYTES = 1024 * 1024

@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { resolvePaths } from "../Plain/XdgPaths.js"
+import { resolvePaths } from "../Files/XdgPaths.js"
 import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
 import { plainEnvironment } from "./SettingsLive.js"

@@ -1,10 +1,10 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { skippedFileWarning } from "../Plain/Messages.js"
 import { type ConfigProblem, findServer, loadServers } from "../Schemas/ServerFiles.js"
 import { Paths } from "../Services/Paths.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
+import { skippedFileWarning } from "../Terminal/Messages.js"
 
 export const ServerConfigsLive = Layer.effect(
   ServerConfigs,

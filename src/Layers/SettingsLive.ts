@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as os from "node:os"
-import { showAutoRoleFromEnv } from "../Plain/ShowAutoRole.js"
+import { showAutoRoleFromEnv } from "../AutoConfig/ShowAutoRole.js"
 import { Settings, type SettingsShape } from "../Services/Settings.js"
 
 /** A variable that is set to something: an empty value counts as unset, as in a shell's `${X:-…}`. */
@@ -69,7 +69,7 @@ export const SettingsLive = Layer.effect(
   Effect.map(Effect.orDie(settingsConfig), (settings): SettingsShape => ({ ...settings, environment: process.env }))
 )
 
-/** The variables the plain modules (src/Plain) read, rebuilt from the settings. */
+/** The variables the Effect-free modules (the fast paths' wire, launcher and files) read, rebuilt from the settings. */
 export const plainEnvironment = (settings: SettingsShape): Record<string, string | undefined> => ({
   ...settings.environment,
   HOME: settings.home,

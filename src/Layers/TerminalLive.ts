@@ -4,9 +4,9 @@ import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as readline from "node:readline"
 import * as tty from "node:tty"
-import { MESSAGE_PREFIX, messageText, openTty, writeAll, writeProduct } from "../Plain/Messages.js"
-import { visible } from "../Plain/Visible.js"
 import { Terminal } from "../Services/Terminal.js"
+import { MESSAGE_PREFIX, messageText, openTty, writeAll, writeProduct } from "../Terminal/Messages.js"
+import { visible } from "../Terminal/Visible.js"
 
 /** Reads one line from /dev/tty, echoing the question there too (never on stdout). */
 const askOnTty = (question: string) =>

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
-import { autoDigest, isTrustedFile, trustRecordPath, trustRecordText } from "../Plain/AutoFile.js"
+import { autoDigest, isTrustedFile, trustRecordPath, trustRecordText } from "../AutoConfig/AutoFile.js"
 import type { AutoConfig } from "../Schemas/AutoConfig.js"
 import { Paths } from "../Services/Paths.js"
 import { TrustStore, TrustStoreError } from "../Services/TrustStore.js"

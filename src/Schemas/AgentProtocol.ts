@@ -28,7 +28,7 @@ export const AgentStatus = Schema.Struct({
   protocol: Schema.Int,
   pid: Schema.Int,
   startedAt: Schema.Date,
-  /** What the agent could do against core dumps and debuggers (see src/Plain/Hardening.ts). */
+  /** What the agent could do against core dumps and debuggers (see src/Platform/Hardening.ts). */
   hardening: Schema.Struct({
     coreDumpsOff: Schema.Boolean,
     debuggersBlocked: Schema.Boolean,

@@ -5,11 +5,11 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { readOwnFile } from "../Plain/FileOwner.js"
-import { serverUrlProblem } from "../Plain/UrlPolicy.js"
+import { readOwnFile } from "../Files/FileOwner.js"
 import { InvalidArgument, NotFound } from "./AgentErrors.js"
 import { describeParseError } from "./ParseIssues.js"
 import { fromFile, type ServerConfig, ServerConfigFile } from "./ServerConfig.js"
+import { serverUrlProblem } from "./UrlPolicy.js"
 
 /** A `servers.d` file that could not be used, and why. */
 export interface ConfigProblem {

@@ -1,5 +1,5 @@
 import * as Context from "effect/Context"
-import type { MairuPaths } from "../Plain/XdgPaths.js"
+import type { MairuPaths } from "../Files/XdgPaths.js"
 
 export type PathsShape = MairuPaths
 

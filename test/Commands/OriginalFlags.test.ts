@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { autoDigest } from "../../src/Plain/AutoFile.js"
+import { autoDigest } from "../../src/AutoConfig/AutoFile.js"
 import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
 import {
   agentPids,

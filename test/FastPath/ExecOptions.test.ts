@@ -3,8 +3,8 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import { describe, expect, it } from "vitest"
 import { execCommand } from "../../src/Commands/Exec.js"
+import { EXEC_VALUE_OPTIONS } from "../../src/Exec/ExecArgv.js"
 import { FAST_EXEC_OPTIONS } from "../../src/FastPath/Exec.js"
-import { EXEC_VALUE_OPTIONS } from "../../src/Plain/ExecArgv.js"
 
 const ESC = String.fromCharCode(27)
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { resolvePaths } from "../../src/Plain/XdgPaths.js"
+import { resolvePaths } from "../../src/Files/XdgPaths.js"
 
 describe("paths", () => {
   it("follows the XDG defaults", () => {

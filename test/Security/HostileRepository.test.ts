@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { autoDigest, trustRecordPath } from "../../src/Plain/AutoFile.js"
+import { autoDigest, trustRecordPath } from "../../src/AutoConfig/AutoFile.js"
 import type { DevServer } from "../support/devServer.js"
 import { type MairuHome, runMairu } from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"

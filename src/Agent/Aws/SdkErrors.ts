@@ -1,4 +1,3 @@
-import { makeScrubber } from "../../Plain/Scrub.js"
 import {
   type AgentError,
   InvalidArgument,
@@ -8,6 +7,7 @@ import {
   Unauthenticated,
   Unknown
 } from "../../Schemas/AgentErrors.js"
+import { makeScrubber } from "../Scrub.js"
 
 export interface AwsSdkError {
   readonly name?: string

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import { randomToken } from "../../Plain/RandomToken.js"
+import { randomToken } from "../../RandomToken.js"
 import {
   type AgentError,
   InvalidArgument,

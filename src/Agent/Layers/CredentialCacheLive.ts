@@ -1,7 +1,7 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { MIN_REMAINING_MS } from "../../Plain/CachePolicy.js"
+import { MIN_REMAINING_MS } from "../../Credentials/CachePolicy.js"
 import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../../Schemas/Credentials.js"
 import { CredentialCache } from "../Services/CredentialCache.js"

@@ -6,10 +6,10 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { parseBoundedJson } from "../../Plain/BoundedJson.js"
 import { Unauthenticated, Unknown } from "../../Schemas/AgentErrors.js"
 import type { OAuthConfig, ServerConfig } from "../../Schemas/ServerConfig.js"
 import type { Tokens } from "../Services/SessionStore.js"
+import { parseBoundedJson } from "./BoundedJson.js"
 import { excerpt, send } from "./Upstream.js"
 
 /** A number of seconds as identity providers send it: a number or a numeric string (`"3600"`). */

@@ -6,18 +6,12 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { parseBoundedJson } from "../../Plain/BoundedJson.js"
-import {
-  authorizationSecrets,
-  makeScrubber,
-  redactSecretFields,
-  type Scrubber,
-  SECRET_FORM_FIELDS
-} from "../../Plain/Scrub.js"
 import { Unknown } from "../../Schemas/AgentErrors.js"
 import { describeParseError } from "../../Schemas/ParseIssues.js"
 import { VERSION } from "../../Version.js"
+import { authorizationSecrets, makeScrubber, redactSecretFields, type Scrubber, SECRET_FORM_FIELDS } from "../Scrub.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
+import { parseBoundedJson } from "./BoundedJson.js"
 
 /** Sent with every request to a server, as the original Mairu does. */
 export const USER_AGENT = `mairu/${VERSION}`

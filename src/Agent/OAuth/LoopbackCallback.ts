@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { randomToken } from "../../Plain/RandomToken.js"
+import { randomToken } from "../../RandomToken.js"
 import { InvalidArgument, PermissionDenied } from "../../Schemas/AgentErrors.js"
 
 /** What the authorization server sent back to the redirect URI. */

@@ -1,5 +1,5 @@
 import * as crypto from "node:crypto"
-import { randomToken } from "../../Plain/RandomToken.js"
+import { randomToken } from "../../RandomToken.js"
 
 /** An RFC 7636 verifier and its S256 challenge. */
 export const makePkce = () => {

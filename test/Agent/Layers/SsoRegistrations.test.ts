@@ -9,7 +9,7 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { registrationFile, SsoRegistrationsLive } from "../../../src/Agent/Layers/SsoRegistrationsLive.js"
 import { SsoRegistrations } from "../../../src/Agent/Services/SsoRegistrations.js"
-import { resolvePaths } from "../../../src/Plain/XdgPaths.js"
+import { resolvePaths } from "../../../src/Files/XdgPaths.js"
 import type { ServerConfig } from "../../../src/Schemas/ServerConfig.js"
 import { Paths } from "../../../src/Services/Paths.js"
 

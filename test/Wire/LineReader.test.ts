@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { LineReader } from "../../src/Plain/LineReader.js"
+import { LineReader } from "../../src/Wire/LineReader.js"
 
 describe("LineReader", () => {
   it("joins lines split across chunks and returns several lines from one chunk", () => {

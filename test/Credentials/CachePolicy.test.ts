@@ -6,7 +6,7 @@ import {
   refreshDelayMs,
   retryDelayMs,
   servedFromCache
-} from "../../src/Plain/CachePolicy.js"
+} from "../../src/Credentials/CachePolicy.js"
 
 const MINUTE = 60_000
 

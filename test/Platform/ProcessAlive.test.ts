@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
-import { isProcessAlive } from "../../src/Plain/ProcessAlive.js"
+import { isProcessAlive } from "../../src/Platform/ProcessAlive.js"
 
 describe("isProcessAlive", () => {
   it("tells a running process from one that is gone, and counts an unreaped (zombie) one as gone", async () => {

@@ -1,8 +1,8 @@
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { readOwnFile } from "./FileOwner.js"
-import { hasControlCharacters } from "./Visible.js"
+import { readOwnFile } from "../Files/FileOwner.js"
+import { hasControlCharacters } from "../Terminal/Visible.js"
 
 /** `.mairu.json` files, their digests and their trust records (a project's `auto` role, trusted per content), shared by TrustStoreLive, AutoConfigsLive and the fast exec path. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { expandShortVersion } from "../../src/Client/ShortVersion.js"
-import { splitExecArgs } from "../../src/Plain/ExecArgv.js"
+import { splitExecArgs } from "../../src/Exec/ExecArgv.js"
 import { shellQuote } from "../../src/Services/ExecCommandLine.js"
 
 describe("exec argv splitting", () => {

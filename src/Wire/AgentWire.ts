@@ -1,25 +1,17 @@
-import * as fs from "node:fs"
 import * as net from "node:net"
+import { socketOwner } from "../Platform/SocketOwner.js"
 import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
-import { agentEnvironment } from "./AgentEnvironment.js"
 import { LineReader } from "./LineReader.js"
-import { IS_SEA } from "./Sea.js"
-import { socketOwner } from "./SocketOwner.js"
 import { checkSocketPath } from "./SocketTrust.js"
 
 /**
- * The client end of the agent's socket with Node built-ins only: connecting,
- * starting an agent when none answers, and exchanging request and answer lines.
- * AgentClientLive wraps it with the protocol's schemas; the fast paths use it as is.
+ * The client end of the agent's socket with Node built-ins only: connecting and
+ * exchanging request and answer lines (AgentLauncher starts an agent when none
+ * answers). AgentClientLive wraps it with the protocol's schemas; the fast paths use it as is.
  */
 
-/** The protocol's version, as in src/Schemas/AgentProtocol.ts (a test checks they agree). */
 /** Answers longer than this are refused. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
-
-const START_TIMEOUT_MS = 20_000
-const POLL_MS = 50
-const AFTER_EXIT_MS = 100
 
 export interface AgentUnavailableFailure {
   readonly _tag: "AgentUnavailable"
@@ -82,145 +74,7 @@ export const connect = (socketPath: string): Promise<Connection> =>
     })
   })
 
-const aborted = (signal: AbortSignal | undefined) => signal?.aborted === true
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-/**
- * The agent's V8 flags: its resident memory stays low with a small young generation and
- * without V8's optimising compilers (their code is then never paged in): its answers are
- * small and rare, and measured as fast without them.
- */
-export const AGENT_V8_FLAGS: ReadonlyArray<string> = [
-  "--max-semi-space-size=1",
-  "--optimize-for-size",
-  "--no-opt",
-  "--no-maglev"
-]
-
-/**
- * The agent's command line. The single executable is started as itself: it has no script
- * path and reads no Node.js options from its arguments, so its agent sets AGENT_V8_FLAGS
- * as it starts (see main.ts).
- */
-export const agentCommand = (): Array<string> => [
-  process.execPath,
-  ...(IS_SEA ? [] : [...AGENT_V8_FLAGS, ...(process.argv[1] === undefined ? [] : [process.argv[1]])]),
-  "agent",
-  "--foreground",
-  "--log-to-file"
-]
-
-/**
- * Starts the agent detached from this process, logging to its file. It starts
- * through `ulimit -c 0` so that a crash never writes its memory (and secrets) to
- * a core file. Its resident memory stays low with a small young generation and
- * without V8's optimising compilers (their code is then never paged in): its answers
- * are small and rare, and measured as fast without them. It gets only the
- * variables it uses (never NODE_OPTIONS), see AgentEnvironment.
- * Resolves with the exit code if it ends.
- */
-export const spawnAgent = async (env: Readonly<Record<string, string | undefined>>): Promise<number | null> => {
-  // Loaded only here: the fast paths that merely talk to a running agent never need it.
-  const { spawn } = await import("node:child_process")
-  const command = agentCommand()
-  const child = spawn("/bin/sh", ["-c", "ulimit -c 0; exec \"$@\"", "mairu-agent", ...command], {
-    detached: true,
-    stdio: "ignore",
-    env: agentEnvironment(env)
-  })
-  const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => resolve(code))
-    child.once("error", () => resolve(null))
-  })
-  child.unref()
-  return await exited
-}
-
-/** Starts an agent and waits until it answers: 20 s at most, less if it exits at once. */
-export const startAgent = async (
-  socketPath: string,
-  env: Readonly<Record<string, string | undefined>>,
-  signal?: AbortSignal
-): Promise<net.Socket | AgentUnavailableFailure> => {
-  let exitedAt: number | undefined
-  let exitCode: number | null = null
-  void spawnAgent(env).then((code) => {
-    exitCode = code
-    exitedAt = Date.now()
-  })
-  const deadline = Date.now() + START_TIMEOUT_MS
-  while (!aborted(signal)) {
-    const connection = await connect(socketPath)
-    if (connection._tag === "Connected") {
-      if (!aborted(signal)) return connection.socket
-      connection.socket.destroy()
-      break
-    }
-    if (connection._tag === "Untrusted") return agentUnavailable(`refusing the agent socket: ${connection.message}`)
-    // An agent that exits at once may have lost a race to another one that now answers.
-    if (exitedAt !== undefined && Date.now() - exitedAt >= AFTER_EXIT_MS) {
-      return agentUnavailable(
-        `the agent exited as it started (exit code ${exitCode}); run mairu agent --foreground to see why`
-      )
-    }
-    if (Date.now() >= deadline) {
-      return agentUnavailable(
-        `started an agent but it did not answer at ${socketPath} within 20 s; run mairu agent --foreground to see why`
-      )
-    }
-    await sleep(POLL_MS)
-  }
-  return agentUnavailable("interrupted while starting the agent")
-}
-
-/**
- * The file next to an agent's socket that names the socket's inode: a dead socket
- * that it names was left by an agent of this machine that died.
- */
-export const ownerMarkerPath = (socketPath: string) => `${socketPath}.owner`
-
-/**
- * True when a dead socket at `socketPath` is not one a mairu agent of this machine
- * left behind: most likely a forwarded socket (ssh -R, a container's volume) whose
- * connection ended. Starting a local agent there would quietly replace the user's
- * agent with one of this machine, so the client refuses instead.
- */
-const isForeignDeadSocket = (socketPath: string): boolean => {
-  const stat = fs.lstatSync(socketPath, { throwIfNoEntry: false })
-  if (stat === undefined || !stat.isSocket()) return false
-  try {
-    return fs.readFileSync(ownerMarkerPath(socketPath), "utf8").trim() !== String(stat.ino)
-  } catch {
-    return true
-  }
-}
-
-/**
- * A connection to the running agent, starting one unless `MAIRU_NO_AUTO_AGENT`
- * forbids it or a dead socket that no agent of this machine made is in the way.
- */
-export const connectOrStart = async (
-  socketPath: string,
-  env: Readonly<Record<string, string | undefined>>,
-  signal?: AbortSignal
-): Promise<net.Socket | AgentUnavailableFailure> => {
-  const first = await connect(socketPath)
-  if (first._tag === "Connected") return first.socket
-  if (first._tag === "Untrusted") return agentUnavailable(`refusing the agent socket: ${first.message}`)
-  if ((env.MAIRU_NO_AUTO_AGENT ?? "") !== "") {
-    return agentUnavailable(
-      `no agent is running at ${socketPath} (${first.reason}) and MAIRU_NO_AUTO_AGENT is set; start one with: mairu agent`
-    )
-  }
-  if (isForeignDeadSocket(socketPath)) {
-    return agentUnavailable(
-      `nothing answers at ${socketPath}, and no mairu agent of this machine made it: a forwarded agent socket ` +
-        `whose connection ended? Reconnect (ssh, or the container's -v), or run an agent on this machine with: mairu agent`
-    )
-  }
-  return startAgent(socketPath, env, signal)
-}
+export const aborted = (signal: AbortSignal | undefined) => signal?.aborted === true
 
 const isAnswer = (value: unknown): value is WireAnswer =>
   typeof value === "object" && value !== null && typeof (value as { id?: unknown }).id === "number"

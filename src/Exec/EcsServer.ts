@@ -1,8 +1,8 @@
 import * as crypto from "node:crypto"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { type Expiring, type Obtained, servedFromCache } from "./CachePolicy.js"
-import { formatExpiration } from "./CredentialProcessJson.js"
+import { type Expiring, type Obtained, servedFromCache } from "../Credentials/CachePolicy.js"
+import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
 
 /**
  * The container-credentials endpoint of one `exec` (ecs mode) on 127.0.0.1: a
