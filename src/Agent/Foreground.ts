@@ -12,7 +12,6 @@ const refuse = (message: string) =>
   )
 
 /**
-/**
  * `mairu agent --foreground [--log-to-file]`: the agent in this process, with the
  * environment it keeps and hardened (no core dumps, no debugger) before it holds
  * anything; a failure to start is told to the user (exit 1). Free of the CLI

@@ -7,13 +7,13 @@ import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
 import type { Logout } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { renewalRetries } from "./RenewalSchedule.js"
+import { scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
 import { CredentialCache } from "./Services/CredentialCache.js"
 import { OAuth } from "./Services/OAuth.js"
 import { refreshDueAt, serverKey, type Session, SessionStore, type Tokens } from "./Services/SessionStore.js"
+import { makeSingleFlight } from "./SingleFlight.js"
 
 type Revocation = typeof Logout.success.Type["revocation"]
-import { scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
-import { makeSingleFlight } from "./SingleFlight.js"
 
 const notLoggedIn = (server: ServerConfig, why: string) => new Unauthenticated({ serverId: server.id, message: why })
 

@@ -3,10 +3,10 @@ import * as Schema from "effect/Schema"
 export const ExecMode = Schema.Literal("ecs", "static")
 export type ExecMode = typeof ExecMode.Type
 
-/** `.mairu.json`, the `auto` role of a project. */
 /** `null` stands for an absent key, as the original Mairu reads it. */
 const nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { nullable: true })
 
+/** `.mairu.json`, the `auto` role of a project. */
 export const AutoConfigFile = Schema.Struct({
   server: Schema.NonEmptyString,
   role: Schema.NonEmptyString,

@@ -4,8 +4,6 @@ import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../../Schemas/Credentials.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
 
-/** Credentials are served from the cache only while they have more than this left. */
-
 export interface CredentialCacheShape {
   /**
    * Cached credentials for `key`, or the result of `fetch`, which runs once however
