@@ -65,6 +65,21 @@ const brokenLink = (file: string, target: string): string | undefined => {
   return known.has(anchor) ? undefined : `${file}: ${target}: no heading with the anchor #${anchor} in ${resolved}`
 }
 
+/**
+ * A code span that names a source path: `src/…`, `test/…`, `scripts/…`, or a path below src/ such as
+ * `Agent/Handlers.ts` or `Wire/`. A segment in capitals is a placeholder (`src/Commands/NAME.ts`).
+ */
+const sourcePath = /^(?:(?:src|test|scripts)\/[\w./-]*|[A-Z]\w*(?:\/\w+)*(?:\/|\/\w+\.(?:ts|mjs)))$/
+const placeholder = /(?:^|\/)[A-Z]{2,}(?:\.\w+)?$/
+
+/** The source paths a file's prose names. */
+const sourcePaths = (text: string): Array<string> =>
+  proseLines(text).flatMap((line) =>
+    [...line.matchAll(inlineCode)].map((match) => match[1]!).filter((span) =>
+      sourcePath.test(span) && !placeholder.test(span)
+    )
+  )
+
 describe("the docs", () => {
   it("finds the files it checks", () => {
     const files = markdownFiles()
@@ -92,6 +107,8 @@ describe("the docs", () => {
       "commands-1"
     ])
     expect(linkTargets(text)).toEqual(["#mairu-login", "../README.md#try-it"])
+    expect(sourcePaths("`src/Wire/`, `Agent/Handlers.ts`, `src/Commands/NAME.ts`, `acme/ReadOnly`, `{state}/trust/`"))
+      .toEqual(["src/Wire/", "Agent/Handlers.ts"])
   })
 
   it("link only to files and headings that exist", () => {
@@ -103,5 +120,14 @@ describe("the docs", () => {
     expect(relative.filter(({ target }) => target.includes("#")).length).toBeGreaterThan(20)
     expect(relative.map(({ file, target }) => brokenLink(file, target)).filter((problem) => problem !== undefined))
       .toEqual([])
+  })
+
+  it("name only source paths that exist, from the repository's root or from src/", () => {
+    const named = markdownFiles().flatMap((file) =>
+      sourcePaths(fs.readFileSync(path.join(root, file), "utf8")).map((span) => ({ file, span }))
+    )
+    expect(named.length).toBeGreaterThan(40)
+    const exists = (span: string) => [root, path.join(root, "src")].some((dir) => fs.existsSync(path.join(dir, span)))
+    expect(named.filter(({ span }) => !exists(span)).map(({ file, span }) => `${file}: ${span}`)).toEqual([])
   })
 })
