@@ -2,7 +2,7 @@ import * as Options from "@effect/cli/Options"
 import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
 import type { SessionInfo } from "../Schemas/Session.js"
 
-/** `--json`: machine-readable output with stable snake_case field names (documented in the README). */
+/** `--json`: machine-readable output with stable snake_case field names (documented in docs/commands.md). */
 export const jsonOption = Options.boolean("json").pipe(
   Options.withDescription("Print JSON with stable field names instead of text")
 )

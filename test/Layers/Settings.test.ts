@@ -54,11 +54,16 @@ describe("settings", () => {
       SSH_TTY: "/dev/pts/1"
     }))))
 
-  it("are each documented in the README", () => {
-    const readme = read("README.md")
+  it("are each documented in the README or docs/", () => {
+    const documented = [
+      read("README.md"),
+      ...fs.readdirSync(path.join(root, "docs")).filter((name) => name.endsWith(".md")).map((name) =>
+        read(path.join("docs", name))
+      )
+    ].join("\n")
     const read_ = [...variablesRead()]
     expect(read_).toContain("MAIRU_AGENT_SOCK")
     expect(read_).toContain("XDG_RUNTIME_DIR")
-    expect(read_.filter((name) => !readme.includes("`" + name + "`"))).toEqual([])
+    expect(read_.filter((name) => !documented.includes("`" + name + "`"))).toEqual([])
   })
 })
