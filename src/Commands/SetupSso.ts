@@ -8,12 +8,12 @@ import { reportFailures } from "../Client/Failure.js"
 import { formatTime } from "../Client/Format.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { RegisterClient } from "../Schemas/AgentProtocol.js"
+import { SERVER_ID } from "../Schemas/ServerId.js"
 import { insecureUrlReason } from "../Schemas/UrlPolicy.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
 export const setupSsoCommand = Command.make(
@@ -43,7 +43,7 @@ export const setupSsoCommand = Command.make(
     Effect.gen(function*() {
       const terminal = yield* Terminal
       const { serversDir } = yield* Paths
-      if (!ID.test(id)) {
+      if (!SERVER_ID.test(id)) {
         return yield* new InvalidArgument({
           message: `"${id}" cannot be a server id: use letters, digits, ".", "_" and "-"`
         })

@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto"
 import type * as http from "node:http"
-import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider"
+import type { Configuration, default as Provider, KoaContextWithOIDC } from "oidc-provider"
 import { readBody, sendText } from "./Http.js"
 import type { DevState } from "./State.js"
 
@@ -21,8 +21,28 @@ const page = (title: string, body: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head>` +
   `<body style="font-family: sans-serif; margin: 3em"><h1>${title}</h1>${body}</body></html>`
 
+/**
+ * oidc-provider, loaded only as the server starts, once its notices are silenced: they are meant for
+ * deployments (Node 20 is "unsupported", the keys and the store are for development only) and are
+ * harmless for a local server that keeps nothing. Its notices go to stdout, which carries the start-up line.
+ */
+const loadProvider = async (): Promise<typeof Provider> => {
+  for (const level of ["warn", "info"] as const) {
+    const write = console[level]
+    console[level] = (...args: Array<unknown>) => {
+      if (!/oidc-provider (WARNING|NOTICE):/.test(String(args[0]))) write(...args)
+    }
+  }
+  process.removeAllListeners("warning")
+  process.on("warning", (warning) => {
+    if (!/oidc-provider|punycode/i.test(warning.message)) process.stderr.write(`${warning.name}: ${warning.message}\n`)
+  })
+  return (await import("oidc-provider")).default
+}
+
 /** The OAuth 2.0 authorization server (code grant with PKCE, device grant, refresh tokens). */
-export const makeOidc = (options: OidcOptions, state: DevState) => {
+export const makeOidc = async (options: OidcOptions, state: DevState) => {
+  const Provider = await loadProvider()
   const configuration: Configuration = {
     clients: [{
       client_id: CLIENT_ID,
@@ -163,4 +183,4 @@ export const makeOidc = (options: OidcOptions, state: DevState) => {
   return { provider, approveDevice, interaction, validAccessToken, revokeAll }
 }
 
-export type Oidc = ReturnType<typeof makeOidc>
+export type Oidc = Awaited<ReturnType<typeof makeOidc>>

@@ -30,6 +30,8 @@ export interface DevServer {
   readonly clientId: string
   readonly stsEndpoint: string
   readonly process: ChildProcess
+  /** Everything it has printed so far. */
+  readonly output: () => { readonly stdout: string; readonly stderr: string }
   readonly stats: () => Promise<DevServerStats>
   readonly faults: (faults: Partial<Record<"assumeRole" | "roles" | "token" | "sso", FaultMode>>) => Promise<void>
   readonly revoke: () => Promise<void>
@@ -46,11 +48,16 @@ export interface DevServerOptions {
   readonly ssoClientTtl?: number
   readonly ssoAccessTokenTtl?: number
   readonly port?: number
+  readonly writeServerFile?: string
+  /** Its environment (where --write-server-file writes); this process's by default. */
+  readonly env?: NodeJS.ProcessEnv
 }
+
+export const devServerBin = path.join(repoRoot, "dist", "devserver.js")
 
 /** Starts `dist/devserver.js` as its own process and waits for its ready line. */
 export const startDevServer = (options: DevServerOptions = {}): Promise<DevServer> => {
-  const args = [path.join(repoRoot, "dist", "devserver.js")]
+  const args = [devServerBin]
   if (options.autoApprove === true) args.push("--auto-approve")
   if (options.credentialTtl !== undefined) args.push("--credential-ttl", String(options.credentialTtl))
   if (options.accessTokenTtl !== undefined) args.push("--access-token-ttl", String(options.accessTokenTtl))
@@ -58,8 +65,11 @@ export const startDevServer = (options: DevServerOptions = {}): Promise<DevServe
   if (options.ssoClientTtl !== undefined) args.push("--sso-client-ttl", String(options.ssoClientTtl))
   if (options.ssoAccessTokenTtl !== undefined) args.push("--sso-access-token-ttl", String(options.ssoAccessTokenTtl))
   if (options.port !== undefined) args.push("--port", String(options.port))
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
+  if (options.writeServerFile !== undefined) args.push("--write-server-file", options.writeServerFile)
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: options.env ?? process.env })
+  let stdout = ""
   let stderr = ""
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -70,9 +80,11 @@ export const startDevServer = (options: DevServerOptions = {}): Promise<DevServe
       clearTimeout(timer)
       reject(new Error(`the dev server exited with ${code}: ${stderr}`))
     })
-    child.stdout.once("data", (data: Buffer) => {
+    const onStdout = () => {
+      if (!stdout.includes("\n")) return
+      child.stdout.off("data", onStdout)
       clearTimeout(timer)
-      const ready = JSON.parse(data.toString().split("\n")[0]!) as {
+      const ready = JSON.parse(stdout.split("\n")[0]!) as {
         url: string
         clientId: string
         stsEndpoint: string
@@ -88,6 +100,7 @@ export const startDevServer = (options: DevServerOptions = {}): Promise<DevServe
       resolve({
         ...ready,
         process: child,
+        output: () => ({ stdout, stderr }),
         stats: () => admin("GET", "stats") as Promise<DevServerStats>,
         faults: async (faults) => void (await admin("POST", "faults", faults)),
         revoke: async () => void (await admin("POST", "revoke")),
@@ -101,7 +114,8 @@ export const startDevServer = (options: DevServerOptions = {}): Promise<DevServe
             child.kill("SIGTERM")
           })
       })
-    })
+    }
+    child.stdout.on("data", onStdout)
   })
 }
 

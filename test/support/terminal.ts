@@ -3,20 +3,29 @@ import { mairuBin, type MairuHome } from "./mairu.js"
 
 const quote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`
 
+type Steps = ReadonlyArray<{ waitFor: string; type: string }>
+
 /**
  * Runs mairu in a real pseudo-terminal (util-linux `script`), so that it has a
  * controlling terminal: `steps` wait for text on the screen and then type.
- * The screen is everything mairu wrote to the terminal, byte for byte. `exec`: script's shell must
- * not stay between the terminal and mairu (it would take Ctrl-C too).
+ * The screen is everything mairu wrote to the terminal, byte for byte.
  */
-export const inTerminal = (
+export const inTerminal = (home: MairuHome, args: ReadonlyArray<string>, steps: Steps, cwd = home.root) =>
+  scriptInTerminal(mairuBin, home, args, steps, cwd)
+
+/**
+ * The same for any Node script (the dev server). `exec`: script's shell must not stay between the
+ * terminal and the script (it would take Ctrl-C too).
+ */
+export const scriptInTerminal = (
+  script: string,
   home: MairuHome,
   args: ReadonlyArray<string>,
-  steps: ReadonlyArray<{ waitFor: string; type: string }>,
+  steps: Steps,
   cwd = home.root
 ) =>
   new Promise<{ code: number | null; screen: string }>((resolve, reject) => {
-    const commandLine = "exec " + [process.execPath, mairuBin, ...args].map(quote).join(" ")
+    const commandLine = "exec " + [process.execPath, script, ...args].map(quote).join(" ")
     const child = spawn("script", ["-qfec", commandLine, "/dev/null"], {
       env: { ...home.env, TERM: "dumb" },
       cwd,
