@@ -245,6 +245,17 @@ new STSClient({}).send(new GetCallerIdentityCommand({})).then((r) => console.log
   check("login to AWS SSO (device grant)", ssoLogin.code === 0, describe(ssoLogin))
   const roles = run(["list-roles", "contoso"])
   check("list-roles", roles.code === 0 && roles.stdout.includes("111111111111/AdministratorAccess"), describe(roles))
+  // The profiles name this very mairu by absolute path: the single executable, or node and the package's script.
+  const profiles = run(["profiles", "--print", "contoso"])
+  const program = /^credential_process = (.*) credential-process contoso 111111111111\/AdministratorAccess$/m
+    .exec(profiles.stdout)?.[1]
+  const real = fs.realpathSync(mairu)
+  check(
+    "profiles --print",
+    profiles.code === 0 && program !== undefined && path.isAbsolute(program) &&
+      (program === real || program.endsWith(` ${real}`)),
+    describe(profiles)
+  )
   const ssoExec = run(["exec", "--server", "contoso", "111111111111/AdministratorAccess", process.execPath, probe])
   check(
     "exec with an AWS SSO role",

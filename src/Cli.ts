@@ -9,6 +9,7 @@ import { listRolesCommand } from "./Commands/ListRoles.js"
 import { listSessionsCommand } from "./Commands/ListSessions.js"
 import { loginCommand } from "./Commands/Login.js"
 import { logoutCommand } from "./Commands/Logout.js"
+import { profilesCommand } from "./Commands/Profiles.js"
 import { refreshCommand } from "./Commands/Refresh.js"
 import { setupSsoCommand } from "./Commands/SetupSso.js"
 import { showCommand } from "./Commands/Show.js"
@@ -25,6 +26,7 @@ export const mairuCommand = Command.make("mairu").pipe(
     logoutCommand,
     listSessionsCommand,
     listRolesCommand,
+    profilesCommand,
     refreshCommand,
     agentCommand,
     killAgentCommand,

@@ -1,5 +1,6 @@
 import * as Effect from "effect/Effect"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
+import { isAwsRegion } from "./AwsRegion.js"
 
 /** What `mairu console` asks the federation endpoint for. */
 export interface ConsoleTarget {
@@ -26,7 +27,6 @@ export const MIN_SESSION_DURATION = 900
 export const MAX_SESSION_DURATION = 43200
 export const DEFAULT_SESSION_DURATION = 3600
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/
 const SERVICE = /^[a-z0-9][a-z0-9-]*$/
 
 /** The console and sign-in hosts of the partition a region belongs to. */
@@ -80,7 +80,7 @@ export const consoleTarget = (flags: ConsoleFlags, overrides: ConsoleOverrides) 
       sessionDuration = seconds
     }
     const region = flags.region
-    if (region !== undefined && !REGION.test(region)) {
+    if (region !== undefined && !isAwsRegion(region)) {
       return yield* invalid(`--region ${region} is not an AWS region name such as us-east-1 or eu-west-2`)
     }
     const partition = partitionOf(region)

@@ -4,6 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { isAwsRegion } from "../Client/AwsRegion.js"
 import { reportFailures } from "../Client/Failure.js"
 import { formatTime } from "../Client/Format.js"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
@@ -13,8 +14,6 @@ import { insecureUrlReason } from "../Schemas/UrlPolicy.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
 export const setupSsoCommand = Command.make(
   "setup-sso",
@@ -48,7 +47,7 @@ export const setupSsoCommand = Command.make(
           message: `"${id}" cannot be a server id: use letters, digits, ".", "_" and "-"`
         })
       }
-      if (!REGION.test(region)) {
+      if (!isAwsRegion(region)) {
         return yield* new InvalidArgument({ message: `"${region}" is not an AWS region (like us-east-1)` })
       }
       const url = yield* Effect.try({

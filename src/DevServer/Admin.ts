@@ -2,7 +2,7 @@ import type * as http from "node:http"
 import { readBody, sendJson } from "./Http.js"
 import type { Oidc } from "./Oidc.js"
 import type { SsoOidc } from "./SsoOidc.js"
-import { type DevState, FAULT_MODES, type FaultMode, type FaultTarget } from "./State.js"
+import { type DevState, FAULT_MODES, type FaultMode, type FaultTarget, type ListedRole } from "./State.js"
 
 const readJson = async (req: http.IncomingMessage): Promise<Record<string, unknown>> => {
   try {
@@ -12,7 +12,7 @@ const readJson = async (req: http.IncomingMessage): Promise<Record<string, unkno
   }
 }
 
-/** Test controls under `/_admin/`: statistics, fault injection, revocation, device approval, issued secrets. */
+/** Test controls under `/_admin/`: statistics, fault injection, the listed roles, revocation, device approval, issued secrets. */
 export const makeAdmin =
   (state: DevState, oidc: Oidc, ssoOidc: SsoOidc) =>
   async (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
@@ -32,6 +32,16 @@ export const makeAdmin =
           state.faults[target] = mode as FaultMode
         }
         return sendJson(res, 200, state.faults)
+      }
+      case "POST /_admin/roles": {
+        const roles = (await readJson(req)).roles
+        const valid = Array.isArray(roles) &&
+          roles.every((role: unknown) =>
+            typeof role === "object" && role !== null && typeof (role as { Name?: unknown }).Name === "string"
+          )
+        if (!valid) return sendJson(res, 400, { error: "the body must be {\"roles\": [{\"Name\": …}]}" })
+        state.roles = roles as Array<ListedRole>
+        return sendJson(res, 200, { roles: state.roles })
       }
       case "POST /_admin/revoke":
         await oidc.revokeAll()

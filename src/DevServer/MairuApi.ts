@@ -5,12 +5,6 @@ import { type DevState, type FaultMode, rfc3339, splitRole } from "./State.js"
 
 const ROLE_PATTERN = /^[A-Za-z0-9+=,.@_/-]{1,128}$/
 
-export const DEFAULT_ROLES = [
-  { Name: "123456789012/Developer", Description: "Develop the demo application" },
-  { Name: "123456789012/ReadOnly", Description: "Look, do not touch" },
-  { Name: "demo", Description: "The demo role" }
-]
-
 /** Answers as the fault mode says; true when the request was handled that way. */
 export const applyFault = (mode: FaultMode, res: http.ServerResponse): boolean => {
   switch (mode) {
@@ -55,7 +49,8 @@ export const makeMairuApi = (state: DevState, oidc: Oidc) => ({
     } catch {
       role = undefined
     }
-    if (typeof role !== "string" || !ROLE_PATTERN.test(role)) {
+    // Any role of the usual shape, and the ones a test listed whatever their shape (spaces, quotes).
+    if (typeof role !== "string" || !(ROLE_PATTERN.test(role) || state.roles.some((r) => r.Name === role))) {
       return sendJson(res, 400, { error: "bad_request", message: "the body must be {\"Role\": \"a valid role name\"}" })
     }
     if (role.startsWith("forbidden")) {
@@ -79,6 +74,6 @@ export const makeMairuApi = (state: DevState, oidc: Oidc) => ({
     if (applyFault(state.faults.roles, res)) return
     if ((await oidc.validAccessToken(bearerToken(req))) === undefined) return unauthorized(res)
     state.stats.roles++
-    sendJson(res, 200, { Roles: DEFAULT_ROLES })
+    sendJson(res, 200, { Roles: state.roles })
   }
 })

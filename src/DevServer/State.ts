@@ -39,11 +39,25 @@ const randomFrom = (alphabet: string, length: number) => {
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("")
 }
 
+/** A role as `GET /roles` lists it. */
+export interface ListedRole {
+  readonly Name: string
+  readonly Description?: string
+}
+
+export const DEFAULT_ROLES: ReadonlyArray<ListedRole> = [
+  { Name: "123456789012/Developer", Description: "Develop the demo application" },
+  { Name: "123456789012/ReadOnly", Description: "Look, do not touch" },
+  { Name: "demo", Description: "The demo role" }
+]
+
 /** Everything the dev server remembers, in memory only. */
 export class DevState {
   readonly keys = new Map<string, IssuedKey>()
   readonly secrets = new Set<string>()
   readonly faults: Record<FaultTarget, FaultMode> = { assumeRole: "none", roles: "none", token: "none", sso: "none" }
+  /** What `GET /roles` lists; tests replace it through `/_admin/roles`. */
+  roles: ReadonlyArray<ListedRole> = DEFAULT_ROLES
   readonly stats = {
     assumeRole: {} as Record<string, number>,
     roles: 0,

@@ -56,6 +56,7 @@ export const settingsConfig = Config.all({
   noColor: flag("NO_COLOR"),
   forceColor: flag("FORCE_COLOR"),
   awsRegion: either("AWS_REGION", "AWS_DEFAULT_REGION"),
+  awsConfigFile: text("AWS_CONFIG_FILE"),
   ssoOidcEndpoint: either("AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL")
 })
 

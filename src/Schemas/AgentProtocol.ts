@@ -57,7 +57,9 @@ export const ServerSummary = Schema.Struct({
   url: Schema.String,
   kind: Schema.Literal("aws_sso", "mairu_api"),
   /** The server's file, on the agent's machine. */
-  file: Schema.String
+  file: Schema.String,
+  /** The region of an AWS IAM Identity Center server. */
+  region: Schema.optional(Schema.String)
 })
 export type ServerSummary = typeof ServerSummary.Type
 
@@ -65,7 +67,8 @@ export const serverSummary = (server: ServerConfig): ServerSummary => ({
   id: server.id,
   url: server.url,
   kind: server._tag === "AwsSso" ? "aws_sso" : "mairu_api",
-  file: server.path
+  file: server.path,
+  ...(server._tag === "AwsSso" ? { region: server.awsSso.region } : {})
 })
 
 export class GetCredentials extends Schema.TaggedRequest<GetCredentials>()("GetCredentials", {

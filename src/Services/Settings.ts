@@ -46,6 +46,8 @@ export interface SettingsShape {
   readonly forceColor: boolean
   /** AWS_REGION, else AWS_DEFAULT_REGION */
   readonly awsRegion: Option.Option<string>
+  /** AWS_CONFIG_FILE: the AWS config file, as the AWS tools read it (else ~/.aws/config). */
+  readonly awsConfigFile: Option.Option<string>
   /** AWS_ENDPOINT_URL_SSO_OIDC, else AWS_ENDPOINT_URL: where the sso-oidc authorize page is. */
   readonly ssoOidcEndpoint: Option.Option<string>
   /** The whole environment: what a command that mairu runs, or the agent it starts, inherits. */

@@ -34,6 +34,8 @@ export interface DevServer {
   readonly output: () => { readonly stdout: string; readonly stderr: string }
   readonly stats: () => Promise<DevServerStats>
   readonly faults: (faults: Partial<Record<"assumeRole" | "roles" | "token" | "sso", FaultMode>>) => Promise<void>
+  /** Replaces the roles the Mairu API lists (and accepts whatever their names). */
+  readonly roles: (roles: ReadonlyArray<{ Name: string; Description?: string }>) => Promise<void>
   readonly revoke: () => Promise<void>
   readonly approveDevice: (userCode: string) => Promise<void>
   readonly secrets: () => Promise<{ secrets: Array<string> }>
@@ -103,6 +105,7 @@ export const startDevServer = (options: DevServerOptions = {}): Promise<DevServe
         output: () => ({ stdout, stderr }),
         stats: () => admin("GET", "stats") as Promise<DevServerStats>,
         faults: async (faults) => void (await admin("POST", "faults", faults)),
+        roles: async (roles) => void (await admin("POST", "roles", { roles })),
         revoke: async () => void (await admin("POST", "revoke")),
         approveDevice: async (userCode) => void (await admin("POST", "device/approve", { user_code: userCode })),
         secrets: () => admin("GET", "secrets") as Promise<{ secrets: Array<string> }>,
