@@ -1,4 +1,3 @@
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -8,18 +7,17 @@ import { type AgentError, InvalidArgument, NotFound } from "../Schemas/AgentErro
 import { type AgentStatus, type OpenRestrictedSocket, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { findServer, withLocalPortOverride } from "../Schemas/ServerFiles.js"
-import { Settings } from "../Services/Settings.js"
 import { skippedFileWarning } from "../Terminal/Messages.js"
-import { makeCredentials } from "./Credentials.js"
 import { dispatch, type Handle, type Handlers } from "./Handle.js"
-import { makeLogins } from "./Logins.js"
 import { parsePatterns, restrictedFolderProblem, restrictHandle } from "./Restricted.js"
-import { makeRoleRefresher } from "./RoleRefresher.js"
 import { makeServerLookup } from "./ServerLookup.js"
 import { CredentialBackend } from "./Services/CredentialBackend.js"
+import { Credentials } from "./Services/Credentials.js"
+import { Logins } from "./Services/Logins.js"
+import { RoleRefresher } from "./Services/RoleRefresher.js"
+import { Sessions } from "./Services/Sessions.js"
 import { sessionInfo, SessionStore } from "./Services/SessionStore.js"
 import { SsoRegistrations } from "./Services/SsoRegistrations.js"
-import { makeSessions } from "./Sessions.js"
 import { serveSocket } from "./SocketServer.js"
 
 /**
@@ -28,22 +26,14 @@ import { serveSocket } from "./SocketServer.js"
  */
 export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>, serversDir: string) =>
   Effect.gen(function*() {
-    const settings = yield* Settings
     const store = yield* SessionStore
     const backend = yield* CredentialBackend
     const registrations = yield* SsoRegistrations
+    const sessions = yield* Sessions
+    const logins = yield* Logins
+    const credentials = yield* Credentials
+    const refresher = yield* RoleRefresher
     const agentScope = yield* Effect.scope
-    const sessions = yield* makeSessions
-    const logins = yield* makeLogins(sessions)
-
-    const credentials = yield* makeCredentials(sessions)
-    const refresher = yield* makeRoleRefresher(
-      (spec) => credentials.get(spec, true),
-      {
-        idleMs: Duration.toMillis(settings.refreshIdle),
-        spreadMs: Duration.toMillis(settings.refreshSpread)
-      }
-    )
 
     const lookupServers = makeServerLookup()
 

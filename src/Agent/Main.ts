@@ -1,25 +1,13 @@
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import type { HardeningReport } from "../Platform/Hardening.js"
 import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
 import { Paths } from "../Services/Paths.js"
 import { VERSION } from "../Version.js"
 import { makeHandlers } from "./Handlers.js"
-import { CredentialBackendLive } from "./Layers/CredentialBackendLive.js"
-import { CredentialCacheLive } from "./Layers/CredentialCacheLive.js"
-import { OAuthLive } from "./Layers/OAuthLive.js"
-import { RoleChainLive } from "./Layers/RoleChainLive.js"
-import { SessionStoreLive } from "./Layers/SessionStoreLive.js"
-import { SsoRegistrationsLive } from "./Layers/SsoRegistrationsLive.js"
+import { AgentLive } from "./Layers/AgentLive.js"
 import { preparePrivateFolder } from "./SocketPath.js"
 import { serveSocket } from "./SocketServer.js"
-
-export const AgentLive = Layer.mergeAll(SessionStoreLive, CredentialBackendLive, OAuthLive, RoleChainLive).pipe(
-  Layer.provideMerge(Layer.merge(CredentialCacheLive, SsoRegistrationsLive)),
-  Layer.provide(NodeHttpClient.layer)
-)
 
 /** Runs the agent in this process until it is asked to shut down or interrupted. */
 export const runAgent = (hardening: HardeningReport) =>

@@ -2,14 +2,16 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
-import { randomToken } from "../RandomToken.js"
-import { type AgentError, NotFound, Unauthenticated } from "../Schemas/AgentErrors.js"
-import type { GrantType, ServerConfig } from "../Schemas/ServerConfig.js"
-import type { LoginChallenge, SessionInfo } from "../Schemas/Session.js"
-import { LOGIN_TIMEOUT, OAuth } from "./Services/OAuth.js"
-import { serverKey, sessionInfo } from "./Services/SessionStore.js"
-import type { Sessions } from "./Sessions.js"
+import { randomToken } from "../../RandomToken.js"
+import { type AgentError, NotFound, Unauthenticated } from "../../Schemas/AgentErrors.js"
+import type { GrantType, ServerConfig } from "../../Schemas/ServerConfig.js"
+import type { LoginChallenge, SessionInfo } from "../../Schemas/Session.js"
+import { Logins, type LoginsShape } from "../Services/Logins.js"
+import { LOGIN_TIMEOUT, OAuth } from "../Services/OAuth.js"
+import { Sessions, type SessionsShape } from "../Services/Sessions.js"
+import { serverKey, sessionInfo } from "../Services/SessionStore.js"
 
 interface PendingLogin {
   readonly started: Deferred.Deferred<LoginChallenge, AgentError>
@@ -31,11 +33,7 @@ const FINISHED_GRACE = "1 minute"
 const UNWATCHED_MS = 8_000
 const WATCH_EVERY = "1 second"
 
-/**
- * Logins held by the agent: at most one pending login per server. A second
- * client that asks joins it (same URL or code) instead of opening another.
- */
-export const makeLogins = (sessions: Sessions) =>
+const makeLogins = (sessions: SessionsShape) =>
   Effect.gen(function*() {
     const oauth = yield* OAuth
     const agentScope = yield* Effect.scope
@@ -130,5 +128,7 @@ export const makeLogins = (sessions: Sessions) =>
         )
       })
 
-    return { start, complete }
+    return { start, complete } satisfies LoginsShape
   })
+
+export const LoginsLive = Layer.scoped(Logins, Effect.flatMap(Sessions, makeLogins))
