@@ -1,3 +1,4 @@
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type { HardeningReport } from "../Platform/Hardening.js"
@@ -18,7 +19,8 @@ export const runAgent = (hardening: HardeningReport) =>
     const stop = yield* Deferred.make<void>()
     // Answer the Shutdown request before the socket closes.
     const shutdown = Deferred.succeed(stop, undefined).pipe(Effect.delay("50 millis"), Effect.forkDaemon, Effect.asVoid)
-    const status = { version: VERSION, protocol: PROTOCOL_VERSION, pid: process.pid, startedAt: new Date(), hardening }
+    const startedAt = new Date(yield* Clock.currentTimeMillis)
+    const status = { version: VERSION, protocol: PROTOCOL_VERSION, pid: process.pid, startedAt, hardening }
     const handle = yield* makeHandlers(status, shutdown, paths.serversDir)
     yield* serveSocket(paths.socketPath, handle)
     yield* Effect.logInfo(`mairu agent ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`)
