@@ -1,3 +1,4 @@
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -22,9 +23,10 @@ import { serveSocket } from "./SocketServer.js"
 
 /**
  * The agent's answer to every request kind; the socket server encodes the result.
- * Server names are looked up in the agent's own `serversDir`, whoever asks.
+ * Server names are looked up in the agent's own `serversDir`, whoever asks. A
+ * Shutdown request completes `stop` once its answer has reached the client.
  */
-export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>, serversDir: string) =>
+export const makeHandlers = (status: AgentStatus, stop: Deferred.Deferred<void>, serversDir: string) =>
   Effect.gen(function*() {
     const store = yield* SessionStore
     const backend = yield* CredentialBackend
@@ -139,7 +141,8 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>,
       Logout: (request, { notices }) => withServer(request.server, notices, sessions.logout),
       WatchSession: (request, { notices }) => withServer(request.server, notices, sessions.watch),
       OpenRestrictedSocket: (request, { closed }) => openRestricted(request, closed),
-      Shutdown: () => shutdown
+      Shutdown: (_request, { answered }) =>
+        answered.pipe(Effect.zipRight(Deferred.succeed(stop, undefined)), Effect.forkIn(agentScope), Effect.asVoid)
     }
     const handle: Handle = dispatch(handlers)
     return handle

@@ -17,11 +17,9 @@ export const runAgent = (hardening: HardeningReport) =>
     const paths = yield* Paths
     yield* preparePrivateFolder(paths.socketPath)
     const stop = yield* Deferred.make<void>()
-    // Answer the Shutdown request before the socket closes.
-    const shutdown = Deferred.succeed(stop, undefined).pipe(Effect.delay("50 millis"), Effect.forkDaemon, Effect.asVoid)
     const startedAt = new Date(yield* Clock.currentTimeMillis)
     const status = { version: VERSION, protocol: PROTOCOL_VERSION, pid: process.pid, startedAt, hardening }
-    const handle = yield* makeHandlers(status, shutdown, paths.serversDir)
+    const handle = yield* makeHandlers(status, stop, paths.serversDir)
     yield* serveSocket(paths.socketPath, handle)
     yield* Effect.logInfo(`mairu agent ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`)
     if (hardening.problem !== undefined) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { CredentialBackend } from "../../src/Agent/Services/CredentialBackend.js"
@@ -15,9 +16,10 @@ import {
   ListRoles,
   ListSessions,
   RegisterClient,
+  Shutdown,
   StartLogin
 } from "../../src/Schemas/AgentProtocol.js"
-import { agentHandle, agentServersDir, ask, localServer } from "../support/agent.js"
+import { agentHandle, agentServersDir, ask, localServer, stayingClient } from "../support/agent.js"
 
 /** The handler table on the test layer of every service it uses. */
 const handlersOn = () => {
@@ -96,6 +98,20 @@ describe("the agent's handlers", () => {
         expect(info).toMatchObject({ serverId: "local", serverUrl: localServer.url })
         const registered = yield* ask(handle, new RegisterClient({ server: "local", grantType: "device_grant" }))
         expect(registered.expiresAt.getTime()).toBe(90 * 24 * 60 * 60 * 1000)
+      })
+    ).pipe(Effect.provide(sim.layer))
+  })
+
+  it.scoped("stop the agent on Shutdown only once the answer has reached the client", () => {
+    const sim = handlersOn()
+    return withHandle(({ handle, stop }) =>
+      Effect.gen(function*() {
+        const answered = yield* Deferred.make<void>()
+        yield* ask(handle, new Shutdown(), { ...stayingClient, answered: Deferred.await(answered) })
+        yield* Effect.yieldNow()
+        expect(yield* Deferred.isDone(stop)).toBe(false)
+        yield* Deferred.succeed(answered, undefined)
+        yield* Deferred.await(stop)
       })
     ).pipe(Effect.provide(sim.layer))
   })

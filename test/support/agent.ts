@@ -1,3 +1,4 @@
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Schema from "effect/Schema"
@@ -57,9 +58,10 @@ export const agentTestLayer = (
     Layer.provideMerge(settingsFrom(upstream.env))
   )
 
-/** The handler table of an agent whose servers.d is `serversDir`. */
+/** The handler table of an agent whose servers.d is `serversDir`, and the Deferred a Shutdown completes. */
 export const agentHandle = (serversDir: string) =>
   Effect.gen(function*() {
+    const stop = yield* Deferred.make<void>()
     const handle = yield* makeHandlers(
       {
         version: "test",
@@ -68,14 +70,14 @@ export const agentHandle = (serversDir: string) =>
         startedAt: new Date(0),
         hardening: { coreDumpsOff: false, debuggersBlocked: false }
       },
-      Effect.void,
+      stop,
       serversDir
     )
-    return { handle }
+    return { handle, stop }
   })
 
-/** A client that never goes away. */
-export const stayingClient: RequestContext = { notices: [], closed: Effect.never }
+/** A client that never goes away, whose answers are written at once. */
+export const stayingClient: RequestContext = { notices: [], closed: Effect.never, answered: Effect.void }
 
 /** The agent's answer to `request`, typed by the request's schemas (the table's handlers are typed so; `Handle` dispatches). */
 export const ask = <R extends AgentRequest>(handle: Handle, request: R, context: RequestContext = stayingClient) =>
