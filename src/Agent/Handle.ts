@@ -9,6 +9,8 @@ export interface RequestContext {
   readonly notices: Array<string>
   /** Completes when the client's connection closes. */
   readonly closed: Effect.Effect<void>
+  /** Completes once this request's answer has been written to the client, or the client has gone. */
+  readonly answered: Effect.Effect<void>
 }
 
 /** The agent's answer to one request kind, typed by that request's own success and failure schemas. */

@@ -1,4 +1,4 @@
-import * as Duration from "effect/Duration"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -8,42 +8,34 @@ import { type AgentError, InvalidArgument, NotFound } from "../Schemas/AgentErro
 import { type AgentStatus, type OpenRestrictedSocket, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { findServer, withLocalPortOverride } from "../Schemas/ServerFiles.js"
-import { Settings } from "../Services/Settings.js"
 import { skippedFileWarning } from "../Terminal/Messages.js"
-import { makeCredentials } from "./Credentials.js"
 import { dispatch, type Handle, type Handlers } from "./Handle.js"
-import { makeLogins } from "./Logins.js"
 import { parsePatterns, restrictedFolderProblem, restrictHandle } from "./Restricted.js"
-import { makeRoleRefresher } from "./RoleRefresher.js"
 import { makeServerLookup } from "./ServerLookup.js"
 import { CredentialBackend } from "./Services/CredentialBackend.js"
+import { Credentials } from "./Services/Credentials.js"
+import { Logins } from "./Services/Logins.js"
+import { RoleRefresher } from "./Services/RoleRefresher.js"
+import { Sessions } from "./Services/Sessions.js"
 import { sessionInfo, SessionStore } from "./Services/SessionStore.js"
 import { SsoRegistrations } from "./Services/SsoRegistrations.js"
-import { makeSessions } from "./Sessions.js"
 import { serveSocket } from "./SocketServer.js"
 
 /**
  * The agent's answer to every request kind; the socket server encodes the result.
- * Server names are looked up in the agent's own `serversDir`, whoever asks.
+ * Server names are looked up in the agent's own `serversDir`, whoever asks. A
+ * Shutdown request completes `stop` once its answer has reached the client.
  */
-export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>, serversDir: string) =>
+export const makeHandlers = (status: AgentStatus, stop: Deferred.Deferred<void>, serversDir: string) =>
   Effect.gen(function*() {
-    const settings = yield* Settings
     const store = yield* SessionStore
     const backend = yield* CredentialBackend
     const registrations = yield* SsoRegistrations
+    const sessions = yield* Sessions
+    const logins = yield* Logins
+    const credentials = yield* Credentials
+    const refresher = yield* RoleRefresher
     const agentScope = yield* Effect.scope
-    const sessions = yield* makeSessions
-    const logins = yield* makeLogins(sessions)
-
-    const credentials = yield* makeCredentials(sessions)
-    const refresher = yield* makeRoleRefresher(
-      (spec) => credentials.get(spec, true),
-      {
-        idleMs: Duration.toMillis(settings.refreshIdle),
-        spreadMs: Duration.toMillis(settings.refreshSpread)
-      }
-    )
 
     const lookupServers = makeServerLookup()
 
@@ -149,7 +141,8 @@ export const makeHandlers = (status: AgentStatus, shutdown: Effect.Effect<void>,
       Logout: (request, { notices }) => withServer(request.server, notices, sessions.logout),
       WatchSession: (request, { notices }) => withServer(request.server, notices, sessions.watch),
       OpenRestrictedSocket: (request, { closed }) => openRestricted(request, closed),
-      Shutdown: () => shutdown
+      Shutdown: (_request, { answered }) =>
+        answered.pipe(Effect.zipRight(Deferred.succeed(stop, undefined)), Effect.forkIn(agentScope), Effect.asVoid)
     }
     const handle: Handle = dispatch(handlers)
     return handle

@@ -90,7 +90,7 @@ export const restrictHandle = (
     )
 
   return (request, context) => {
-    const quiet: RequestContext = { notices: [], closed: context.closed }
+    const quiet: RequestContext = { ...context, notices: [] }
     /** The id of an allowed server that `name` stands for; the same failure for every other name. */
     const allowedServer = (name: string) =>
       (handle(new ResolveServer({ server: name }), quiet) as Effect.Effect<ServerSummary, AgentError>).pipe(

@@ -18,7 +18,7 @@ import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
 import { VERSION } from "../Version.js"
 import { LineReader } from "../Wire/LineReader.js"
 import { ownerMarkerPath } from "../Wire/OwnerMarker.js"
-import type { Handle } from "./Handle.js"
+import type { Handle, RequestContext } from "./Handle.js"
 import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from "./SocketPath.js"
 
 const decodeEnvelope = Schema.decodeUnknownEither(Schema.parseJson(RequestEnvelope))
@@ -47,7 +47,11 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
     const runFork = Runtime.runFork(runtime)
     const runSync = Runtime.runSync(runtime)
 
-    const answer = (line: string, connection: number, closed: Effect.Effect<void>): Effect.Effect<string | undefined> =>
+    const answer = (
+      line: string,
+      connection: number,
+      context: Omit<RequestContext, "notices">
+    ): Effect.Effect<string | undefined> =>
       Effect.gen(function*() {
         const envelope = decodeEnvelope(line)
         if (envelope._tag === "Left") {
@@ -68,7 +72,7 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
         }
         yield* Effect.logDebug(`request ${request.right._tag} on connection ${connection}`)
         const notices: Array<string> = []
-        const exit = yield* handle(request.right, { notices, closed }).pipe(
+        const exit = yield* handle(request.right, { ...context, notices }).pipe(
           Effect.catchAllDefect((defect) => {
             return Effect.logError("request failed unexpectedly", defect).pipe(
               Effect.zipRight(Effect.fail(new Unknown({ message: "the agent failed unexpectedly; see its log" })))
@@ -101,12 +105,16 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
         }
         for (const line of lines) {
           if (line.trim() === "") continue
+          const answered = Deferred.unsafeMake<void>(FiberId.none)
           runInConnection(
-            answer(line, connection, Deferred.await(closed)).pipe(
+            answer(line, connection, { closed: Deferred.await(closed), answered: Deferred.await(answered) }).pipe(
               Effect.flatMap((text) =>
-                Effect.sync(() => text !== undefined && !socket.destroyed && socket.write(text))
+                Effect.async<void>((resume) => {
+                  if (text === undefined || socket.destroyed) return resume(Effect.void)
+                  socket.write(text, () => resume(Effect.void))
+                })
               ),
-              Effect.asVoid
+              Effect.ensuring(Deferred.succeed(answered, undefined))
             )
           )
         }

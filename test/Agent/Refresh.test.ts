@@ -1,141 +1,45 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-import type * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
-import type { Handle, RequestContext } from "../../src/Agent/Handle.js"
-import { makeHandlers } from "../../src/Agent/Handlers.js"
-import { CredentialCacheLive } from "../../src/Agent/Layers/CredentialCacheLive.js"
-import { SessionStoreLive } from "../../src/Agent/Layers/SessionStoreLive.js"
-import { CredentialBackend } from "../../src/Agent/Services/CredentialBackend.js"
-import { OAuth } from "../../src/Agent/Services/OAuth.js"
-import { RoleChain } from "../../src/Agent/Services/RoleChain.js"
-import type { Tokens } from "../../src/Agent/Services/SessionStore.js"
-import { SsoRegistrations } from "../../src/Agent/Services/SsoRegistrations.js"
+import { type BackendCall, CredentialBackend } from "../../src/Agent/Services/CredentialBackend.js"
+import { OAuth, type OAuthCall } from "../../src/Agent/Services/OAuth.js"
 import { Unknown } from "../../src/Schemas/AgentErrors.js"
-import { type AgentRequest, CompleteLogin, GetCredentials, StartLogin } from "../../src/Schemas/AgentProtocol.js"
-import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
-import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
-import type { LoginChallenge } from "../../src/Schemas/Session.js"
-import { settingsFrom } from "../support/settings.js"
+import { CompleteLogin, GetCredentials, StartLogin } from "../../src/Schemas/AgentProtocol.js"
+import { agentHandle, agentServersDir, agentTestLayer, ask, localServer } from "../support/agent.js"
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 
-const server: ServerConfig = {
-  _tag: "MairuApi",
-  id: "local",
-  url: "https://cred.example/",
-  path: "/x/local.json",
-  oauth: {
-    clientId: "c",
-    clientSecret: undefined,
-    tokenEndpoint: "https://cred.example/oauth/token",
-    scope: ["profile"],
-    deviceGrant: { deviceAuthorizationEndpoint: "https://cred.example/oauth/device" },
-    codeGrant: undefined,
-    defaultGrantType: "device_grant"
-  }
+/** The agent's logic on a simulated server that records every call with the simulated time. */
+const simulated = (
+  options: { readonly backend?: Parameters<typeof CredentialBackend.layerTest>[0]; env?: Record<string, string> } = {}
+) => {
+  const fetches: Array<BackendCall> = []
+  const oauthCalls: Array<OAuthCall> = []
+  const layer = agentTestLayer({
+    backend: CredentialBackend.layerTest({ ...options.backend, calls: fetches }),
+    oauth: OAuth.layerTest({ calls: oauthCalls }),
+    ...(options.env === undefined ? {} : { env: options.env })
+  })
+  return { layer, fetches, refreshes: () => oauthCalls.filter((call) => call.kind === "refresh") }
 }
 
-/** The agent looks servers up in its own servers.d: this one describes `server`. */
-const serversDir = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-refresh-"))
-fs.writeFileSync(
-  path.join(serversDir, "local.json"),
-  JSON.stringify({ id: server.id, url: server.url, oauth: { client_id: "c", device_grant: {} } })
-)
-
-/** A simulated server: hour-long tokens and credentials, every call recorded with the simulated time. */
-const fakeServer = (failing: Set<string> = new Set()) => {
-  const fetches: Array<{ role: string; at: number; expiresAt: number }> = []
-  const refreshes: Array<{ at: number }> = []
-  const tokens = Effect.map(Clock.currentTimeMillis, (now): Tokens => ({
-    accessToken: Redacted.make(`token-${now}`),
-    issuedAt: new Date(now),
-    expiresAt: new Date(now + HOUR),
-    refreshToken: Redacted.make("refresh")
-  }))
-  const layer = Layer.mergeAll(
-    Layer.succeed(CredentialBackend, {
-      assumeRole: (_server, _token, role) =>
-        Effect.gen(function*() {
-          const now = yield* Clock.currentTimeMillis
-          if (failing.has(role) && fetches.some((f) => f.role === role)) {
-            fetches.push({ role, at: now, expiresAt: Number.NaN })
-            return yield* new Unknown({ message: "server error" })
-          }
-          fetches.push({ role, at: now, expiresAt: now + HOUR })
-          return {
-            accessKeyId: `AKID-${role}-${now}`,
-            secretAccessKey: Redacted.make("secret"),
-            sessionToken: undefined,
-            expiration: new Date(now + HOUR),
-            noCache: false
-          } satisfies AwsCredentials
-        }),
-      listRoles: () => Effect.succeed([])
-    }),
-    Layer.succeed(OAuth, {
-      start: () =>
-        Effect.succeed({
-          challenge: {
-            _tag: "DeviceGrant",
-            userCode: "CODE",
-            verificationUri: "https://cred.example/device",
-            verificationUriComplete: undefined,
-            expiresAt: new Date(0)
-          } satisfies Omit<Extract<LoginChallenge, { _tag: "DeviceGrant" }>, "handle">,
-          tokens
-        }),
-      refresh: () =>
-        Effect.flatMap(Clock.currentTimeMillis, (at) => {
-          refreshes.push({ at })
-          return tokens
-        }),
-      revoke: () => Effect.succeed("not-supported" as const)
-    }),
-    Layer.succeed(RoleChain, { assume: () => Effect.die("unused") }),
-    Layer.succeed(SsoRegistrations, { obtain: () => Effect.die("unused"), existing: () => Effect.die("unused") })
-  ).pipe(Layer.merge(SessionStoreLive), Layer.merge(CredentialCacheLive), Layer.merge(settingsFrom()))
-  return { layer, fetches, refreshes }
-}
-
-/** The agent's answer to `request`, typed by the request's schemas (the table's handlers are typed so; `Handle` dispatches). */
-const ask = <R extends AgentRequest>(handle: Handle, request: R, context: RequestContext) =>
-  handle(request, context) as Effect.Effect<Schema.WithResult.Success<R>, Schema.WithResult.Failure<R>>
-
+/** The agent, logged in to `local` by a device grant approved at once. */
 const agent = Effect.gen(function*() {
-  const handle = yield* makeHandlers(
-    {
-      version: "test",
-      protocol: 1,
-      pid: 1,
-      startedAt: new Date(0),
-      hardening: { coreDumpsOff: false, debuggersBlocked: false }
-    },
-    Effect.void,
-    serversDir
-  )
-  const context = { notices: [], closed: Effect.never }
+  const { handle } = yield* agentHandle(yield* agentServersDir)
   const { challenge } = yield* ask(
     handle,
-    new StartLogin({ server: server.id, grantType: undefined, localPort: undefined }),
-    context
+    new StartLogin({ server: localServer.id, grantType: undefined, localPort: undefined })
   )
-  yield* ask(handle, new CompleteLogin({ handle: challenge.handle }), context)
+  yield* ask(handle, new CompleteLogin({ handle: challenge.handle }))
   const get = (role: string) =>
-    ask(handle, new GetCredentials({ server: server.id, role, assumeRole: undefined, noCache: false }), context)
+    ask(handle, new GetCredentials({ server: localServer.id, role, assumeRole: undefined, noCache: false }))
   return { get }
 })
 
 describe("the agent's refresh fibers over a simulated day", () => {
   it.scoped("renew tokens and used roles before their deadlines, and let idle roles go", () => {
-    const sim = fakeServer()
+    const sim = simulated()
     return Effect.gen(function*() {
       const { get } = yield* agent
       yield* get("used")
@@ -150,9 +54,9 @@ describe("the agent's refresh fibers over a simulated day", () => {
         }
       }
       // Tokens: refreshed before each expiry, about every 55 minutes.
-      expect(sim.refreshes.length).toBeGreaterThanOrEqual(24)
+      expect(sim.refreshes().length).toBeGreaterThanOrEqual(24)
       let tokenExpiry = HOUR
-      for (const { at } of sim.refreshes) {
+      for (const { at } of sim.refreshes()) {
         expect(at).toBeLessThan(tokenExpiry)
         tokenExpiry = at + HOUR
       }
@@ -160,7 +64,7 @@ describe("the agent's refresh fibers over a simulated day", () => {
       const used = sim.fetches.filter((f) => f.role === "used")
       expect(used.length).toBeGreaterThanOrEqual(30)
       for (let i = 1; i < used.length; i++) {
-        expect(used[i]!.at).toBeLessThanOrEqual(used[i - 1]!.expiresAt - 15 * MINUTE)
+        expect(used[i]!.at).toBeLessThanOrEqual(used[i - 1]!.expiresAt! - 15 * MINUTE)
       }
       // The idle role: kept warm for the idle time (4 hours), then let go.
       const idle = sim.fetches.filter((f) => f.role === "idle")
@@ -170,7 +74,15 @@ describe("the agent's refresh fibers over a simulated day", () => {
   })
 
   it.scoped("back off from a failing server, growing and capped at 2 minutes", () => {
-    const sim = fakeServer(new Set(["flaky"]))
+    // The role is answered once, then the server fails every renewal.
+    const sim = simulated({
+      backend: {
+        refuse: (role, earlier) =>
+          role === "flaky" && earlier.some((call) => call.role === role)
+            ? new Unknown({ message: "server error" })
+            : undefined
+      }
+    })
     return Effect.gen(function*() {
       const { get } = yield* agent
       yield* get("flaky")
@@ -178,13 +90,32 @@ describe("the agent's refresh fibers over a simulated day", () => {
         yield* TestClock.adjust("5 seconds")
         if (second % 1800 === 0) yield* Effect.either(get("flaky"))
       }
-      const retries = sim.fetches.filter((f) => f.role === "flaky" && Number.isNaN(f.expiresAt)).map((f) => f.at)
+      const retries = sim.fetches.filter((f) => f.role === "flaky" && f.expiresAt === undefined).map((f) => f.at)
       const gaps = retries.slice(1).map((at, i) => at - retries[i]!)
       const scheduled = gaps.filter((gap) => gap <= 2 * MINUTE + 5_000)
       expect(scheduled.length).toBeGreaterThan(5)
       expect(Math.max(...scheduled)).toBeLessThanOrEqual(2 * MINUTE + 5_000)
       expect(scheduled.slice(0, 4).every((gap, i, all) => i === 0 || gap >= all[i - 1]! * 0.5)).toBe(true)
       expect(Math.max(...scheduled)).toBeGreaterThanOrEqual(MINUTE)
+    }).pipe(Effect.provide(sim.layer))
+  })
+
+  it.scoped("renew a used role before it leaves the cache, so that the next request is a cache hit", () => {
+    // Credentials that live 20 minutes and 8 seconds: the agent renews them 20 minutes
+    // before they expire (5 minutes before the cache's 15-minute window), i.e. after 8 s.
+    const sim = simulated({ backend: { lifetime: 20 * MINUTE + 8_000 }, env: { MAIRU_AGENT_REFRESH_SPREAD: "0" } })
+    return Effect.gen(function*() {
+      const { get } = yield* agent
+      const first = yield* get("Ahead")
+      expect(sim.fetches.filter((f) => f.role === "Ahead")).toHaveLength(1)
+      yield* TestClock.adjust("7999 millis")
+      expect(sim.fetches.filter((f) => f.role === "Ahead")).toHaveLength(1)
+      yield* TestClock.adjust("1 millis")
+      expect(sim.fetches.filter((f) => f.role === "Ahead")).toHaveLength(2)
+      const next = yield* get("Ahead")
+      expect(next.accessKeyId).not.toBe(first.accessKeyId)
+      expect(next.expiration!.getTime()).toBeGreaterThan(first.expiration!.getTime())
+      expect(sim.fetches.filter((f) => f.role === "Ahead")).toHaveLength(2)
     }).pipe(Effect.provide(sim.layer))
   })
 })

@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { withPage } from "../support/browser.js"
 import { type DevServer, writeServerConfig } from "../support/devServer.js"
-import {
-  cleanupHome,
-  collect,
-  type MairuHome,
-  makeHome,
-  runMairu,
-  startMairu,
-  waitForStderr
-} from "../support/mairu.js"
+import { cleanupHome, collect, type MairuHome, makeHome, startMairu, waitForStderr } from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
 let home: MairuHome
 
 beforeAll(async () => {
-  // Access tokens live 2 s, so the agent refreshes one half-way through its life, before using it.
-  ;({ server, home } = await setUpLocal({ server: { accessTokenTtl: 2 }, login: false }))
+  ;({ server, home } = await setUpLocal({ login: false }))
 })
 afterAll(() => tearDownLocal({ server, home }))
 
@@ -40,14 +31,6 @@ describe("logins", () => {
     expect(result.code).toBe(0)
     expect(result.stderr).toContain("Logged in to local")
     expect((await server.stats()).token.device_code).toBe(1)
-  })
-
-  it("refreshes an access token that is due for refresh before using it", async () => {
-    const before = (await server.stats()).token.refresh_token ?? 0
-    await new Promise((r) => setTimeout(r, 1200))
-    const result = await runMairu(home, ["credential-process", "local", "demo"])
-    expect(result.code).toBe(0)
-    expect((await server.stats()).token.refresh_token).toBe(before + 1)
   })
 
   it("joins a login already in progress instead of starting another", async () => {

@@ -1,4 +1,5 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -86,7 +87,7 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
     if (verificationUri === undefined) {
       return yield* new Unknown({ message: `${what}: the answer has no "verification_uri"` })
     }
-    const expiresAt = new Date(Date.now() + device.expires_in * 1000)
+    const expiresAt = new Date((yield* Clock.currentTimeMillis) + device.expires_in * 1000)
     const expired = new Unauthenticated({
       serverId: server.id,
       message: `the login code for ${server.id} expired before it was approved`

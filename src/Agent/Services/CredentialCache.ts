@@ -1,5 +1,6 @@
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../../Schemas/Credentials.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
@@ -20,4 +21,14 @@ export interface CredentialCacheShape {
   readonly clearServer: (server: ServerConfig) => Effect.Effect<void>
 }
 
-export class CredentialCache extends Context.Tag("mairu/CredentialCache")<CredentialCache, CredentialCacheShape>() {}
+export class CredentialCache extends Context.Tag("mairu/CredentialCache")<CredentialCache, CredentialCacheShape>() {
+  /**
+   * A cache for tests of what uses it: it keeps nothing (every `get` runs its fetch),
+   * and records in `cleared` the id of each server whose credentials it was told to forget.
+   */
+  static layerTest = (options: { readonly cleared?: Array<string> } = {}) =>
+    Layer.succeed(CredentialCache, {
+      get: (_server, _key, fetch) => fetch,
+      clearServer: (server) => Effect.sync(() => void options.cleared?.push(server.id))
+    })
+}

@@ -1,5 +1,7 @@
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../../Schemas/Credentials.js"
@@ -9,7 +11,19 @@ export interface RoleChainShape {
   readonly assume: (firstHop: AwsCredentials, chain: AssumeRoleChain) => Effect.Effect<AwsCredentials, AgentError>
 }
 
-export class RoleChain extends Context.Tag("mairu/RoleChain")<RoleChain, RoleChainShape>() {}
+export class RoleChain extends Context.Tag("mairu/RoleChain")<RoleChain, RoleChainShape>() {
+  /** Simulated STS for tests: the second hop's credentials are `FIRST>ROLE_ARN`, and expire with the first hop's. */
+  static Test = Layer.succeed(RoleChain, {
+    assume: (firstHop, chain) =>
+      Effect.succeed({
+        accessKeyId: `${firstHop.accessKeyId}>${chain.roleArn}`,
+        secretAccessKey: Redacted.make("chained-secret"),
+        sessionToken: undefined,
+        expiration: firstHop.expiration,
+        noCache: false
+      })
+  })
+}
 
 /** The session part of a caller ARN (`arn:aws:sts::1:assumed-role/R/alice` → `alice`), made a valid session name. */
 export const sessionNameFromArn = (arn: string): string | undefined => {

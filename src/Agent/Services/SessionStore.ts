@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
 import type { SessionInfo } from "../../Schemas/Session.js"
@@ -27,7 +28,30 @@ export interface SessionStoreShape {
   readonly list: Effect.Effect<ReadonlyArray<Session>>
 }
 
-export class SessionStore extends Context.Tag("mairu/SessionStore")<SessionStore, SessionStoreShape>() {}
+export class SessionStore extends Context.Tag("mairu/SessionStore")<SessionStore, SessionStoreShape>() {
+  /**
+   * A store for tests that starts with a session for each of `seed`'s servers (ids
+   * from 0, in order), as if logged in before the test began.
+   */
+  static layerTest = (seed: ReadonlyArray<readonly [ServerConfig, Tokens]> = []) =>
+    Layer.sync(SessionStore, () => {
+      let sessions: ReadonlyArray<Session> = seed.map(([server, tokens], id) => ({ ...tokens, server, id }))
+      let nextId = sessions.length
+      const find = (server: ServerConfig) => sessions.find((session) => serverKey(session.server) === serverKey(server))
+      const without = (server: ServerConfig) => sessions.filter((session) => session !== find(server))
+      return {
+        get: (server) => Effect.sync(() => Option.fromNullable(find(server))),
+        put: (server, tokens) =>
+          Effect.sync(() => {
+            const session: Session = { ...tokens, server, id: find(server)?.id ?? nextId++ }
+            sessions = [...without(server), session]
+            return session
+          }),
+        remove: (server) => Effect.sync(() => void (sessions = without(server))),
+        list: Effect.sync(() => [...sessions].sort((a, b) => a.id - b.id))
+      }
+    })
+}
 
 /** A session is refreshed when it has less than this left. */
 export const REFRESH_BEFORE_MS = 5 * 60 * 1000

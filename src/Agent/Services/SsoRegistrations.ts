@@ -1,8 +1,11 @@
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
-import type * as Redacted from "effect/Redacted"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
+import { serverKey } from "./SessionStore.js"
 
 export type SsoGrant = "code" | "device"
 
@@ -24,6 +27,29 @@ export interface SsoRegistrationsShape {
   readonly existing: (server: ServerConfig, grant: SsoGrant) => Effect.Effect<SsoRegistration | undefined>
 }
 
-export class SsoRegistrations
-  extends Context.Tag("mairu/SsoRegistrations")<SsoRegistrations, SsoRegistrationsShape>()
-{}
+export class SsoRegistrations extends Context.Tag("mairu/SsoRegistrations")<SsoRegistrations, SsoRegistrationsShape>() {
+  /**
+   * Registrations for tests, kept in memory: `obtain` registers `client-ID-GRANT`
+   * for 90 days from the clock's now the first time, and `existing` finds it.
+   */
+  static Test = Layer.sync(SsoRegistrations, () => {
+    const kept = new Map<string, SsoRegistration>()
+    const key = (server: ServerConfig, grant: SsoGrant) => `${serverKey(server)}\u0000${grant}`
+    return {
+      existing: (server, grant) => Effect.sync(() => kept.get(key(server, grant))),
+      obtain: (server, grant) =>
+        Effect.gen(function*() {
+          const found = kept.get(key(server, grant))
+          if (found !== undefined) return found
+          const now = yield* Clock.currentTimeMillis
+          const registration: SsoRegistration = {
+            clientId: `client-${server.id}-${grant}`,
+            clientSecret: Redacted.make("client-secret"),
+            expiresAt: new Date(now + 90 * 24 * 60 * 60 * 1000)
+          }
+          kept.set(key(server, grant), registration)
+          return registration
+        })
+    }
+  })
+}

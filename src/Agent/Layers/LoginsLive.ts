@@ -1,23 +1,33 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
-import { randomToken } from "../RandomToken.js"
-import { type AgentError, NotFound, Unauthenticated } from "../Schemas/AgentErrors.js"
-import type { GrantType, ServerConfig } from "../Schemas/ServerConfig.js"
-import type { LoginChallenge, SessionInfo } from "../Schemas/Session.js"
-import { LOGIN_TIMEOUT, OAuth } from "./Services/OAuth.js"
-import { serverKey, sessionInfo } from "./Services/SessionStore.js"
-import type { Sessions } from "./Sessions.js"
+import { randomToken } from "../../RandomToken.js"
+import { type AgentError, NotFound, Unauthenticated } from "../../Schemas/AgentErrors.js"
+import type { GrantType, ServerConfig } from "../../Schemas/ServerConfig.js"
+import type { LoginChallenge, SessionInfo } from "../../Schemas/Session.js"
+import { Logins, type LoginsShape } from "../Services/Logins.js"
+import { LOGIN_TIMEOUT, OAuth } from "../Services/OAuth.js"
+import { Sessions, type SessionsShape } from "../Services/Sessions.js"
+import { serverKey, sessionInfo } from "../Services/SessionStore.js"
 
 interface PendingLogin {
   readonly started: Deferred.Deferred<LoginChallenge, AgentError>
   readonly finished: Deferred.Deferred<SessionInfo, AgentError>
+}
+
+/** A login whose challenge went out: the clients that wait for it, and what happens when there are none. */
+interface WaitedLogin {
+  readonly finished: Deferred.Deferred<SessionInfo, AgentError>
   /** Clients waiting in CompleteLogin now. */
   waiters: number
-  /** Since when no client waits (ms), while `waiters` is 0. */
-  idleSince: number
+  /** Stops the countdown: a client waits again. */
+  readonly watched: Effect.Effect<void>
+  /** Starts the countdown to the login's cancellation: no client waits any more. */
+  readonly unwatched: Effect.Effect<void>
 }
 
 /** A finished login stays joinable this long, so that every waiting client learns how it ended. */
@@ -25,22 +35,17 @@ const FINISHED_GRACE = "1 minute"
 
 /**
  * A login that no client waits for (its client was interrupted) is cancelled after
- * this long, checked every second: so within 10 s, and its callback server closes.
- * The client asks to complete the login right after it showed the URL.
+ * this long, so within 10 s, and its callback server closes. The client asks to
+ * complete the login right after it showed the URL.
  */
-const UNWATCHED_MS = 8_000
-const WATCH_EVERY = "1 second"
+const UNWATCHED = "8 seconds"
 
-/**
- * Logins held by the agent: at most one pending login per server. A second
- * client that asks joins it (same URL or code) instead of opening another.
- */
-export const makeLogins = (sessions: Sessions) =>
+const makeLogins = (sessions: SessionsShape) =>
   Effect.gen(function*() {
     const oauth = yield* OAuth
     const agentScope = yield* Effect.scope
     const byServer = new Map<string, PendingLogin>()
-    const byHandle = new Map<string, PendingLogin>()
+    const byHandle = new Map<string, WaitedLogin>()
 
     const run = (server: ServerConfig, grantType: GrantType | undefined, pending: PendingLogin) =>
       Effect.gen(function*() {
@@ -59,19 +64,29 @@ export const makeLogins = (sessions: Sessions) =>
           yield* Deferred.failCause(pending.finished, grant.cause)
           return yield* cleanUp
         }
-        byHandle.set(handle, pending)
+        const abandoned = yield* Deferred.make<void>()
+        let countdown: Fiber.RuntimeFiber<boolean> | undefined
+        const waited: WaitedLogin = {
+          finished: pending.finished,
+          waiters: 0,
+          watched: Effect.suspend(() => countdown === undefined ? Effect.void : Fiber.interrupt(countdown)),
+          // Interruptible even when started by a waiter's release, so that the next waiter can stop it.
+          unwatched: Deferred.succeed(abandoned, undefined).pipe(
+            Effect.delay(UNWATCHED),
+            Effect.interruptible,
+            Effect.forkIn(scope),
+            Effect.map((fiber) => void (countdown = fiber))
+          )
+        }
+        byHandle.set(handle, waited)
+        // The countdown runs from the moment the challenge goes out until a client waits for the login.
+        yield* waited.unwatched
         yield* Deferred.succeed(pending.started, { ...grant.value.challenge, handle })
-        pending.idleSince = Date.now()
-        const unwatched = Effect.gen(function*() {
-          while (true) {
-            yield* Effect.sleep(WATCH_EVERY)
-            if (pending.waiters === 0 && Date.now() - pending.idleSince >= UNWATCHED_MS) {
-              const message = `the login to ${server.id} was cancelled: no client waits for it any more`
-              yield* Effect.logInfo(message)
-              return yield* new Unauthenticated({ serverId: server.id, message })
-            }
-          }
-        })
+        const cancelled = `the login to ${server.id} was cancelled: no client waits for it any more`
+        const unwatched = Deferred.await(abandoned).pipe(
+          Effect.zipRight(Effect.logInfo(cancelled)),
+          Effect.zipRight(Effect.fail(new Unauthenticated({ serverId: server.id, message: cancelled })))
+        )
         const result = yield* Effect.raceFirst(grant.value.tokens, unwatched).pipe(
           Effect.timeoutFail({
             duration: LOGIN_TIMEOUT,
@@ -100,9 +115,7 @@ export const makeLogins = (sessions: Sessions) =>
         }
         const pending: PendingLogin = {
           started: Deferred.unsafeMake(FiberId.none),
-          finished: Deferred.unsafeMake(FiberId.none),
-          waiters: 0,
-          idleSince: Date.now()
+          finished: Deferred.unsafeMake(FiberId.none)
         }
         byServer.set(serverKey(server), pending)
         return run(server, grantType, pending).pipe(
@@ -114,21 +127,20 @@ export const makeLogins = (sessions: Sessions) =>
 
     const complete = (handle: string) =>
       Effect.suspend(() => {
-        const pending = byHandle.get(handle)
-        if (pending === undefined) {
+        const waited = byHandle.get(handle)
+        if (waited === undefined) {
           return Effect.fail(
             new NotFound({ message: "no login with that handle is in progress (it ended or expired)" })
           )
         }
         return Effect.acquireUseRelease(
-          Effect.sync(() => void pending.waiters++),
-          () => Deferred.await(pending.finished),
-          () =>
-            Effect.sync(() => {
-              if (--pending.waiters === 0) pending.idleSince = Date.now()
-            })
+          Effect.suspend(() => ++waited.waiters === 1 ? waited.watched : Effect.void),
+          () => Deferred.await(waited.finished),
+          () => Effect.suspend(() => --waited.waiters === 0 ? waited.unwatched : Effect.void)
         )
       })
 
-    return { start, complete }
+    return { start, complete } satisfies LoginsShape
   })
+
+export const LoginsLive = Layer.scoped(Logins, Effect.flatMap(Sessions, makeLogins))

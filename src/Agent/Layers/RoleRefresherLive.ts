@@ -2,32 +2,22 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberMap from "effect/FiberMap"
+import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
-import { MIN_REMAINING_MS } from "../Credentials/CachePolicy.js"
-import type { AgentError } from "../Schemas/AgentErrors.js"
-import type { AwsCredentials } from "../Schemas/Credentials.js"
-import { type RoleSpec, roleSpecKey } from "./Credentials.js"
-import { renewalRetries } from "./RenewalSchedule.js"
-import { serverKey } from "./Services/SessionStore.js"
-
-/** Credentials are renewed this long before the cache would stop serving them. */
-export const REFRESH_LEAD_MS = 5 * 60 * 1000
-
-/** Role specifications kept warm at most, so that memory stays bounded under many roles. */
-export const MAX_KEPT_WARM = 2_000
-
-/** When to renew: before the credentials fall inside the cache's 15-minute window; undefined if they never can be. */
-export const renewAt = (credentials: AwsCredentials, spreadMs: number): number | undefined => {
-  if (credentials.expiration === undefined || credentials.noCache) return undefined
-  return credentials.expiration.getTime() - MIN_REMAINING_MS - REFRESH_LEAD_MS - spreadMs
-}
+import type { AgentError } from "../../Schemas/AgentErrors.js"
+import type { AwsCredentials } from "../../Schemas/Credentials.js"
+import { Settings } from "../../Services/Settings.js"
+import { renewalRetries } from "../RenewalSchedule.js"
+import { Credentials, type RoleSpec, roleSpecKey } from "../Services/Credentials.js"
+import { MAX_KEPT_WARM, renewAt, RoleRefresher, type RoleRefresherShape } from "../Services/RoleRefresher.js"
+import { serverKey } from "../Services/SessionStore.js"
 
 /**
  * One scoped fiber per recently used role specification that renews its
- * credentials ahead of time, so that requests are answered from memory. A role
- * idle for longer than `idleMs`, or whose session ended, is let go.
+ * credentials ahead of time (with `fetchFresh`). A role idle for longer than
+ * `idleMs`, or whose session ended, is let go.
  */
-export const makeRoleRefresher = (
+const makeRoleRefresher = (
   fetchFresh: (spec: RoleSpec) => Effect.Effect<AwsCredentials, AgentError>,
   options: { readonly idleMs: number; readonly spreadMs: number }
 ) =>
@@ -76,5 +66,18 @@ export const makeRoleRefresher = (
         if (!known) yield* FiberMap.run(fibers, key, keep(key, spec, credentials))
       })
 
-    return { touch }
+    return { touch } satisfies RoleRefresherShape
   })
+
+/** Renews through the Credentials service, bypassing its cache; idle time and spread are the agent's settings. */
+export const RoleRefresherLive = Layer.scoped(
+  RoleRefresher,
+  Effect.gen(function*() {
+    const settings = yield* Settings
+    const credentials = yield* Credentials
+    return yield* makeRoleRefresher((spec) => credentials.get(spec, true), {
+      idleMs: Duration.toMillis(settings.refreshIdle),
+      spreadMs: Duration.toMillis(settings.refreshSpread)
+    })
+  })
+)

@@ -1,24 +1,23 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
-import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
-import type { Logout } from "../Schemas/AgentProtocol.js"
-import type { ServerConfig } from "../Schemas/ServerConfig.js"
-import { renewalRetries } from "./RenewalSchedule.js"
-import { scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
-import { CredentialCache } from "./Services/CredentialCache.js"
-import { OAuth } from "./Services/OAuth.js"
-import { refreshDueAt, serverKey, type Session, SessionStore, type Tokens } from "./Services/SessionStore.js"
-import { makeSingleFlight } from "./SingleFlight.js"
-
-type Revocation = typeof Logout.success.Type["revocation"]
+import { type AgentError, Unauthenticated } from "../../Schemas/AgentErrors.js"
+import type { ServerConfig } from "../../Schemas/ServerConfig.js"
+import { renewalRetries } from "../RenewalSchedule.js"
+import { scrubbingFailures, sessionSecrets } from "../ScrubErrors.js"
+import { CredentialCache } from "../Services/CredentialCache.js"
+import { OAuth } from "../Services/OAuth.js"
+import { type LogoutResult, Sessions, type SessionsShape } from "../Services/Sessions.js"
+import { refreshDueAt, serverKey, type Session, SessionStore, type Tokens } from "../Services/SessionStore.js"
+import { makeSingleFlight } from "../SingleFlight.js"
 
 const notLoggedIn = (server: ServerConfig, why: string) => new Unauthenticated({ serverId: server.id, message: why })
 
-/** The agent's view of sessions: valid tokens on demand, refreshed when close to expiry. */
-export const makeSessions = Effect.gen(function*() {
+/** Sessions over the session store, each kept fresh by a scoped fiber that refreshes it shortly before it expires. */
+const makeSessions = Effect.gen(function*() {
   const store = yield* SessionStore
   const cache = yield* CredentialCache
   const oauth = yield* OAuth
@@ -138,7 +137,7 @@ export const makeSessions = Effect.gen(function*() {
   const logout = (server: ServerConfig) =>
     Effect.gen(function*() {
       const found = yield* store.get(server)
-      let revocation: Revocation = "none"
+      let revocation: LogoutResult["revocation"] = "none"
       let detail: string | undefined
       if (Option.isSome(found)) {
         const refreshToken = found.value.refreshToken
@@ -173,7 +172,7 @@ export const makeSessions = Effect.gen(function*() {
       }
     }))
 
-  return { active, establish, invalidate, refresh, logout, watch }
+  return { active, establish, invalidate, refresh, logout, watch } satisfies SessionsShape
 })
 
-export type Sessions = Effect.Effect.Success<typeof makeSessions>
+export const SessionsLive = Layer.scoped(Sessions, makeSessions)

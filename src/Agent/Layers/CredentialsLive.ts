@@ -1,31 +1,23 @@
 import * as Effect from "effect/Effect"
-import type { AgentError } from "../Schemas/AgentErrors.js"
-import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
-import type { AwsCredentials } from "../Schemas/Credentials.js"
-import type { ServerConfig } from "../Schemas/ServerConfig.js"
-import { credentialSecrets, scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
-import { CredentialBackend } from "./Services/CredentialBackend.js"
-import { CredentialCache } from "./Services/CredentialCache.js"
-import { RoleChain } from "./Services/RoleChain.js"
-import { serverKey, type Session } from "./Services/SessionStore.js"
-import type { Sessions } from "./Sessions.js"
+import * as Layer from "effect/Layer"
+import type { AgentError } from "../../Schemas/AgentErrors.js"
+import type { AwsCredentials } from "../../Schemas/Credentials.js"
+import type { ServerConfig } from "../../Schemas/ServerConfig.js"
+import { credentialSecrets, scrubbingFailures, sessionSecrets } from "../ScrubErrors.js"
+import { CredentialBackend } from "../Services/CredentialBackend.js"
+import { CredentialCache } from "../Services/CredentialCache.js"
+import {
+  Credentials,
+  type CredentialsShape,
+  MAX_UPSTREAM_PER_SERVER,
+  type RoleSpec,
+  roleSpecKey
+} from "../Services/Credentials.js"
+import { RoleChain } from "../Services/RoleChain.js"
+import { Sessions, type SessionsShape } from "../Services/Sessions.js"
+import { serverKey, type Session } from "../Services/SessionStore.js"
 
-/** Upstream calls to one server at the same time; more wait their turn. */
-export const MAX_UPSTREAM_PER_SERVER = 8
-
-/** What a client asks credentials for: a server's role, optionally chained to another. */
-export interface RoleSpec {
-  readonly server: ServerConfig
-  readonly role: string
-  readonly assumeRole: AssumeRoleChain | undefined
-}
-
-/** The cache key of a role specification: both hops are cached, each under its full specification. */
-export const roleSpecKey = (spec: RoleSpec) =>
-  JSON.stringify(spec.assumeRole === undefined ? [spec.role] : [spec.role, spec.assumeRole])
-
-/** Credentials for a role specification, through the session, the cache, the backend and the role chain. */
-export const makeCredentials = (sessions: Sessions) =>
+const makeCredentials = (sessions: SessionsShape) =>
   Effect.gen(function*() {
     const cache = yield* CredentialCache
     const backend = yield* CredentialBackend
@@ -74,5 +66,7 @@ export const makeCredentials = (sessions: Sessions) =>
         )
       })
 
-    return { get, withSession, limited }
+    return { get, withSession, limited } satisfies CredentialsShape
   })
+
+export const CredentialsLive = Layer.effect(Credentials, Effect.flatMap(Sessions, makeCredentials))
