@@ -116,7 +116,7 @@ const agent = Effect.gen(function*() {
       protocol: 1,
       pid: 1,
       startedAt: new Date(0),
-      hardening: { coreDumpsOff: false, debuggersBlocked: false }
+      hardening: { coreDumpsOff: false, debuggersBlocked: false, inspectorClosed: true }
     },
     Effect.void,
     serversDir
