@@ -4,7 +4,16 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { trustRecordPath, trustRecordText } from "../../src/AutoConfig/AutoFile.js"
 import { type DevServer, startDevServer } from "../support/devServer.js"
-import { agentPids, cleanupHome, collect, mairuBin, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import {
+  agentPids,
+  cleanupHome,
+  collect,
+  mairuBin,
+  type MairuHome,
+  makeHome,
+  memoryKb,
+  runMairu
+} from "../support/mairu.js"
 import { loginByDevice, setUpLocal, tearDownLocal } from "../support/session.js"
 
 // A file that reads without end (its size says 0) and one that is merely large: mairu reads
@@ -116,16 +125,13 @@ describe("files mairu reads are read at most 64 KiB, whatever they point to", ()
         expect(credentials.stderr).toContain(warning)
         expect(JSON.parse(credentials.stdout).AccessKeyId).toMatch(/^ASIA/)
         const agent = agentPids(home)[0]!
-        expect(peakOf(agent)).toBeLessThan(MAX_PEAK_KB)
+        expect(memoryKb(agent, "VmHWM")).toBeLessThan(MAX_PEAK_KB)
       } finally {
         fs.rmSync(file)
       }
     }
   )
 })
-
-/** The peak resident memory (kB) of a running process. */
-const peakOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmHWM:\s+(\d+) kB/m)![1])
 
 describe("an SSO client registration in the cache", () => {
   it.each(kinds)("(%s) is not read past the limit: the agent says so in its log and registers again", async (kind) => {
@@ -162,7 +168,7 @@ describe("an SSO client registration in the cache", () => {
       expect((await sso.stats()).sso.registerClient).toBe(registrations + 1)
       // Registered anew: the cache holds a registration file again, not the link.
       expect(fs.lstatSync(file).isFile()).toBe(true)
-      expect(peakOf(agentPids(ssoHome)[0]!)).toBeLessThan(MAX_PEAK_KB)
+      expect(memoryKb(agentPids(ssoHome)[0]!, "VmHWM")).toBeLessThan(MAX_PEAK_KB)
     } finally {
       await cleanupHome(ssoHome)
       await sso.stop()

@@ -9,6 +9,7 @@ import {
   collect,
   type MairuHome,
   makeHome,
+  memoryKb,
   runMairu,
   startMairu,
   waitForStderr
@@ -41,9 +42,6 @@ const newHome = () => {
   }
   return home
 }
-
-const residentKb = (pid: number) =>
-  Number(fs.readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m)![1])
 
 /**
  * A client that sends `count` ListServers requests and never reads an answer. Resolves
@@ -107,18 +105,18 @@ describe("a client that floods the agent without reading", () => {
       }
       // Warm: one answer of each kind before the baseline.
       expect((await runMairu(home, ["status"])).code).toBe(0)
-      const baseline = residentKb(pid)
+      const baseline = memoryKb(pid, "VmRSS")
 
       // 40,000 answers of a few kB: 100 MB and more if the agent kept answering into a socket nobody reads.
       const outcome = await flood(socketPath, 40_000)
       expect(outcome).toBe("stalled")
-      const flooded = residentKb(pid)
+      const flooded = memoryKb(pid, "VmRSS")
       expect(flooded - baseline).toBeLessThan(40 * 1024)
 
       const other = await runMairu(home, ["list-sessions"])
       expect(other.stderr).toContain("No sessions")
       expect(other.code).toBe(0)
-      expect(residentKb(pid) - baseline).toBeLessThan(40 * 1024)
+      expect(memoryKb(pid, "VmRSS") - baseline).toBeLessThan(40 * 1024)
     }
   )
 })
