@@ -84,9 +84,6 @@ const ALLOWED_FLAGS = new Map<string, "value" | "none">([
   ["--title", "value"]
 ])
 
-/** Variables Node (or OpenSSL inside it) reads as it starts, before the agent can drop them, that load code. */
-const UNSAFE_VARIABLES = ["NODE_OPTIONS", "OPENSSL_CONF"] as const
-
 /**
  * NODE_OPTIONS split into words as Node splits it: at spaces outside double quotes,
  * quotes removed, a backslash inside quotes taking the next character as it is.
@@ -135,16 +132,32 @@ const disallowedWords = (args: ReadonlyArray<string>): Array<string> => {
   return refused
 }
 
+/** A setting the agent refuses to run with. */
+export interface UnsafeSetting {
+  /** As the refusal names it. */
+  readonly text: string
+  /** The variable it comes from, which the user unsets to start without it. */
+  readonly variable?: "NODE_OPTIONS" | "OPENSSL_CONF"
+}
+
 /**
  * What would let code, a debugger or a dump of its memory into the agent: words of
  * node's own flags (`execArgv`) and of NODE_OPTIONS outside the allow-list, and
- * OPENSSL_CONF (an OpenSSL configuration loads providers and engines, which are code).
- * Empty when it may run as it is.
+ * OPENSSL_CONF (Node reads it as it starts, and an OpenSSL configuration loads
+ * providers and engines, which are code). Empty when it may run as it is.
  */
-export const unsafeNodeSettings = (execArgv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ReadonlyArray<string> => [
-  ...disallowedWords(execArgv),
-  ...disallowedWords(nodeOptionsWords(env.NODE_OPTIONS ?? "")).map((word) => `${word} (in NODE_OPTIONS)`),
-  ...((env.OPENSSL_CONF ?? "") === "" ? [] : [`OPENSSL_CONF=${env.OPENSSL_CONF}`])
+export const unsafeNodeSettings = (
+  execArgv: ReadonlyArray<string>,
+  env: NodeJS.ProcessEnv
+): ReadonlyArray<UnsafeSetting> => [
+  ...disallowedWords(execArgv).map((word) => ({ text: word })),
+  ...disallowedWords(nodeOptionsWords(env.NODE_OPTIONS ?? "")).map((word) => ({
+    text: `${word} (in NODE_OPTIONS)`,
+    variable: "NODE_OPTIONS" as const
+  })),
+  ...((env.OPENSSL_CONF ?? "") === ""
+    ? []
+    : [{ text: `OPENSSL_CONF=${env.OPENSSL_CONF}`, variable: "OPENSSL_CONF" as const }])
 ]
 
 /**
@@ -157,11 +170,12 @@ export const enterAgentEnvironment = (): string | undefined => {
   const unsafe = unsafeNodeSettings(process.execArgv, process.env)
   if (unsafe.length > 0) {
     closeInspector()
-    const set = UNSAFE_VARIABLES.filter((name) => (process.env[name] ?? "") !== "")
-    return `the agent refuses to run with ${unsafe.join(", ")}: only flags that size memory, quiet warnings or ` +
-      `choose certificates, DNS and TLS versions are allowed, never one that could load code, open a debugger or ` +
-      `write its memory or keys to disk in the process that holds your tokens. Start it without: ` +
-      `${set.length === 0 ? "" : `env ${set.map((name) => `-u ${name}`).join(" ")} `}mairu agent --foreground`
+    const unset = [...new Set(unsafe.flatMap((setting) => setting.variable === undefined ? [] : [setting.variable]))]
+    return `the agent refuses to run with ${unsafe.map((setting) => setting.text).join(", ")}: only flags that ` +
+      `size memory, quiet warnings or choose certificates, DNS and TLS versions are allowed, never one that could ` +
+      `load code, open a debugger or write its memory or keys to disk in the process that holds your tokens. ` +
+      `Start it without: ${unset.length === 0 ? "" : `env ${unset.map((name) => `-u ${name}`).join(" ")} `}` +
+      `mairu agent --foreground`
   }
   for (const name of Object.keys(process.env)) {
     if (!isKeptVariable(name)) delete process.env[name]

@@ -15,7 +15,7 @@ describe("NODE_OPTIONS as Node reads it", () => {
 
 describe("the Node flags the agent refuses", () => {
   const refused = (execArgv: ReadonlyArray<string>, nodeOptions?: string) =>
-    unsafeNodeSettings(execArgv, nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions })
+    unsafeNodeSettings(execArgv, nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }).map((s) => s.text)
 
   it("refuses what cannot be tried on a running Node: snapshots, config files, breaking debuggers", () => {
     for (
@@ -60,7 +60,9 @@ describe("the Node flags the agent refuses", () => {
   })
 
   it("refuses OPENSSL_CONF, which makes OpenSSL load providers as Node starts", () => {
-    expect(unsafeNodeSettings([], { OPENSSL_CONF: "/etc/x.cnf" })).toEqual(["OPENSSL_CONF=/etc/x.cnf"])
+    expect(unsafeNodeSettings([], { OPENSSL_CONF: "/etc/x.cnf" })).toEqual([
+      { text: "OPENSSL_CONF=/etc/x.cnf", variable: "OPENSSL_CONF" }
+    ])
     expect(unsafeNodeSettings([], { OPENSSL_CONF: "" })).toEqual([])
   })
 })
