@@ -95,6 +95,57 @@ const parseJson = (text) => {
   }
 }
 
+/** The TCP ports process `pid` listens on (its sockets' inodes in /proc/net/tcp and tcp6). */
+const listeningPorts = (pid) => {
+  const inodes = new Set()
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = fs.readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/)
+      if (match !== null) inodes.add(match[1])
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = []
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of fs.readFileSync(table, "utf8").split("\n").slice(1)) {
+      const columns = line.trim().split(/\s+/)
+      if (columns[3] === "0A" && inodes.has(columns[9])) ports.push(parseInt(columns[1].split(":")[1], 16))
+    }
+  }
+  return ports
+}
+
+/**
+ * SIGUSR1, and Node's own process._debugProcess, open no debugger in the agent: it logs
+ * that it ignored the signal (or its Node keeps the signal blocked, with --disable-sigusr1),
+ * listens on no TCP port, still answers, and says its inspector is closed.
+ */
+const checkNoInspector = async (pid) => {
+  if (process.platform !== "linux") return
+  const log = path.join(env.XDG_STATE_HOME, "mairu", "log", "agent.log")
+  const ignored = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "").split("ignored a SIGUSR1").length - 1
+  const blocked = () => {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8")
+    const mask = (name) => BigInt(`0x${status.match(new RegExp(`^${name}:\\s*([0-9a-f]+)`, "m"))[1]}`)
+    return (mask("ShdPnd") & (1n << 9n)) !== 0n && (mask("SigBlk") & (1n << 9n)) !== 0n
+  }
+  const before = ignored()
+  process.kill(pid, "SIGUSR1")
+  spawnSync(process.execPath, ["-e", `process._debugProcess(${pid})`])
+  const deadline = Date.now() + 10_000
+  while (ignored() < before + 2 && !blocked() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  check("SIGUSR1 and process._debugProcess reach the agent", ignored() >= before + 2 || blocked())
+  const ports = listeningPorts(pid)
+  check("the agent listens on no TCP port after them (no inspector)", ports.length === 0, `ports: ${ports.join(", ")}`)
+  const after = run(["status", "--json"])
+  check(
+    "status --json: the agent answers and its inspector is closed",
+    parseJson(after.stdout)?.agent?.hardening?.inspector_closed === true,
+    describe(after)
+  )
+}
+
 const server = await startDevServer()
 try {
   const awsEndpoints = {
@@ -137,12 +188,16 @@ try {
   check("list-sessions", sessions.code === 0 && sessions.stdout.includes("local"), describe(sessions))
 
   const status = run(["status", "--json"])
-  const agent = parseJson(status.stdout)?.agent
+  const report = parseJson(status.stdout)
+  const agent = report?.agent
+  // The single executable carries no native helper: its agent's debuggers are not blocked, and status says so.
+  const onlyHardeningMissing = agent?.hardening?.debuggers_blocked === false && report.problems.length === 1
   check(
     "status --json: the agent runs this version",
-    status.code === 0 && agent?.running === true && agent.version === version,
+    (status.code === 0 || onlyHardeningMissing) && agent?.running === true && agent.version === version,
     describe(status)
   )
+  if (agent?.pid !== undefined) await checkNoInspector(agent.pid)
   if (agent?.pid !== undefined && fs.existsSync(`/proc/${agent.pid}`)) {
     const exe = fs.readlinkSync(`/proc/${agent.pid}/exe`)
     const cmdline = fs.readFileSync(`/proc/${agent.pid}/cmdline`, "utf8").split("\0")

@@ -4,10 +4,15 @@
 import * as fs from "node:fs"
 import * as nodeModule from "node:module"
 import * as path from "node:path"
+import { ignoreDebugSignal } from "./Platform/Inspector.js"
 import { IS_SEA, seaAsset } from "./Sea.js"
 import { writeAll } from "./Terminal/Messages.js"
 import { colourAllowed, colourPreference } from "./Terminal/PlainOutput.js"
 import { VERSION } from "./Version.js"
+
+// Before anything else: SIGUSR1 opens no debugger in the agent, nor in an exec that holds a role's
+// credentials for its command (see Platform/Inspector.ts).
+ignoreDebugSignal()
 
 // Node 22.1+ keeps compiled code between runs; older versions go without.
 void (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()

@@ -4,6 +4,7 @@ import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
+import { withInspector } from "../Platform/Hardening.js"
 import { type AgentError, InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
 import { type AgentStatus, type OpenRestrictedSocket, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
@@ -90,7 +91,7 @@ export const makeHandlers = (status: AgentStatus, stop: Deferred.Deferred<void>,
     ) => Effect.flatMap(resolveServer(name, notices), use)
 
     const handlers: Handlers = {
-      Hello: () => Effect.succeed(status),
+      Hello: () => Effect.sync(() => ({ ...status, hardening: withInspector(status.hardening) })),
       GetCredentials: (request, { notices }) =>
         withServer(request.server, notices, (server) => {
           const spec = { server, role: request.role, assumeRole: request.assumeRole }

@@ -36,10 +36,17 @@ const protocolError = (id: number, error: AgentError) =>
 /** Connections answered at once; beyond this the agent refuses new ones until some close. */
 const MAX_CONNECTIONS = 1024
 
+/** Requests of one connection that run at once; its further lines wait, unread. */
+const MAX_IN_FLIGHT = 16
+
+/** Answers a client may leave unread before the agent stops reading its requests. */
+const MAX_UNREAD_ANSWER_BYTES = 256 * 1024
+
 /**
  * Serves the agent protocol on a unix socket for as long as the scope lives:
  * one JSON request per line, answered in any order, each in its own fiber,
- * interrupted when its client goes away.
+ * interrupted when its client goes away. A client that sends faster than it
+ * reads the answers is no longer read until it catches up.
  */
 export const serveSocket = (socketPath: string, handle: Handle) =>
   Effect.gen(function*() {
@@ -95,41 +102,67 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
       const connectionScope = runSync(Scope.make())
       const runInConnection = runSync(FiberSet.makeRuntime<never, void, never>().pipe(Scope.extend(connectionScope)))
       const closed = Deferred.unsafeMake<void>(FiberId.none)
-      socket.on("data", (chunk: Buffer) => {
-        const lines = reader.push(chunk)
-        if (lines === "overflow") {
-          socket.pause()
-          const tooLarge = new InvalidArgument({ message: `request line exceeds ${MAX_LINE_BYTES} bytes` })
-          runFork(protocolError(0, tooLarge).pipe(Effect.map((text) => socket.write(text, () => socket.destroy()))))
-          return
-        }
-        for (const line of lines) {
-          if (line.trim() === "") continue
+      // Backpressure: lines wait here while MAX_IN_FLIGHT requests run or the client leaves answers
+      // unread, and the socket is not read meanwhile, so a client that never reads holds only this much.
+      const waiting: Array<string> = []
+      let inFlight = 0
+      let pumping = false
+      let overflowed = false
+      const answersUnread = () => socket.writableLength > MAX_UNREAD_ANSWER_BYTES
+      const pump = () => {
+        // A request that ends at once calls back in here; the loop below sees its slot free.
+        if (pumping || socket.destroyed) return
+        pumping = true
+        while (waiting.length > 0 && inFlight < MAX_IN_FLIGHT && !answersUnread()) {
+          inFlight++
           const answered = Deferred.unsafeMake<void>(FiberId.none)
+          const context = { closed: Deferred.await(closed), answered: Deferred.await(answered) }
           runInConnection(
-            answer(line, connection, { closed: Deferred.await(closed), answered: Deferred.await(answered) }).pipe(
+            answer(waiting.shift()!, connection, context).pipe(
               Effect.flatMap((text) =>
                 Effect.async<void>((resume) => {
                   if (text === undefined || socket.destroyed) return resume(Effect.void)
                   socket.write(text, () => resume(Effect.void))
                 })
               ),
-              Effect.ensuring(Deferred.succeed(answered, undefined))
+              Effect.ensuring(Deferred.succeed(answered, undefined)),
+              Effect.ensuring(Effect.sync(() => {
+                inFlight--
+                pump()
+              }))
             )
           )
         }
+        pumping = false
+        const blocked = overflowed || waiting.length > 0 || inFlight >= MAX_IN_FLIGHT || answersUnread()
+        if (blocked) socket.pause()
+        else socket.resume()
+      }
+      socket.on("data", (chunk: Buffer) => {
+        const lines = reader.push(chunk)
+        if (lines === "overflow") {
+          overflowed = true
+          socket.pause()
+          const tooLarge = new InvalidArgument({ message: `request line exceeds ${MAX_LINE_BYTES} bytes` })
+          runFork(protocolError(0, tooLarge).pipe(Effect.map((text) => socket.write(text, () => socket.destroy()))))
+          return
+        }
+        waiting.push(...lines.filter((line) => line.trim() !== ""))
+        pump()
       })
+      socket.on("drain", pump)
       socket.on("error", () => socket.destroy())
       socket.on("close", () => {
         sockets.delete(socket)
+        waiting.length = 0
         runFork(Deferred.succeed(closed, undefined).pipe(Effect.zipRight(Scope.close(connectionScope, Exit.void))))
       })
     }
 
-    const temporaryPath = path.join(
-      path.dirname(socketPath),
-      `.mairu-agent.${process.pid}.${crypto.randomBytes(4).toString("hex")}.sock`
-    )
+    // Not path.join, which would drop a `link/..` of the checked path as text (see SocketTrust).
+    const temporaryPath = `${path.dirname(socketPath)}/.mairu-agent.${process.pid}.${
+      crypto.randomBytes(4).toString("hex")
+    }.sock`
     yield* Effect.sync(() => fs.rmSync(temporaryPath, { force: true }))
     const server = net.createServer(onConnection)
     server.maxConnections = MAX_CONNECTIONS

@@ -50,8 +50,10 @@ export const controlCharacterMessage = (file: string, field: string) =>
 
 /** True when the trust record of `file` approves exactly these bytes. */
 export const isTrustedFile = (trustDir: string, file: string, bytes: Buffer): boolean => {
+  const read = readOwnFile(trustRecordPath(trustDir, file), { notWritableByOthers: false })
+  if (!read.ok) return false
   try {
-    const record = JSON.parse(fs.readFileSync(trustRecordPath(trustDir, file), "utf8")) as {
+    const record = JSON.parse(read.bytes.toString("utf8")) as {
       readonly trust?: unknown
       readonly digest?: unknown
     }

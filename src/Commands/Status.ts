@@ -5,6 +5,7 @@ import * as path from "node:path"
 import { formatTime } from "../Client/Format.js"
 import { jsonOption, printJson } from "../Client/Json.js"
 import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
+import { hardeningProblem } from "../Platform/Hardening.js"
 import { ExitCode } from "../ProcessExit.js"
 import { Hello, ListServers, ListSessions, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
@@ -32,6 +33,8 @@ const gather = Effect.gen(function*() {
     ? yield* agent.call(new ListSessions()).pipe(Effect.orElseSucceed(() => []))
     : []
   if (hello?._tag === "Left") problems.push(describeFailure(hello.left))
+  const unhardened = hello?._tag === "Right" ? hardeningProblem(hello.right.hardening) : undefined
+  if (unhardened !== undefined) problems.push(unhardened)
   const agentReport = {
     running,
     socket: paths.socketPath,
@@ -42,6 +45,7 @@ const gather = Effect.gen(function*() {
       ? {
         core_dumps_off: hello.right.hardening.coreDumpsOff,
         debuggers_blocked: hello.right.hardening.debuggersBlocked,
+        inspector_closed: hello.right.hardening.inspectorClosed,
         problem: hello.right.hardening.problem ?? null
       }
       : null
@@ -109,11 +113,10 @@ const text = (report: Report) => {
       : `agent: ${
         agent.running ? "running (could not ask it more)" : "not running (it starts when needed)"
       }, at ${agent.socket}`,
-    ...(agent.hardening === null || agent.hardening.problem === null ? [] : [
-      `  hardening unavailable: ${agent.hardening.problem}; core dumps ${
-        agent.hardening.core_dumps_off ? "off" : "possible"
-      }, ` +
-      `debuggers ${agent.hardening.debuggers_blocked ? "blocked" : "not blocked"}`
+    ...(agent.hardening === null ? [] : [
+      `  hardening: core dumps ${agent.hardening.core_dumps_off ? "off" : "possible"}, debuggers ${
+        agent.hardening.debuggers_blocked ? "blocked" : "not blocked"
+      }, Node's inspector ${agent.hardening.inspector_closed ? "closed" : "open"}`
     ]),
     report.agent.servers_dir === null
       ? `servers (${report.servers_dir}, read by an agent started here)${report.servers.length === 0 ? ": none" : ":"}`

@@ -1,5 +1,6 @@
 import * as fs from "node:fs"
 import type * as net from "node:net"
+import { disableSigusr1Flags } from "../Platform/Inspector.js"
 import { IS_SEA } from "../Sea.js"
 import { aborted, agentUnavailable, type AgentUnavailableFailure, connect } from "../Wire/AgentWire.js"
 import { ownerMarkerPath } from "../Wire/OwnerMarker.js"
@@ -26,17 +27,27 @@ export const AGENT_V8_FLAGS: ReadonlyArray<string> = [
 ]
 
 /**
- * The agent's command line. The single executable is started as itself: it has no script
- * path and reads no Node.js options from its arguments, so its agent sets AGENT_V8_FLAGS
- * as it starts (see main.ts).
+ * The agent's command line: `--disable-sigusr1` where Node has it, so that nothing can open
+ * its inspector (see Platform/Inspector.ts). The single executable is started as itself: it
+ * has no script path and reads no Node.js options from its arguments, so its agent sets
+ * AGENT_V8_FLAGS as it starts (see main.ts) and ignores SIGUSR1 as every agent does.
  */
 export const agentCommand = (): Array<string> => [
   process.execPath,
-  ...(IS_SEA ? [] : [...AGENT_V8_FLAGS, ...(process.argv[1] === undefined ? [] : [process.argv[1]])]),
+  ...(IS_SEA
+    ? []
+    : [...AGENT_V8_FLAGS, ...disableSigusr1Flags(), ...(process.argv[1] === undefined ? [] : [process.argv[1]])]),
   "agent",
   "--foreground",
   "--log-to-file"
 ]
+
+/**
+ * The Node options of the single executable's agent, which takes none from its command line:
+ * `--disable-sigusr1` where Node has it, through NODE_OPTIONS (the user's own never reaches the agent).
+ */
+const seaAgentNodeOptions = (): NodeJS.ProcessEnv =>
+  IS_SEA && disableSigusr1Flags().length > 0 ? { NODE_OPTIONS: disableSigusr1Flags().join(" ") } : {}
 
 /**
  * Starts the agent detached from this process, logging to its file. It starts
@@ -44,7 +55,7 @@ export const agentCommand = (): Array<string> => [
  * a core file. Its resident memory stays low with a small young generation and
  * without V8's optimising compilers (their code is then never paged in): its answers
  * are small and rare, and measured as fast without them. It gets only the
- * variables it uses (never NODE_OPTIONS), see AgentEnvironment.
+ * variables it uses (never the user's NODE_OPTIONS), see AgentEnvironment.
  * Resolves with the exit code if it ends.
  */
 export const spawnAgent = async (env: Readonly<Record<string, string | undefined>>): Promise<number | null> => {
@@ -54,7 +65,7 @@ export const spawnAgent = async (env: Readonly<Record<string, string | undefined
   const child = spawn("/bin/sh", ["-c", "ulimit -c 0; exec \"$@\"", "mairu-agent", ...command], {
     detached: true,
     stdio: "ignore",
-    env: agentEnvironment(env)
+    env: { ...agentEnvironment(env), ...seaAgentNodeOptions() }
   })
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => resolve(code))

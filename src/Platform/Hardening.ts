@@ -1,5 +1,7 @@
+import * as childProcess from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { openInspectorUrl } from "./Inspector.js"
 
 /**
  * Keeps the agent's memory out of core files and debuggers: core file size 0
@@ -7,17 +9,20 @@ import * as path from "node:path"
  * and no /proc/PID/mem or environ for other processes of the user), on macOS
  * ptrace(PT_DENY_ATTACH). Node has no API for these; they go through koffi's
  * prebuilt native module, which the build copies to dist/koffi/<platform>/koffi.node.
- * Without it (a platform without a prebuilt binary, a single executable) the agent
- * runs unhardened and says so in `mairu status`.
+ * Without it (a platform without a prebuilt binary, a single executable) debuggers
+ * are not blocked, and core dumps are off only when the agent was started with a
+ * core file size limit of 0 (as a command starts it); `mairu status` says which.
  */
 
 export interface HardeningReport {
-  /** setrlimit(RLIMIT_CORE, 0) succeeded. */
+  /** The core file size limit is 0: setrlimit(RLIMIT_CORE, 0) succeeded, or it was 0 already. */
   readonly coreDumpsOff: boolean
   /** Linux: not dumpable; macOS: PT_DENY_ATTACH. */
   readonly debuggersBlocked: boolean
+  /** Node's inspector is not open (see Inspector.ts); checked each time it is asked. */
+  readonly inspectorClosed: boolean
   /** Why a step is missing, if one is. */
-  readonly problem?: string
+  readonly problem?: string | undefined
 }
 
 interface KoffiFunction {
@@ -91,24 +96,46 @@ const openLibc = (koffi: Koffi): KoffiLibrary => {
   throw new Error("cannot open the C library")
 }
 
-let applied: HardeningReport | undefined
+/** True when this process's core file size limit is 0 (then no core file is written). */
+const coreLimitIsZero = (): boolean => {
+  try {
+    if (process.platform === "linux") {
+      return /^Max core file size\s+0\s/m.test(fs.readFileSync("/proc/self/limits", "utf8"))
+    }
+    return childProcess.execFileSync("/bin/sh", ["-c", "ulimit -c"], { encoding: "utf8" }).trim() === "0"
+  } catch {
+    return false
+  }
+}
+
+let applied: Omit<HardeningReport, "inspectorClosed"> | undefined
+
+/** `report` with the inspector checked now. */
+export const withInspector = (report: Omit<HardeningReport, "inspectorClosed">): HardeningReport => ({
+  ...report,
+  inspectorClosed: openInspectorUrl() === undefined
+})
 
 /**
- * Hardens this process once; later calls return the first report. `koffiPaths`
+ * Hardens this process once; later calls return the first report (the inspector checked again). `koffiPaths`
  * are the native module's candidate files; without them, the ones shipped in dist/.
  * A build that cannot ship dist/ (a single executable) calls it first with the
  * file it extracted: the agent's own call then gets that report.
  */
 export const hardenProcess = (koffiPaths: ReadonlyArray<string> = bundledKoffiPaths()): HardeningReport => {
-  if (applied !== undefined) return applied
+  if (applied !== undefined) return withInspector(applied)
   if (process.platform !== "linux" && process.platform !== "darwin") {
-    applied = { coreDumpsOff: false, debuggersBlocked: false, problem: `not supported on ${process.platform}` }
-    return applied
+    applied = {
+      coreDumpsOff: coreLimitIsZero(),
+      debuggersBlocked: false,
+      problem: `not supported on ${process.platform}`
+    }
+    return withInspector(applied)
   }
   const koffi = loadKoffi(koffiPaths)
   if (typeof koffi === "string") {
-    applied = { coreDumpsOff: false, debuggersBlocked: false, problem: koffi }
-    return applied
+    applied = { coreDumpsOff: coreLimitIsZero(), debuggersBlocked: false, problem: koffi }
+    return withInspector(applied)
   }
   const problems: Array<string> = []
   let coreDumpsOff = false
@@ -131,6 +158,30 @@ export const hardenProcess = (koffiPaths: ReadonlyArray<string> = bundledKoffiPa
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error))
   }
+  coreDumpsOff ||= coreLimitIsZero()
   applied = { coreDumpsOff, debuggersBlocked, ...(problems.length > 0 ? { problem: problems.join("; ") } : {}) }
-  return applied
+  return withInspector(applied)
+}
+
+/**
+ * What is missing from the agent's hardening and what to do, in words that hold for
+ * what was measured; undefined when it is complete.
+ */
+export const hardeningProblem = (report: HardeningReport): string | undefined => {
+  const missing = [
+    ...(report.inspectorClosed ? [] : ["Node's inspector, a debugger that any local user can reach, is open in it"]),
+    ...(report.debuggersBlocked ? [] : ["your other processes can attach a debugger to it and read its memory"]),
+    ...(report.coreDumpsOff
+      ? []
+      : ["a crash would write its memory to a core file (its core file size limit is not 0)"])
+  ]
+  if (missing.length === 0) return undefined
+  const why = report.problem === undefined ? "" : ` (${report.problem})`
+  const next = !report.inspectorClosed
+    ? "Restart it: mairu kill-agent (the next command starts a new one)"
+    : !report.debuggersBlocked
+    ? "Debuggers are blocked through a native helper, which mairu's npm package carries for Linux and macOS: " +
+      "npm install -g mairu"
+    : "Restart it as commands start it, with core dumps off: mairu kill-agent; mairu agent"
+  return `the agent runs without part of its hardening: ${missing.join("; ")}${why}. ${next}`
 }

@@ -32,6 +32,7 @@ export const AgentStatus = Schema.Struct({
   hardening: Schema.Struct({
     coreDumpsOff: Schema.Boolean,
     debuggersBlocked: Schema.Boolean,
+    inspectorClosed: Schema.Boolean,
     problem: Schema.optional(Schema.String)
   })
 })

@@ -8,7 +8,8 @@ import * as path from "node:path"
  * links followed and checked themselves, belongs to the user or root and is not
  * writable by group or others unless sticky; the socket's own folder belongs to the
  * user and is closed to others (0700); the socket belongs to the user or root.
- * A few lstat calls, so that clients check it before each connection.
+ * The path is walked as the kernel walks it: a link is followed before a `..` after
+ * it goes up. A few lstat calls, so that clients check it before each connection.
  */
 export type SocketTrust =
   | { readonly _tag: "Trusted" }
@@ -39,7 +40,9 @@ export const checkSocketPath = (
   const untrusted = (message: string): SocketTrust => ({ _tag: "Untrusted", message })
   const trustedOwner = (stat: fs.Stats) => stat.uid === uid || stat.uid === 0
 
-  const absolute = path.resolve(socketPath)
+  // Not path.resolve: it drops `link/..` as text, where the kernel follows the link first and goes up
+  // from where it leads. The walk below does as the kernel does (process.cwd() has no links in it).
+  const absolute = path.isAbsolute(socketPath) ? socketPath : `${process.cwd()}/${socketPath}`
   const rootStat = fs.lstatSync("/")
   if (!trustedOwner(rootStat)) return untrusted(foreignOwner("/", rootStat, uid, socketPath))
   let current = "/"

@@ -37,7 +37,7 @@ describe("the agent in this process", () => {
         (root) => Effect.sync(() => fs.rmSync(root, { recursive: true, force: true }))
       )
       const paths = resolvePaths({ MAIRU_AGENT_SOCK: path.join(root, "run", "agent.sock") }, root)
-      const agent = yield* runAgent({ coreDumpsOff: false, debuggersBlocked: false }).pipe(
+      const agent = yield* runAgent({ coreDumpsOff: false, debuggersBlocked: false, inspectorClosed: true }).pipe(
         Effect.provide(Layer.merge(Layer.succeed(Paths, paths), settingsFrom())),
         Logger.withMinimumLogLevel(LogLevel.None),
         Effect.fork

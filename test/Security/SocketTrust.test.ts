@@ -32,8 +32,10 @@ const fakeAgent = async (socketPath: string, log: string) => {
 
 const homes: Array<MairuHome> = []
 const children: Array<ReturnType<typeof spawn>> = []
+const stops: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   for (const child of children.splice(0)) child.kill()
+  await Promise.all(stops.splice(0).map((stop) => stop()))
   await Promise.all(homes.splice(0).map(cleanupHome))
 })
 
@@ -136,6 +138,37 @@ describe("socket trust", () => {
     const link = path.join(home.root, "link")
     fs.symlinkSync(folder, link)
     await expectRefused(home, path.join(link, "agent.sock"), log, new RegExp(`${folder} belongs to uid ${OTHER}`))
+  })
+
+  it("walks `link/..` as the kernel does: a path that reads as the user's own socket but leads to another user's agent is refused", async () => {
+    const home = newHome()
+    // The user's own agent, where the path reads as text once `nlink/..` is dropped.
+    const own = path.join(home.root, "mine", "agent.sock")
+    const started = await runMairu(home, ["agent"], { env: { MAIRU_AGENT_SOCK: own } })
+    stops.push(() => runMairu(home, ["kill-agent"], { env: { MAIRU_AGENT_SOCK: own } }))
+    expect(started.code).toBe(0)
+    // The other user's fake agent, where the kernel goes: up from where the link leads.
+    const theirs = path.join(home.root, "theirs")
+    otherOwns(theirs, 0o755)
+    otherOwns(path.join(theirs, "sub"), 0o755)
+    otherOwns(path.join(theirs, "mine"), 0o700)
+    const log = path.join(home.root, "connections.log")
+    await fakeAgent(path.join(theirs, "mine", "agent.sock"), log)
+    const link = path.join(home.root, "nlink")
+    fs.symlinkSync(path.join(theirs, "sub"), link)
+    const socketPath = `${link}/../mine/agent.sock`
+    const reason = new RegExp(`${theirs} belongs to uid ${OTHER}, neither you`)
+    await expectRefused(home, socketPath, log, reason)
+    // A `..` without a link before it leads where it reads.
+    const dots = await runMairu(home, ["list-sessions"], {
+      env: { MAIRU_AGENT_SOCK: `${home.root}/mine/../mine/agent.sock` }
+    })
+    expect(dots.stderr).toContain("No sessions")
+    expect(dots.code).toBe(0)
+    // Nor does an agent listen there.
+    const agent = await runMairu(home, ["agent", "--foreground"], { env: { MAIRU_AGENT_SOCK: socketPath } })
+    expect(agent.stderr).toMatch(reason)
+    expect(agent.code).toBe(1)
   })
 
   it("refuses a symbolic link that another user owns, even one leading to the user's own folder", async () => {

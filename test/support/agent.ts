@@ -68,7 +68,7 @@ export const agentHandle = (serversDir: string) =>
         protocol: 1,
         pid: 1,
         startedAt: new Date(0),
-        hardening: { coreDumpsOff: false, debuggersBlocked: false }
+        hardening: { coreDumpsOff: false, debuggersBlocked: false, inspectorClosed: true }
       },
       stop,
       serversDir

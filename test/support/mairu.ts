@@ -127,6 +127,10 @@ export const readAllFiles = (dir: string): Array<{ file: string; content: string
   return out
 }
 
+/** A memory figure of a running process, in kB, from /proc/PID/status: VmRSS now, VmHWM its peak so far. */
+export const memoryKb = (pid: number, figure: "VmRSS" | "VmHWM") =>
+  Number(fs.readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${figure}:\\s+(\\d+) kB`, "m"))![1])
+
 /** The pids of the agents serving `home`'s socket. */
 export const agentPids = (home: MairuHome) => {
   const pids: Array<number> = []

@@ -6,6 +6,7 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { readOwnFile } from "../../Files/FileOwner.js"
 import { InvalidArgument, Unknown } from "../../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
 import { Paths } from "../../Services/Paths.js"
@@ -65,10 +66,28 @@ const validDate = (value: unknown): Date | undefined => {
   return Number.isNaN(date.getTime()) ? undefined : date
 }
 
+/**
+ * The JSON in a cache file, or undefined when there is none or it cannot be used (said in the log
+ * when something is there): a file of another user, not a regular file, or one over MAX_FILE_BYTES.
+ */
+const readCacheFile = (file: string): Effect.Effect<unknown> =>
+  Effect.suspend(() => {
+    const read = readOwnFile(file, { notWritableByOthers: false })
+    if (read.ok) {
+      return Effect.try(() => JSON.parse(read.bytes.toString("utf8")) as unknown).pipe(
+        Effect.orElseSucceed(() => undefined)
+      )
+    }
+    if (read.missing) return Effect.succeed(undefined)
+    return Effect.logWarning(`not using the cached client registration ${file}: ${read.reason}`).pipe(
+      Effect.as(undefined)
+    )
+  })
+
 /** A cache file of the original's format; files of an older epoch do not count, as for the original. */
-const readOriginal = (file: string): SsoRegistration | undefined => {
+const fromOriginal = (json: unknown): SsoRegistration | undefined => {
   try {
-    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>
+    const raw = json as Record<string, unknown>
     const expiresAt = validDate(raw.expires_at)
     const epoch = raw.epoch ?? 0
     if (
@@ -83,9 +102,9 @@ const readOriginal = (file: string): SsoRegistration | undefined => {
   }
 }
 
-const readEarlier = (file: string): SsoRegistration | undefined => {
+const fromEarlier = (json: unknown): SsoRegistration | undefined => {
   try {
-    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    const raw = json as {
       clientId?: unknown
       clientSecret?: unknown
       expiresAt?: unknown
@@ -137,9 +156,9 @@ export const SsoRegistrationsLive = Layer.effect(
         const usable = (registration: SsoRegistration | undefined) =>
           registration !== undefined && registration.expiresAt.getTime() - now > marginMs ? registration : undefined
         const file = registrationFile(cacheDir, server, grant)
-        const original = usable(readOriginal(file))
+        const original = usable(fromOriginal(yield* readCacheFile(file)))
         if (original !== undefined) return original
-        const earlier = usable(readEarlier(earlierRegistrationFile(cacheDir, server, grant)))
+        const earlier = usable(fromEarlier(yield* readCacheFile(earlierRegistrationFile(cacheDir, server, grant))))
         if (earlier !== undefined) {
           // Kept in the shared format too, so that the original Mairu finds it as well.
           yield* Effect.sync(() => {
