@@ -5,6 +5,7 @@ import * as path from "node:path"
 import { formatTime } from "../Client/Format.js"
 import { jsonOption, printJson } from "../Client/Json.js"
 import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
+import { platform } from "../Platform/ThisPlatform.js"
 import { ExitCode } from "../ProcessExit.js"
 import { Hello, ListServers, ListSessions, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
@@ -91,6 +92,7 @@ const gather = Effect.gen(function*() {
   }
   return {
     version: VERSION,
+    platform: { name: platform.name, arch: process.arch, weaker: platform.weaker() },
     agent: { ...agentReport, servers_dir: agentConfig?.serversDir ?? null },
     servers_dir: serversDir,
     servers,
@@ -115,6 +117,8 @@ const text = (report: Report) => {
       }, ` +
       `debuggers ${agent.hardening.debuggers_blocked ? "blocked" : "not blocked"}`
     ]),
+    `platform: ${report.platform.name} ${report.platform.arch}`,
+    ...report.platform.weaker.map((line) => `  weaker here: ${line}`),
     report.agent.servers_dir === null
       ? `servers (${report.servers_dir}, read by an agent started here)${report.servers.length === 0 ? ": none" : ":"}`
       : `servers (the agent's, in ${report.agent.servers_dir})${report.servers.length === 0 ? ": none" : ":"}`,
