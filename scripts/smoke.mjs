@@ -43,12 +43,15 @@ const env = {
   XDG_CONFIG_HOME: path.join(tmp, "config"),
   XDG_STATE_HOME: path.join(tmp, "state"),
   MAIRU_NO_BROWSER: "1",
+  // The single executable's agent writes its native helper here for a moment.
+  TMPDIR: path.join(tmp, "tmp"),
   AWS_REGION: "us-east-1",
   AWS_CONFIG_FILE: "/dev/null",
   AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
   AWS_EC2_METADATA_DISABLED: "true"
 }
 fs.mkdirSync(env.HOME, { recursive: true })
+fs.mkdirSync(env.TMPDIR, { recursive: true })
 
 let failures = 0
 const check = (name, ok, detail = "") => {
@@ -151,7 +154,21 @@ try {
       ? exe === fs.realpathSync(mairu)
       : cmdline.includes(mairu) || cmdline.includes(fs.realpathSync(mairu))
     check("the agent is the same mairu", same, `exe: ${exe}\ncmdline: ${cmdline.join(" ")}`)
+    const coreLimit = fs.readFileSync(`/proc/${agent.pid}/limits`, "utf8").match(/^Max core file size\s+(\S+)\s+(\S+)/m)
+    check(
+      "the agent's core file size is 0 (/proc/PID/limits)",
+      coreLimit?.[1] === "0" && coreLimit[2] === "0",
+      String(coreLimit?.[0])
+    )
   }
+  check(
+    "status --json: the agent blocks debuggers and core dumps (its native helper loaded)",
+    agent?.hardening?.debuggers_blocked === true && agent.hardening.core_dumps_off === true &&
+      agent.hardening.problem === null,
+    JSON.stringify(agent?.hardening)
+  )
+  const leftovers = fs.readdirSync(env.TMPDIR)
+  check("the agent left no file in TMPDIR", leftovers.length === 0, leftovers.join("\n"))
 
   const cp = run(["credential-process", "local", "123456789012/Developer"])
   const creds = parseJson(cp.stdout)
