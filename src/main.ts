@@ -5,9 +5,18 @@ import * as fs from "node:fs"
 import * as nodeModule from "node:module"
 import * as path from "node:path"
 import { IS_SEA, seaAsset } from "./Sea.js"
-import { writeAll } from "./Terminal/Messages.js"
+import { messageText, writeAll } from "./Terminal/Messages.js"
 import { colourAllowed, colourPreference } from "./Terminal/PlainOutput.js"
 import { VERSION } from "./Version.js"
+
+// Before anything else: nothing of mairu (unix sockets, /dev/tty, the agent) works on Windows.
+if (process.platform === "win32") {
+  writeAll(
+    2,
+    messageText("mairu does not support Windows; run it in WSL (Windows Subsystem for Linux), where it works.")
+  )
+  process.exit(1)
+}
 
 // Node 22.1+ keeps compiled code between runs; older versions go without.
 void (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
