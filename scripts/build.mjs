@@ -157,6 +157,12 @@ writeFileSync(new URL("../dist/help.ansi", import.meta.url), renderHelp(true))
  * module of this platform that the agent loads to harden itself.
  */
 async function buildSea() {
+  const [major, minor] = process.versions.node.split(".").map(Number)
+  if (major < 20 || (major === 20 && minor < 12)) {
+    throw new Error(
+      `the single executable needs Node.js 20.12 or later to build (sea.getRawAsset); this is ${process.version}`
+    )
+  }
   const dist = fileURLToPath(new URL("../dist/", import.meta.url))
   const out = path.join(dist, "sea")
   mkdirSync(out, { recursive: true })

@@ -1,3 +1,5 @@
+// Only the single executable loads node:sea; scripts/build.mjs builds it with Node.js 20.12 or later.
+// eslint-disable-next-line n/no-unsupported-features/node-builtins
 import type * as nodeSea from "node:sea"
 
 declare const __MAIRU_SEA__: boolean | undefined

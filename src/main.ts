@@ -19,6 +19,7 @@ if (process.platform === "win32") {
 }
 
 // Node 22.1+ keeps compiled code between runs; older versions go without.
+// eslint-disable-next-line n/no-unsupported-features/node-builtins -- called only where it exists
 void (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 
 // Each fast path is required when taken: the bundler then initialises its modules (and the
