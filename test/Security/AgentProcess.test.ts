@@ -177,7 +177,7 @@ describe("the agent's process", () => {
     }
   })
 
-  it("without the native helper (as in a single executable), runs unhardened and says so", async () => {
+  it("without the native helper (a platform koffi ships none for), runs unhardened and says so", async () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-dist-"))
     cleanups.push(() => fs.rmSync(copy, { recursive: true, force: true }))
     fs.cpSync(path.join(repoRoot, "dist"), copy, {
