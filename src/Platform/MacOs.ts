@@ -54,9 +54,7 @@ export const makeMacOs = (tools: { readonly run: RunTool; readonly runAsync: Run
     const client = lsofEnd(connection.client)
     const result = await tools.runAsync(LSOF, ["-nP", `-iTCP@${client}`, "-sTCP:ESTABLISHED", "-Fpun"])
     // lsof exits 1 when it lists nothing.
-    if (result === undefined || (result.code !== 0 && result.stdout !== "")) {
-      return { _tag: "CannotTell", reason: "lsof did not run" }
-    }
+    if (result === undefined) return { _tag: "CannotTell", reason: "lsof did not run" }
     const wanted = `${client}->${lsofEnd(connection.server)}`
     for (const found of parseLsof(result.stdout)) {
       if (found.uid !== undefined && found.names.includes(wanted)) {

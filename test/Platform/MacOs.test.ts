@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { makeMacOs, parseLsof } from "../../src/Platform/MacOs.js"
@@ -70,6 +72,35 @@ describe("the macOS platform (recorded tool outputs)", () => {
     expect(await mac.loopbackPeer({ client: { address: "127.0.0.1", port: 53015 }, server })).toEqual({
       _tag: "NotListed"
     })
+  })
+
+  it("finds a real connection's peer with this machine's lsof (the same program and -F format, on Linux)", async () => {
+    const server = net.createServer()
+    const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve))
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const port = (server.address() as net.AddressInfo).port
+    // Another user's process (nobody), as root sees it.
+    const child = spawn("setpriv", [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      process.execPath,
+      "-e",
+      `require("node:net").connect(${port}, "127.0.0.1", function () { console.log("connected") })`
+    ], { stdio: ["ignore", "pipe", "inherit"] })
+    try {
+      await new Promise((resolve) => child.stdout.once("data", resolve))
+      const socket = await accepted
+      const peer = await makeMacOs().loopbackPeer({
+        client: { address: socket.remoteAddress!, port: socket.remotePort! },
+        server: { address: socket.localAddress!, port: socket.localPort! }
+      })
+      expect(peer).toEqual({ _tag: "Found", uid: 65534, pid: child.pid })
+      socket.destroy()
+    } finally {
+      child.kill("SIGKILL")
+      server.close()
+    }
   })
 
   it("cannot tell without lsof", async () => {
