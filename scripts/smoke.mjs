@@ -274,6 +274,39 @@ new STSClient({}).send(new GetCallerIdentityCommand({})).then((r) => console.log
   check("kill-agent", kill.code === 0, describe(kill))
   const after = parseJson(run(["status", "--json"]).stdout)
   check("no agent after kill-agent", after?.agent?.running === false, JSON.stringify(after))
+
+  // The agent turns core dumps off itself: started by hand from a shell that allows them.
+  if (fs.existsSync("/proc/self/limits")) {
+    const foreground = spawn("/bin/sh", [
+      "-c",
+      "ulimit -c unlimited; exec \"$@\"",
+      "sh",
+      mairu,
+      "agent",
+      "--foreground"
+    ], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    const listening = await new Promise((resolve) => {
+      let seen = ""
+      foreground.stderr.on("data", (data) => {
+        seen += data.toString()
+        if (seen.includes("listening on")) resolve(true)
+      })
+      foreground.once("exit", () => resolve(false))
+      setTimeout(() => resolve(false), 20_000).unref()
+    })
+    const limits = listening ? fs.readFileSync(`/proc/${foreground.pid}/limits`, "utf8") : ""
+    const coreLimit = limits.match(/^Max core file size\s+(\S+)\s+(\S+)/m)
+    check(
+      "agent --foreground from a shell with ulimit -c unlimited: core file size 0",
+      coreLimit?.[1] === "0" && coreLimit[2] === "0",
+      String(coreLimit?.[0])
+    )
+    run(["kill-agent"])
+    if (foreground.exitCode === null) await new Promise((resolve) => foreground.once("exit", resolve))
+  }
 } catch (error) {
   check("smoke test ran to the end", false, error instanceof Error ? error.stack ?? error.message : String(error))
 } finally {
