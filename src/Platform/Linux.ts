@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import type { KoffiLibrary, LoopbackConnection, LoopbackPeer, Platform, SocketListener } from "./Platform.js"
 import { type RunTool, runTool } from "./Tools.js"
-import { plainAddress, signalReaches, userNameOf } from "./Unix.js"
+import { canRun, plainAddress, signalReaches, userNameOf } from "./Unix.js"
 
 // Linux: /proc tells who holds a socket, prctl keeps debuggers out, setpriv passes on a parent's death.
 
@@ -134,14 +134,7 @@ const isProcessAlive = (pid: number): boolean => {
 
 const SETPRIV = "/usr/bin/setpriv"
 
-const hasSetpriv = () => {
-  try {
-    fs.accessSync(SETPRIV, fs.constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
+const hasSetpriv = () => canRun(SETPRIV)
 
 const PR_GET_DUMPABLE = 3
 const PR_SET_DUMPABLE = 4

@@ -1,8 +1,7 @@
-import * as fs from "node:fs"
 import * as net from "node:net"
 import type { KoffiLibrary, LoopbackConnection, LoopbackPeer, Platform, SocketListener } from "./Platform.js"
 import { type RunTool, runTool, type RunToolAsync, runToolAsync } from "./Tools.js"
-import { plainAddress, signalReaches, userNameOf } from "./Unix.js"
+import { canRun, plainAddress, signalReaches, userNameOf } from "./Unix.js"
 
 // macOS has no /proc: lsof says who holds a socket and ps how a process is; ptrace(PT_DENY_ATTACH)
 // keeps debuggers out; nothing passes a parent's death on to its child.
@@ -35,15 +34,6 @@ const lsofEnd = (end: { readonly address: string; readonly port: number }) => {
 
 const LSOF = "lsof"
 const LSOF_FILE = "/usr/sbin/lsof"
-
-const hasLsof = () => {
-  try {
-    fs.accessSync(LSOF_FILE, fs.constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
 
 export const makeMacOs = (tools: { readonly run: RunTool; readonly runAsync: RunToolAsync } = {
   run: runTool,
@@ -105,7 +95,7 @@ export const makeMacOs = (tools: { readonly run: RunTool; readonly runAsync: Run
     },
     weaker: () => [
       "exec: the command keeps running if mairu is killed (SIGKILL): macOS has no parent-death signal",
-      ...(hasLsof() ? [] : [
+      ...(canRun(LSOF_FILE) ? [] : [
         `the login callback and the console's one-time link cannot tell which user opened them (${LSOF_FILE} ` +
         "is missing), so they let any local user's request through"
       ])

@@ -28,5 +28,15 @@ export const signalReaches = (pid: number): boolean => {
   }
 }
 
+/** True when `file` exists and may be run. */
+export const canRun = (file: string): boolean => {
+  try {
+    fs.accessSync(file, fs.constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** `127.0.0.1` for `::ffff:127.0.0.1`, the address itself otherwise. */
 export const plainAddress = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "")
