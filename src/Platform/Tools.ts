@@ -12,6 +12,13 @@ export type RunToolAsync = (file: string, args: ReadonlyArray<string>) => Promis
 
 const TIMEOUT_MS = 5_000
 
+/** The system's own tools first (macOS keeps lsof in /usr/sbin), then the user's PATH; C locale output. */
+const toolEnv = () => ({
+  PATH: ["/usr/bin", "/bin", "/usr/sbin", "/sbin", ...(process.env.PATH ?? "").split(":")].filter((dir) => dir !== "")
+    .join(":"),
+  LC_ALL: "C"
+})
+
 // Loaded when a tool runs: most commands never run one, and the fast paths pay for what they load.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const childProcessModule = () => require("node:child_process") as typeof childProcess
@@ -22,7 +29,7 @@ export const runTool: RunTool = (file, args) => {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "ignore"],
     timeout: TIMEOUT_MS,
-    env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", LC_ALL: "C" }
+    env: toolEnv()
   })
   return result.error !== undefined || result.status === null
     ? undefined
@@ -35,7 +42,7 @@ export const runToolAsync: RunToolAsync = (file, args) =>
     const child = childProcessModule().execFile(file, args, {
       encoding: "utf8",
       timeout: TIMEOUT_MS,
-      env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", LC_ALL: "C" }
+      env: toolEnv()
     }, (error, stdout) => {
       if (error === null) return resolve({ code: 0, stdout })
       const code = (error as { code?: unknown }).code
