@@ -1,4 +1,5 @@
 import js from "@eslint/js"
+import nodePlugin from "eslint-plugin-n"
 import tseslint from "typescript-eslint"
 
 // Modules the fast paths (credential-process, exec, --help, --version) load: they must not load
@@ -63,6 +64,18 @@ export default tseslint.config(
           }
         ]
       }]
+    }
+  },
+  // No Node.js API newer than package.json's `engines` (the oldest Node.js mairu runs on).
+  {
+    files: ["src/**/*.ts", "scripts/**/*.mjs"],
+    plugins: { n: nodePlugin },
+    languageOptions: { globals: nodePlugin.configs["flat/recommended-module"].languageOptions.globals },
+    rules: {
+      // fetch: built in, without a flag, since Node.js 18 (marked stable in 21).
+      "n/no-unsupported-features/node-builtins": ["error", { ignores: ["fetch"] }],
+      "n/no-unsupported-features/es-builtins": "error",
+      "n/no-unsupported-features/es-syntax": "error"
     }
   },
   {

@@ -4,17 +4,8 @@
 //   node scripts/build.mjs --sea   the same, then the single executable dist/sea/mairu
 import { build } from "esbuild"
 import { execFileSync, spawnSync } from "node:child_process"
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync
-} from "node:fs"
+import { createHash } from "node:crypto"
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -67,26 +58,84 @@ await build({
   packages: "external"
 })
 
-// The agent's hardening (src/Platform/Hardening.ts) needs koffi's native module, which cannot be
-// bundled and whose install script must not run: copy the prebuilt binaries that npm installed
-// (@koromix/koffi-<platform>, one per platform) to dist/koffi/<platform>/koffi.node.
-const koromix = new URL("../node_modules/@koromix/", import.meta.url)
-for (const pkgDir of existsSync(koromix) ? readdirSync(koromix) : []) {
-  if (!pkgDir.startsWith("koffi-")) continue
-  for (const triplet of readdirSync(new URL(`${pkgDir}/`, koromix), { withFileTypes: true })) {
-    const binary = new URL(`${pkgDir}/${triplet.name}/koffi.node`, koromix)
-    if (!triplet.isDirectory() || !existsSync(binary)) continue
-    const target = new URL(`../dist/koffi/${triplet.name}/`, import.meta.url)
+// The agent's hardening (src/Platform/Hardening.ts) goes through koffi's prebuilt native module, which
+// cannot be bundled and whose install script must not run. The package carries it for every platform
+// mairu ships for, in dist/koffi/<triplet>/koffi.node. Each platform's module is an npm package of its
+// own (@koromix/koffi-<platform>, an optional dependency of koffi that npm installs only on that
+// platform): the build takes the version and integrity package-lock.json pins, from node_modules when
+// npm installed it, else fetched with `npm pack` into node_modules/.cache/mairu-native (once), and fails
+// when one is missing.
+const NATIVE_PLATFORMS = {
+  "darwin-arm64": ["darwin_arm64"],
+  "darwin-x64": ["darwin_x64"],
+  "linux-arm64": ["linux_arm64", "musl_arm64"],
+  "linux-x64": ["linux_x64", "musl_x64"]
+}
+
+const lock = JSON.parse(readFileSync(new URL("../package-lock.json", import.meta.url), "utf8"))
+
+/** The folder holding `@koromix/koffi-<platform>`'s files, as pinned by package-lock.json. */
+const koffiPlatformPackage = (platform) => {
+  const name = `@koromix/koffi-${platform}`
+  const pinned = lock.packages[`node_modules/${name}`]
+  const koffi = lock.packages["node_modules/koffi"]
+  if (pinned === undefined || koffi === undefined || pinned.version !== koffi.version) {
+    throw new Error(`package-lock.json pins no ${name} at koffi's version; run: npm install`)
+  }
+  const installed = fileURLToPath(new URL(`../node_modules/${name}/`, import.meta.url))
+  const installedVersion = existsSync(path.join(installed, "package.json"))
+    ? JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8")).version
+    : undefined
+  if (installedVersion === pinned.version) return installed
+
+  const cache = fileURLToPath(new URL("../node_modules/.cache/mairu-native/", import.meta.url))
+  const tarball = path.join(cache, `koromix-koffi-${platform}-${pinned.version}.tgz`)
+  if (!existsSync(tarball)) {
+    mkdirSync(cache, { recursive: true })
+    const npm = process.env.npm_execpath
+    const [file, args] = npm !== undefined && npm.endsWith(".js") ? [process.execPath, [npm]] : ["npm", []]
+    const fetched = spawnSync(file, [
+      ...args,
+      "pack",
+      "--silent",
+      "--prefer-offline",
+      "--pack-destination",
+      cache,
+      `${name}@${pinned.version}`
+    ], { encoding: "utf8" })
+    if (fetched.status !== 0 || !existsSync(tarball)) {
+      throw new Error(
+        `cannot fetch ${name}@${pinned.version} (koffi's module for ${platform}) from the npm registry:\n` +
+          `${fetched.stderr ?? fetched.error}\nthe build needs it once; it is kept in ${cache}`
+      )
+    }
+  }
+  const integrity = `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`
+  if (integrity !== pinned.integrity) {
+    rmSync(tarball)
+    throw new Error(`${tarball} does not match the integrity package-lock.json pins for ${name}; removed it`)
+  }
+  const unpacked = path.join(cache, `koromix-koffi-${platform}-${pinned.version}`)
+  rmSync(unpacked, { recursive: true, force: true })
+  mkdirSync(unpacked)
+  execFileSync("tar", ["-xzf", tarball, "-C", unpacked, "--strip-components=1"])
+  return unpacked
+}
+
+for (const [platform, triplets] of Object.entries(NATIVE_PLATFORMS)) {
+  const source = koffiPlatformPackage(platform)
+  for (const triplet of triplets) {
+    const binary = path.join(source, triplet, "koffi.node")
+    if (!existsSync(binary)) throw new Error(`${binary} is missing: koffi ships no ${triplet} module at this version`)
+    const target = fileURLToPath(new URL(`../dist/koffi/${triplet}/`, import.meta.url))
     mkdirSync(target, { recursive: true })
-    copyFileSync(binary, new URL("koffi.node", target))
+    copyFileSync(binary, path.join(target, "koffi.node"))
   }
 }
-if (existsSync(new URL("../dist/koffi/", import.meta.url))) {
-  copyFileSync(
-    new URL("../node_modules/koffi/LICENSE.txt", import.meta.url),
-    new URL("../dist/koffi/LICENSE.txt", import.meta.url)
-  )
-}
+copyFileSync(
+  new URL("../node_modules/koffi/LICENSE.txt", import.meta.url),
+  new URL("../dist/koffi/LICENSE.txt", import.meta.url)
+)
 
 // The top-level help is static: render it once with the full CLI, plain and coloured,
 // for the entry to print without loading the CLI framework.
@@ -104,10 +153,16 @@ writeFileSync(new URL("../dist/help.ansi", import.meta.url), renderHelp(true))
  * (dynamic imports become plain requires of bundled code). The entry is built as dist/mairu.cjs
  * is, so that the fast paths start as quickly; the full CLI and the agent's entry, which it loads
  * on demand, travel as SEA assets and run through node:vm (see seaAssetModules). The files the
- * package keeps next to the entry (the rendered help, and anything under dist/native/, such as a
- * native addon) travel as SEA assets too, under their path relative to dist/.
+ * package keeps next to the entry travel as SEA assets too: the rendered help, and the native
+ * module of this platform that the agent loads to harden itself.
  */
 async function buildSea() {
+  const [major, minor] = process.versions.node.split(".").map(Number)
+  if (major < 20 || (major === 20 && minor < 12)) {
+    throw new Error(
+      `the single executable needs Node.js 20.12 or later to build (sea.getRawAsset); this is ${process.version}`
+    )
+  }
   const dist = fileURLToPath(new URL("../dist/", import.meta.url))
   const out = path.join(dist, "sea")
   mkdirSync(out, { recursive: true })
@@ -134,15 +189,13 @@ async function buildSea() {
     "help.txt": path.join(dist, "help.txt"),
     "help.ansi": path.join(dist, "help.ansi")
   }
-  const native = path.join(dist, "native")
-  if (existsSync(native)) {
-    for (const entry of readdirSync(native, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile()) {
-        const file = path.join(entry.parentPath ?? entry.path, entry.name)
-        assets[path.relative(dist, file)] = file
-      }
-    }
-  }
+  // Its own platform's native module for the agent's hardening (src/Platform/Hardening.ts): the
+  // executable is this node, so it has this node's libc.
+  const glibc = process.report.getReport().header.glibcVersionRuntime !== undefined
+  const koffiFolder = `${process.platform === "linux" && !glibc ? "musl" : process.platform}_${process.arch}`
+  const koffi = path.join(dist, "koffi", koffiFolder, "koffi.node")
+  if (!existsSync(koffi)) throw new Error(`no native module for ${koffiFolder} in dist/koffi`)
+  assets["koffi.node"] = koffi
   const blob = path.join(out, "mairu.blob")
   const config = path.join(out, "sea-config.json")
   writeFileSync(

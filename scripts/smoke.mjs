@@ -43,12 +43,15 @@ const env = {
   XDG_CONFIG_HOME: path.join(tmp, "config"),
   XDG_STATE_HOME: path.join(tmp, "state"),
   MAIRU_NO_BROWSER: "1",
+  // The single executable's agent writes its native helper here for a moment.
+  TMPDIR: path.join(tmp, "tmp"),
   AWS_REGION: "us-east-1",
   AWS_CONFIG_FILE: "/dev/null",
   AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
   AWS_EC2_METADATA_DISABLED: "true"
 }
 fs.mkdirSync(env.HOME, { recursive: true })
+fs.mkdirSync(env.TMPDIR, { recursive: true })
 
 let failures = 0
 const check = (name, ok, detail = "") => {
@@ -190,11 +193,9 @@ try {
   const status = run(["status", "--json"])
   const report = parseJson(status.stdout)
   const agent = report?.agent
-  // The single executable carries no native helper: its agent's debuggers are not blocked, and status says so.
-  const onlyHardeningMissing = agent?.hardening?.debuggers_blocked === false && report.problems.length === 1
   check(
     "status --json: the agent runs this version",
-    (status.code === 0 || onlyHardeningMissing) && agent?.running === true && agent.version === version,
+    status.code === 0 && agent?.running === true && agent.version === version,
     describe(status)
   )
   if (agent?.pid !== undefined) await checkNoInspector(agent.pid)
@@ -206,7 +207,21 @@ try {
       ? exe === fs.realpathSync(mairu)
       : cmdline.includes(mairu) || cmdline.includes(fs.realpathSync(mairu))
     check("the agent is the same mairu", same, `exe: ${exe}\ncmdline: ${cmdline.join(" ")}`)
+    const coreLimit = fs.readFileSync(`/proc/${agent.pid}/limits`, "utf8").match(/^Max core file size\s+(\S+)\s+(\S+)/m)
+    check(
+      "the agent's core file size is 0 (/proc/PID/limits)",
+      coreLimit?.[1] === "0" && coreLimit[2] === "0",
+      String(coreLimit?.[0])
+    )
   }
+  check(
+    "status --json: the agent blocks debuggers and core dumps (its native helper loaded)",
+    agent?.hardening?.debuggers_blocked === true && agent.hardening.core_dumps_off === true &&
+      agent.hardening.problem === null,
+    JSON.stringify(agent?.hardening)
+  )
+  const leftovers = fs.readdirSync(env.TMPDIR)
+  check("the agent left no file in TMPDIR", leftovers.length === 0, leftovers.join("\n"))
 
   const cp = run(["credential-process", "local", "123456789012/Developer"])
   const creds = parseJson(cp.stdout)
@@ -323,6 +338,39 @@ new STSClient({}).send(new GetCallerIdentityCommand({})).then((r) => console.log
   check("kill-agent", kill.code === 0, describe(kill))
   const after = parseJson(run(["status", "--json"]).stdout)
   check("no agent after kill-agent", after?.agent?.running === false, JSON.stringify(after))
+
+  // The agent turns core dumps off itself: started by hand from a shell that allows them.
+  if (fs.existsSync("/proc/self/limits")) {
+    const foreground = spawn("/bin/sh", [
+      "-c",
+      "ulimit -c unlimited; exec \"$@\"",
+      "sh",
+      mairu,
+      "agent",
+      "--foreground"
+    ], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    const listening = await new Promise((resolve) => {
+      let seen = ""
+      foreground.stderr.on("data", (data) => {
+        seen += data.toString()
+        if (seen.includes("listening on")) resolve(true)
+      })
+      foreground.once("exit", () => resolve(false))
+      setTimeout(() => resolve(false), 20_000).unref()
+    })
+    const limits = listening ? fs.readFileSync(`/proc/${foreground.pid}/limits`, "utf8") : ""
+    const coreLimit = limits.match(/^Max core file size\s+(\S+)\s+(\S+)/m)
+    check(
+      "agent --foreground from a shell with ulimit -c unlimited: core file size 0",
+      coreLimit?.[1] === "0" && coreLimit[2] === "0",
+      String(coreLimit?.[0])
+    )
+    run(["kill-agent"])
+    if (foreground.exitCode === null) await new Promise((resolve) => foreground.once("exit", resolve))
+  }
 } catch (error) {
   check("smoke test ran to the end", false, error instanceof Error ? error.stack ?? error.message : String(error))
 } finally {

@@ -1,3 +1,7 @@
+// Only the single executable loads node:sea; scripts/build.mjs builds it with Node.js 20.12 or later.
+// eslint-disable-next-line n/no-unsupported-features/node-builtins
+import type * as nodeSea from "node:sea"
+
 declare const __MAIRU_SEA__: boolean | undefined
 
 /**
@@ -7,11 +11,23 @@ declare const __MAIRU_SEA__: boolean | undefined
  */
 export const IS_SEA: boolean = typeof __MAIRU_SEA__ === "boolean" && __MAIRU_SEA__
 
-/** A file the single executable carries (see scripts/build.mjs), or undefined when it has none by that name. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sea = () => require("node:sea") as typeof nodeSea
+
+/** A text file the single executable carries (see scripts/build.mjs), or undefined when it has none by that name. */
 export const seaAsset = (name: string): string | undefined => {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require("node:sea") as typeof import("node:sea")).getAsset(name, "utf8")
+    return sea().getAsset(name, "utf8")
+  } catch {
+    return undefined
+  }
+}
+
+/** A binary file the single executable carries, or undefined when it has none by that name. */
+export const seaRawAsset = (name: string): Uint8Array | undefined => {
+  try {
+    const raw = sea().getRawAsset(name)
+    return typeof raw === "string" ? Buffer.from(raw) : new Uint8Array(raw)
   } catch {
     return undefined
   }

@@ -6,7 +6,7 @@ import * as nodeModule from "node:module"
 import * as path from "node:path"
 import { ignoreDebugSignal } from "./Platform/Inspector.js"
 import { IS_SEA, seaAsset } from "./Sea.js"
-import { writeAll } from "./Terminal/Messages.js"
+import { messageText, writeAll } from "./Terminal/Messages.js"
 import { colourAllowed, colourPreference } from "./Terminal/PlainOutput.js"
 import { VERSION } from "./Version.js"
 
@@ -14,7 +14,17 @@ import { VERSION } from "./Version.js"
 // credentials for its command (see Platform/Inspector.ts).
 ignoreDebugSignal()
 
+// Then: nothing of mairu (unix sockets, /dev/tty, the agent) works on Windows.
+if (process.platform === "win32") {
+  writeAll(
+    2,
+    messageText("mairu does not support Windows; run it in WSL (Windows Subsystem for Linux), where it works.")
+  )
+  process.exit(1)
+}
+
 // Node 22.1+ keeps compiled code between runs; older versions go without.
+// eslint-disable-next-line n/no-unsupported-features/node-builtins -- called only where it exists
 void (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 
 // Each fast path is required when taken: the bundler then initialises its modules (and the

@@ -6,6 +6,7 @@ import type { AgentRequest, ServerSummary } from "../Schemas/AgentProtocol.js"
 import { ListServers, ResolveServer } from "../Schemas/AgentProtocol.js"
 import type { RoleInfo } from "../Schemas/Credentials.js"
 import type { SessionInfo } from "../Schemas/Session.js"
+import { socketPathTooLong } from "../Wire/SocketPathLength.js"
 import { checkSocketPath } from "../Wire/SocketTrust.js"
 import type { Handle, RequestContext } from "./Handle.js"
 
@@ -45,6 +46,8 @@ export const parsePatterns = (allow: ReadonlyArray<string>): ReadonlyArray<Patte
  */
 export const restrictedFolderProblem = (socketPath: string): string | undefined => {
   if (!path.isAbsolute(socketPath)) return `${socketPath} is not an absolute path`
+  const tooLong = socketPathTooLong(socketPath, "choose a shorter PATH")
+  if (tooLong !== undefined) return tooLong
   const dir = path.dirname(socketPath)
   const uid = process.getuid?.()
   const fix = `create it with: mkdir -m 700 ${dir}`

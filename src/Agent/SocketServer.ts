@@ -33,6 +33,22 @@ const protocolError = (id: number, error: AgentError) =>
     Effect.orDie
   )
 
+/**
+ * A random name for the temporary socket beside one named `name`, never longer: any path
+ * within the platform's limit can be bound through it. Hidden (a leading dot) unless
+ * `name` has a single byte.
+ */
+export const temporaryName = (name: string): string => {
+  const length = Math.min(Buffer.byteLength(name), 8)
+  const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+  const random = (count: number) =>
+    Array.from(crypto.randomBytes(count), (byte) => letters[byte % letters.length]).join("")
+  if (length > 1) return "." + random(length - 1)
+  let letter = random(1)
+  while (letter === name) letter = random(1)
+  return letter
+}
+
 /** Connections answered at once; beyond this the agent refuses new ones until some close. */
 const MAX_CONNECTIONS = 1024
 
@@ -159,22 +175,23 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
       })
     }
 
-    // Not path.join, which would drop a `link/..` of the checked path as text (see SocketTrust).
-    const temporaryPath = `${path.dirname(socketPath)}/.mairu-agent.${process.pid}.${
-      crypto.randomBytes(4).toString("hex")
-    }.sock`
-    yield* Effect.sync(() => fs.rmSync(temporaryPath, { force: true }))
     const server = net.createServer(onConnection)
     server.maxConnections = MAX_CONNECTIONS
-    yield* Effect.acquireRelease(
-      Effect.async<void, AgentStartError>((resume) => {
-        server.once(
-          "error",
-          (error) =>
-            resume(Effect.fail(new AgentStartError({ message: `cannot listen on ${temporaryPath}: ${error.message}` })))
+    const listen = (file: string) =>
+      Effect.async<string, NodeJS.ErrnoException>((resume) => {
+        server.once("error", (error: NodeJS.ErrnoException) => resume(Effect.fail(error)))
+        server.listen(file, () => resume(Effect.succeed(file)))
+      })
+    // Listens on a temporary name beside the socket first (see claimSocketPath). A name taken
+    // by any file fails with EADDRINUSE and another is tried: nothing is removed to make room.
+    // Not path.join, which would drop a `link/..` of the checked path as text (see SocketTrust).
+    const temporaryPath = yield* Effect.acquireRelease(
+      Effect.suspend(() => listen(`${path.dirname(socketPath)}/${temporaryName(path.basename(socketPath))}`)).pipe(
+        Effect.retry({ times: 20, while: (error) => error.code === "EADDRINUSE" }),
+        Effect.mapError((error) =>
+          new AgentStartError({ message: `cannot listen beside ${socketPath}: ${error.message}` })
         )
-        server.listen(temporaryPath, () => resume(Effect.void))
-      }),
+      ),
       () =>
         Effect.async<void>((resume) => {
           server.close(() => resume(Effect.void))

@@ -3,14 +3,14 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { reportFailures } from "../Client/Failure.js"
-import { isProcessAlive } from "../Platform/ProcessAlive.js"
+import { platform } from "../Platform/ThisPlatform.js"
 import { ExitCode } from "../ProcessExit.js"
 import { Hello, Shutdown } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
 import { Terminal } from "../Services/Terminal.js"
 
-const isAlive = (pid: number) => Effect.sync(() => isProcessAlive(pid))
+const isAlive = (pid: number) => Effect.sync(() => platform.isProcessAlive(pid))
 
 /** Waits (up to 5 s) until `running` is false; true when it became false. */
 const waitUntilStopped = (running: Effect.Effect<boolean>) =>

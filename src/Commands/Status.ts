@@ -6,6 +6,7 @@ import { formatTime } from "../Client/Format.js"
 import { jsonOption, printJson } from "../Client/Json.js"
 import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
 import { hardeningProblem } from "../Platform/Hardening.js"
+import { platform } from "../Platform/ThisPlatform.js"
 import { ExitCode } from "../ProcessExit.js"
 import { Hello, ListServers, ListSessions, serverSummary } from "../Schemas/AgentProtocol.js"
 import type { SessionInfo } from "../Schemas/Session.js"
@@ -95,6 +96,7 @@ const gather = Effect.gen(function*() {
   }
   return {
     version: VERSION,
+    platform: { name: platform.name, arch: process.arch, weaker: platform.weaker() },
     agent: { ...agentReport, servers_dir: agentConfig?.serversDir ?? null },
     servers_dir: serversDir,
     servers,
@@ -118,6 +120,8 @@ const text = (report: Report) => {
         agent.hardening.debuggers_blocked ? "blocked" : "not blocked"
       }, Node's inspector ${agent.hardening.inspector_closed ? "closed" : "open"}`
     ]),
+    `platform: ${report.platform.name} ${report.platform.arch}`,
+    ...report.platform.weaker.map((line) => `  weaker here: ${line}`),
     report.agent.servers_dir === null
       ? `servers (${report.servers_dir}, read by an agent started here)${report.servers.length === 0 ? ": none" : ":"}`
       : `servers (the agent's, in ${report.agent.servers_dir})${report.servers.length === 0 ? ": none" : ":"}`,

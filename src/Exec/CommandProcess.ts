@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { platform } from "../Platform/ThisPlatform.js"
 
 /**
  * Runs the user's command as transparently as a child can be: same terminal,
@@ -40,10 +41,6 @@ export const findExecutable = (name: string, envPath: string | undefined): strin
   return undefined
 }
 
-/** On Linux, `setpriv --pdeathsig` makes the command get SIGTERM if mairu dies without passing a signal on. */
-const pdeathsigWrapper = (): string | undefined =>
-  process.platform === "linux" && isExecutable("/usr/bin/setpriv") ? "/usr/bin/setpriv" : undefined
-
 /** Takes over the signal handlers (a runtime's included) while the command runs, and gives them back. */
 const withSignalsFor = (child: ChildProcess) => {
   const saved = new Map<NodeJS.Signals, Array<(...args: Array<unknown>) => void>>()
@@ -71,11 +68,9 @@ export const runCommand = (
     if (file === undefined) {
       return resolve({ _tag: "NotRunnable", message: `command not found: ${name}`, exitCode: 127 })
     }
-    const wrapper = pdeathsigWrapper()
-    const [program, programArgs] = wrapper === undefined
-      ? [file, args]
-      : [wrapper, ["--pdeathsig", "TERM", "--", file, ...args]]
-    const child = spawn(program, programArgs, { stdio: "inherit", env })
+    // The command gets SIGTERM if mairu dies without passing a signal on, where the platform can do that.
+    const [program, ...programArgs] = platform.withParentDeathSignal([file, ...args])
+    const child = spawn(program!, programArgs, { stdio: "inherit", env })
     const restoreSignals = withSignalsFor(child)
     child.once("error", (error) => {
       restoreSignals()

@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import { platform } from "../Platform/ThisPlatform.js"
 
 /**
  * Files whose content decides where credentials go must be the user's own: a
@@ -7,22 +8,9 @@ import * as fs from "node:fs"
  * is read through readOwnFile, which also bounds what it reads.
  */
 
-/** The user name of `uid` from /etc/passwd, or undefined. */
-const userName = (uid: number): string | undefined => {
-  try {
-    for (const line of fs.readFileSync("/etc/passwd", "utf8").split("\n")) {
-      const fields = line.split(":")
-      if (fields[2] === String(uid) && fields[0] !== undefined && fields[0] !== "") return fields[0]
-    }
-  } catch {
-    // no passwd file: the uid is all there is to say
-  }
-  return undefined
-}
-
 /** `alice (uid 1001)`, or `uid 1001` when the name is unknown. */
 export const describeOwner = (uid: number): string => {
-  const name = userName(uid)
+  const name = platform.userName(uid)
   return name === undefined ? `uid ${uid}` : `${name} (uid ${uid})`
 }
 

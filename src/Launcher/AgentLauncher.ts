@@ -1,7 +1,9 @@
 import * as fs from "node:fs"
 import type * as net from "node:net"
+import { resolvePaths } from "../Files/XdgPaths.js"
 import { disableSigusr1Flags } from "../Platform/Inspector.js"
 import { IS_SEA } from "../Sea.js"
+import { userMessages } from "../Terminal/Messages.js"
 import { aborted, agentUnavailable, type AgentUnavailableFailure, connect } from "../Wire/AgentWire.js"
 import { ownerMarkerPath } from "../Wire/OwnerMarker.js"
 import { agentEnvironment } from "./AgentEnvironment.js"
@@ -113,19 +115,27 @@ export const startAgent = async (
 }
 
 /**
- * True when a dead socket at `socketPath` is not one a mairu agent of this machine
- * left behind: most likely a forwarded socket (ssh -R, a container's volume) whose
- * connection ended. Starting a local agent there would quietly replace the user's
- * agent with one of this machine, so the client refuses instead.
+ * Who left the dead socket at `socketPath`. "foreign": not a mairu agent of this
+ * machine, most likely a forwarded socket (ssh -R, a container's volume) whose
+ * connection ended; starting a local agent there would quietly replace the user's
+ * agent with one of this machine, so the client refuses instead. A forwarded socket
+ * goes where MAIRU_AGENT_SOCK points (see docs/agent.md), so a dead socket at the
+ * default place is an agent's of this machine even without an owner marker (the
+ * original Rust Mairu's leaves none): "default place", taken over.
  */
-const isForeignDeadSocket = (socketPath: string): boolean => {
+const deadSocketOwner = (
+  socketPath: string,
+  env: Readonly<Record<string, string | undefined>>
+): "none" | "ours" | "default place" | "foreign" => {
   const stat = fs.lstatSync(socketPath, { throwIfNoEntry: false })
-  if (stat === undefined || !stat.isSocket()) return false
+  if (stat === undefined || !stat.isSocket()) return "none"
   try {
-    return fs.readFileSync(ownerMarkerPath(socketPath), "utf8").trim() !== String(stat.ino)
+    if (fs.readFileSync(ownerMarkerPath(socketPath), "utf8").trim() === String(stat.ino)) return "ours"
   } catch {
-    return true
+    // no marker
   }
+  const atDefaultPlace = (env.MAIRU_AGENT_SOCK ?? "") === "" && resolvePaths(env).socketPath === socketPath
+  return atDefaultPlace ? "default place" : "foreign"
 }
 
 /**
@@ -135,7 +145,8 @@ const isForeignDeadSocket = (socketPath: string): boolean => {
 export const connectOrStart = async (
   socketPath: string,
   env: Readonly<Record<string, string | undefined>>,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  tell: (text: string) => void = userMessages()
 ): Promise<net.Socket | AgentUnavailableFailure> => {
   const first = await connect(socketPath)
   if (first._tag === "Connected") return first.socket
@@ -145,10 +156,17 @@ export const connectOrStart = async (
       `no agent is running at ${socketPath} (${first.reason}) and MAIRU_NO_AUTO_AGENT is set; start one with: mairu agent`
     )
   }
-  if (isForeignDeadSocket(socketPath)) {
+  const dead = deadSocketOwner(socketPath, env)
+  if (dead === "foreign") {
     return agentUnavailable(
       `nothing answers at ${socketPath}, and no mairu agent of this machine made it: a forwarded agent socket ` +
         `whose connection ended? Reconnect (ssh, or the container's -v), or run an agent on this machine with: mairu agent`
+    )
+  }
+  if (dead === "default place") {
+    tell(
+      `Nothing answers at ${socketPath}: an agent that is gone left it (the original Rust Mairu's, or one that ` +
+        `crashed). Starting a new agent there.`
     )
   }
   return startAgent(socketPath, env, signal)

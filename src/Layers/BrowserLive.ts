@@ -2,6 +2,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { spawn } from "node:child_process"
+import type { Platform } from "../Platform/Platform.js"
+import { platform } from "../Platform/ThisPlatform.js"
 import { Browser } from "../Services/Browser.js"
 import { Settings, type SettingsShape } from "../Services/Settings.js"
 
@@ -17,16 +19,15 @@ export type BrowserOpener =
  */
 export const browserOpener = (
   settings: Pick<SettingsShape, "noBrowser" | "overSsh" | "desktop" | "browser">,
-  platform: NodeJS.Platform
+  on: Platform = platform
 ): BrowserOpener | undefined => {
   if (settings.noBrowser) return undefined
   const commands = Option.getOrElse(settings.browser, () => "").split(":").map((command) => command.trim())
     .filter((command) => command !== "")
   if (commands.length > 0) return { _tag: "BrowserVariable", commands }
   if (settings.overSsh) return undefined
-  if (platform === "darwin") return { _tag: "Desktop", command: "open" }
-  if (platform === "win32") return undefined
-  return settings.desktop ? { _tag: "Desktop", command: "xdg-open" } : undefined
+  const command = on.desktopOpener(settings.desktop)
+  return command === undefined ? undefined : { _tag: "Desktop", command }
 }
 
 /** Splits one `BROWSER` entry into words: blanks separate, single and double quotes group, backslash escapes. */
@@ -110,7 +111,7 @@ export const BrowserLive = Layer.effect(
   Effect.map(Settings, (settings) => ({
     open: (url: string) =>
       Effect.suspend(() => {
-        const opener = browserOpener(settings, process.platform)
+        const opener = browserOpener(settings)
         if (opener === undefined) return Effect.succeed(false)
         return opener._tag === "BrowserVariable"
           ? runBrowserCommands(opener.commands, url)

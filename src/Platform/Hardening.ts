@@ -1,17 +1,22 @@
 import * as childProcess from "node:child_process"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
+import { IS_SEA, seaRawAsset } from "../Sea.js"
 import { openInspectorUrl } from "./Inspector.js"
+import type { Koffi, KoffiLibrary, Platform } from "./Platform.js"
+import { platform as thisPlatform } from "./ThisPlatform.js"
 
 /**
  * Keeps the agent's memory out of core files and debuggers: core file size 0
- * (setrlimit), on Linux not dumpable (prctl PR_SET_DUMPABLE 0: no core, no ptrace
- * and no /proc/PID/mem or environ for other processes of the user), on macOS
- * ptrace(PT_DENY_ATTACH). Node has no API for these; they go through koffi's
- * prebuilt native module, which the build copies to dist/koffi/<platform>/koffi.node.
- * Without it (a platform without a prebuilt binary, a single executable) debuggers
- * are not blocked, and core dumps are off only when the agent was started with a
- * core file size limit of 0 (as a command starts it); `mairu status` says which.
+ * (setrlimit), and what the platform has against debuggers (Linux: not dumpable,
+ * so no ptrace and no /proc/PID/mem or environ for other processes of the user;
+ * macOS: ptrace(PT_DENY_ATTACH)). Node has no API for these; they go through
+ * koffi's prebuilt native module: the npm package carries it for every platform in
+ * dist/koffi/<folder>/koffi.node, the single executable carries its own platform's
+ * as an asset. Without it debuggers are not blocked, and core dumps are off only when
+ * the agent was started with a core file size limit of 0 (as a command starts it);
+ * `mairu status` says which.
  */
 
 export interface HardeningReport {
@@ -25,32 +30,10 @@ export interface HardeningReport {
   readonly problem?: string | undefined
 }
 
-interface KoffiFunction {
-  (...args: ReadonlyArray<unknown>): number
-}
-interface KoffiLibrary {
-  func(signature: string): KoffiFunction
-}
-interface Koffi {
-  load(name: string): KoffiLibrary
-  struct(name: string, fields: Record<string, string>): unknown
-}
-
 const RLIMIT_CORE = 4
-const PR_GET_DUMPABLE = 3
-const PR_SET_DUMPABLE = 4
-const PT_DENY_ATTACH = 31
-
-/** The folders of koffi's prebuilt modules for this platform, most likely first. */
-const triplets = (): ReadonlyArray<string> => {
-  const arch = process.arch
-  if (process.platform === "linux") return [`linux_${arch}`, `musl_${arch}`]
-  if (process.platform === "darwin") return [`darwin_${arch}`]
-  return []
-}
 
 /** Where the build puts the native module: next to the running mairu.cjs. */
-export const bundledKoffiPaths = (): ReadonlyArray<string> => {
+export const bundledKoffiPaths = (on: Platform = thisPlatform): ReadonlyArray<string> => {
   const entry = process.argv[1]
   if (entry === undefined) return []
   let dir: string
@@ -59,19 +42,22 @@ export const bundledKoffiPaths = (): ReadonlyArray<string> => {
   } catch {
     return []
   }
-  return triplets().map((triplet) => path.join(dir, "koffi", triplet, "koffi.node"))
+  return on.hardening.koffiFolders.map((folder) => path.join(dir, "koffi", folder, "koffi.node"))
 }
 
+const describe = (error: unknown) => error instanceof Error ? error.message : String(error)
+
+/** Loads the first of `candidates` that exists and loads, or says why none did. */
 const loadKoffi = (candidates: ReadonlyArray<string>): Koffi | string => {
   const errors: Array<string> = []
   for (const file of candidates) {
     if (!fs.existsSync(file)) continue
     try {
-      // A native module cannot be bundled; it is loaded from its file at run time.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(file) as Koffi
+      const module = { exports: {} }
+      process.dlopen(module, file)
+      return module.exports as Koffi
     } catch (error) {
-      errors.push(`${file}: ${error instanceof Error ? error.message : String(error)}`)
+      errors.push(`${file}: ${describe(error)}`)
     }
   }
   return errors.length > 0
@@ -79,21 +65,39 @@ const loadKoffi = (candidates: ReadonlyArray<string>): Koffi | string => {
     : `no native helper for ${process.platform}-${process.arch} in this installation`
 }
 
-const openLibc = (koffi: Koffi): KoffiLibrary => {
-  if (process.platform === "darwin") return koffi.load("/usr/lib/libSystem.B.dylib")
-  for (
-    const name of [
-      "libc.so.6",
-      `libc.musl-${process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch}.so.1`
-    ]
-  ) {
+/**
+ * The single executable's native module: its asset, written to a file of a private
+ * folder (0700, the file 0500) for process.dlopen, both removed once it is loaded.
+ */
+const loadSeaKoffi = (): Koffi | string => {
+  const asset = seaRawAsset("koffi.node")
+  if (asset === undefined) return loadKoffi([])
+  let dir: string
+  try {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-native-"))
+  } catch (error) {
+    return `cannot write the native helper to ${os.tmpdir()} (${describe(error)}); set TMPDIR to a folder of yours`
+  }
+  try {
+    const file = path.join(dir, "koffi.node")
+    fs.writeFileSync(file, asset, { mode: 0o500 })
+    return loadKoffi([file])
+  } catch (error) {
+    return `cannot write the native helper to ${dir} (${describe(error)}); set TMPDIR to a folder of yours`
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const openLibc = (koffi: Koffi, on: Platform): KoffiLibrary => {
+  for (const name of on.hardening.libc) {
     try {
       return koffi.load(name)
     } catch {
       // try the next name
     }
   }
-  throw new Error("cannot open the C library")
+  throw new Error(`cannot open the C library (${on.hardening.libc.join(", ")})`)
 }
 
 /** True when this process's core file size limit is 0 (then no core file is written). */
@@ -117,22 +121,17 @@ export const withInspector = (report: Omit<HardeningReport, "inspectorClosed">):
 })
 
 /**
- * Hardens this process once; later calls return the first report (the inspector checked again). `koffiPaths`
- * are the native module's candidate files; without them, the ones shipped in dist/.
- * A build that cannot ship dist/ (a single executable) calls it first with the
- * file it extracted: the agent's own call then gets that report.
+ * Hardens this process once; later calls return the first report (the inspector checked
+ * again). `koffiPaths` are the native module's candidate files; without them, the single
+ * executable's asset or the files shipped in dist/.
  */
-export const hardenProcess = (koffiPaths: ReadonlyArray<string> = bundledKoffiPaths()): HardeningReport => {
+export const hardenProcess = (koffiPaths?: ReadonlyArray<string>, on: Platform = thisPlatform): HardeningReport => {
   if (applied !== undefined) return withInspector(applied)
-  if (process.platform !== "linux" && process.platform !== "darwin") {
-    applied = {
-      coreDumpsOff: coreLimitIsZero(),
-      debuggersBlocked: false,
-      problem: `not supported on ${process.platform}`
-    }
-    return withInspector(applied)
-  }
-  const koffi = loadKoffi(koffiPaths)
+  const koffi = koffiPaths !== undefined
+    ? loadKoffi(koffiPaths)
+    : IS_SEA
+    ? loadSeaKoffi()
+    : loadKoffi(bundledKoffiPaths(on))
   if (typeof koffi === "string") {
     applied = { coreDumpsOff: coreLimitIsZero(), debuggersBlocked: false, problem: koffi }
     return withInspector(applied)
@@ -141,22 +140,15 @@ export const hardenProcess = (koffiPaths: ReadonlyArray<string> = bundledKoffiPa
   let coreDumpsOff = false
   let debuggersBlocked = false
   try {
-    const libc = openLibc(koffi)
+    const libc = openLibc(koffi, on)
     koffi.struct("mairu_rlimit", { cur: "uint64_t", max: "uint64_t" })
     const setrlimit = libc.func("int setrlimit(int, const mairu_rlimit *)")
     coreDumpsOff = setrlimit(RLIMIT_CORE, { cur: 0, max: 0 }) === 0
     if (!coreDumpsOff) problems.push("setrlimit(RLIMIT_CORE, 0) failed")
-    if (process.platform === "linux") {
-      const prctl = libc.func("int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)")
-      debuggersBlocked = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) === 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) === 0
-      if (!debuggersBlocked) problems.push("prctl(PR_SET_DUMPABLE, 0) failed")
-    } else {
-      const ptrace = libc.func("int ptrace(int, int, void *, int)")
-      debuggersBlocked = ptrace(PT_DENY_ATTACH, 0, null, 0) === 0
-      if (!debuggersBlocked) problems.push("ptrace(PT_DENY_ATTACH) failed")
-    }
+    debuggersBlocked = on.hardening.blockDebuggers(libc)
+    if (!debuggersBlocked) problems.push(`${on.hardening.debuggerCall} failed`)
   } catch (error) {
-    problems.push(error instanceof Error ? error.message : String(error))
+    problems.push(describe(error))
   }
   coreDumpsOff ||= coreLimitIsZero()
   applied = { coreDumpsOff, debuggersBlocked, ...(problems.length > 0 ? { problem: problems.join("; ") } : {}) }

@@ -1,5 +1,5 @@
 import * as net from "node:net"
-import { socketOwner } from "../Platform/SocketOwner.js"
+import { platform } from "../Platform/ThisPlatform.js"
 import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
 import { LineReader } from "./LineReader.js"
 import { checkSocketPath } from "./SocketTrust.js"
@@ -47,7 +47,7 @@ export const looksLikeHttp2 = (firstBytes: Buffer): boolean => firstBytes.length
 
 export const originalAgentMessage = (socketPath: string | undefined): string => {
   const where = socketPath === undefined ? "the agent socket" : socketPath
-  const owner = socketPath === undefined ? undefined : socketOwner(socketPath)
+  const owner = socketPath === undefined ? undefined : platform.socketListener(socketPath)
   const stop = owner === undefined
     ? "Stop it with the original's command: mairu kill-agent (or end its process)"
     : `Stop it (process ${owner.pid}${owner.command === "" ? "" : `, ${owner.command}`}) with: kill ${owner.pid}`

@@ -1,5 +1,6 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { socketPathTooLong } from "./SocketPathLength.js"
 
 /**
  * Whether the agent socket at a path can be trusted: whoever can write a folder on
@@ -9,7 +10,8 @@ import * as path from "node:path"
  * writable by group or others unless sticky; the socket's own folder belongs to the
  * user and is closed to others (0700); the socket belongs to the user or root.
  * The path is walked as the kernel walks it: a link is followed before a `..` after
- * it goes up. A few lstat calls, so that clients check it before each connection.
+ * it goes up. A few lstat calls, so that clients check it before each connection. A path
+ * too long for a socket is refused here too, before anything binds or connects to it.
  */
 export type SocketTrust =
   | { readonly _tag: "Trusted" }
@@ -38,6 +40,8 @@ export const checkSocketPath = (
   const uid = options.uid ?? process.getuid?.()
   if (uid === undefined) return { _tag: "Trusted" }
   const untrusted = (message: string): SocketTrust => ({ _tag: "Untrusted", message })
+  const tooLong = socketPathTooLong(socketPath, "set MAIRU_AGENT_SOCK to a shorter path")
+  if (tooLong !== undefined) return untrusted(tooLong)
   const trustedOwner = (stat: fs.Stats) => stat.uid === uid || stat.uid === 0
 
   // Not path.resolve: it drops `link/..` as text, where the kernel follows the link first and goes up

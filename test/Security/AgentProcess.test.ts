@@ -332,7 +332,7 @@ describe("the agent's process", () => {
     }
   })
 
-  it("without the native helper (as in a single executable): status counts what is missing as a problem, in words that hold", async () => {
+  it("without the native helper (a platform koffi ships none for): status counts what is missing as a problem, in words that hold", async () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-dist-"))
     cleanups.push(() => fs.rmSync(copy, { recursive: true, force: true }))
     fs.cpSync(path.join(repoRoot, "dist"), copy, {

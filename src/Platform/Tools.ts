@@ -1,0 +1,52 @@
+import type * as childProcess from "node:child_process"
+
+/** How a system tool (lsof, ps, id) ended: undefined when it could not run at all. */
+export interface ToolResult {
+  readonly code: number
+  readonly stdout: string
+}
+
+/** Runs a system tool to its end; the platforms take one so that tests can give recorded outputs. */
+export type RunTool = (file: string, args: ReadonlyArray<string>) => ToolResult | undefined
+export type RunToolAsync = (file: string, args: ReadonlyArray<string>) => Promise<ToolResult | undefined>
+
+const TIMEOUT_MS = 5_000
+
+/** The system's own tools first (macOS keeps lsof in /usr/sbin), then the user's PATH; C locale output. */
+const toolEnv = () => ({
+  PATH: ["/usr/bin", "/bin", "/usr/sbin", "/sbin", ...(process.env.PATH ?? "").split(":")].filter((dir) => dir !== "")
+    .join(":"),
+  LC_ALL: "C"
+})
+
+// Loaded when a tool runs: most commands never run one, and the fast paths pay for what they load.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const childProcessModule = () => require("node:child_process") as typeof childProcess
+
+/** The tool's exit code and output, or undefined when it is missing, killed, or slower than 5 s. */
+export const runTool: RunTool = (file, args) => {
+  const result = childProcessModule().spawnSync(file, args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+    timeout: TIMEOUT_MS,
+    env: toolEnv()
+  })
+  return result.error !== undefined || result.status === null
+    ? undefined
+    : { code: result.status, stdout: result.stdout }
+}
+
+/** runTool without blocking the event loop (the agent keeps answering while lsof runs). */
+export const runToolAsync: RunToolAsync = (file, args) =>
+  new Promise((resolve) => {
+    const child = childProcessModule().execFile(file, args, {
+      encoding: "utf8",
+      timeout: TIMEOUT_MS,
+      env: toolEnv()
+    }, (error, stdout) => {
+      if (error === null) return resolve({ code: 0, stdout })
+      const code = (error as { code?: unknown }).code
+      resolve(typeof code === "number" && error.killed !== true ? { code, stdout } : undefined)
+    })
+    child.stdin?.end()
+  })
