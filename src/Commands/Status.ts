@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as path from "node:path"
+import { failureText } from "../Client/Failure.js"
 import { formatTime } from "../Client/Format.js"
 import { jsonOption, printJson } from "../Client/Json.js"
 import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
@@ -79,7 +80,7 @@ const gather = Effect.gen(function*() {
 
   const found = yield* (yield* AutoConfigs).find(process.cwd()).pipe(Effect.either)
   let auto: { path: string; server: string; role: string; trusted: boolean } | null = null
-  if (found._tag === "Left") problems.push(found.left.message)
+  if (found._tag === "Left") problems.push(failureText(found.left))
   else if (Option.isSome(found.right)) {
     const config = found.right.value
     const trusted = yield* (yield* TrustStore).isTrusted(config)

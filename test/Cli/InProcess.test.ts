@@ -1,8 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { NotFound, Unauthenticated } from "../../src/Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
@@ -20,14 +18,6 @@ const credentials: AwsCredentials = {
   noCache: false
 }
 
-const exitCode = (exit: Exit.Exit<unknown, unknown>) => {
-  if (Exit.isSuccess(exit)) return 0
-  const failure = Cause.failureOption(exit.cause)
-  return Option.isSome(failure) && (failure.value as { _tag?: string })._tag === "ExitCode"
-    ? (failure.value as { code: number }).code
-    : "failed"
-}
-
 describe("the CLI in process", () => {
   it.effect("credential-process prints the credential_process JSON from the agent's answer", () =>
     Effect.gen(function*() {
@@ -35,7 +25,7 @@ describe("the CLI in process", () => {
         servers: [local],
         agent: () => Effect.succeed(credentials)
       })
-      expect(exitCode(run.exit)).toBe(0)
+      expect(run.code).toBe(0)
       expect(JSON.parse(run.products.join(""))).toEqual({
         Version: 1,
         AccessKeyId: "ASIAEXAMPLE",
@@ -53,7 +43,7 @@ describe("the CLI in process", () => {
         servers: [local],
         agent: () => Effect.fail(new Unauthenticated({ serverId: "local", message: "not logged in to local" }))
       })
-      expect(exitCode(run.exit)).toBe(1)
+      expect(run.code).toBe(1)
       expect(run.products).toEqual([])
       expect(run.messages).toEqual(["not logged in to local. Log in with: mairu login local"])
     }))
@@ -68,7 +58,7 @@ describe("the CLI in process", () => {
   it.effect("exec with a role but no server asks for --server or MAIRU_SERVER", () =>
     Effect.gen(function*() {
       const run = yield* runCli(["exec", "123456789012/Dev", "true"], { servers: [local] })
-      expect(exitCode(run.exit)).toBe(1)
+      expect(run.code).toBe(1)
       expect(run.messages.join("\n")).toContain(
         "which server should give 123456789012/Dev? Pass --server SERVER (or set MAIRU_SERVER), or use the role auto"
       )
@@ -103,7 +93,7 @@ describe("the CLI in process", () => {
         agent: () =>
           Effect.fail(new NotFound({ message: "no server \"nowhere\" is configured in the agent's configuration" }))
       })
-      expect(exitCode(run.exit)).toBe(1)
+      expect(run.code).toBe(1)
       expect(run.messages).toEqual([`no server "nowhere" is configured in the agent's configuration`])
     }))
 })
