@@ -4,10 +4,10 @@ import * as Effect from "effect/Effect"
 import * as FiberMap from "effect/FiberMap"
 import * as Random from "effect/Random"
 import { MIN_REMAINING_MS } from "../Credentials/CachePolicy.js"
+import { renewalRetries } from "../RenewalSchedule.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { type RoleSpec, roleSpecKey } from "./Credentials.js"
-import { renewalRetries } from "./RenewalSchedule.js"
 import { serverKey } from "./Services/SessionStore.js"
 
 /** Credentials are renewed this long before the cache would stop serving them. */

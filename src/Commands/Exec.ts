@@ -4,13 +4,12 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Runtime from "effect/Runtime"
 import { UsageError } from "../Client/Errors.js"
 import { failureText } from "../Client/Failure.js"
+import { keepWarm } from "../Client/KeepWarm.js"
 import { grantTypeOf, noBrowserOption } from "../Client/LoginFlow.js"
 import { roleChainOptions } from "../Client/RoleChainOptions.js"
 import { obtainWithLogin, resolvePlan, serverOption } from "../Client/RolePlan.js"
-import { keepWarm } from "../Credentials/CachePolicy.js"
 import { commandEnv } from "../Exec/CommandProcess.js"
 import { ExitCode } from "../ProcessExit.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
@@ -131,16 +130,7 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
       region: plan.region
     })
     if (first !== undefined && plan.mode === "ecs" && !flags.noAutoRefresh && !flags.noCache) {
-      const runtime = yield* Effect.runtime<never>()
-      const obtainNow = () =>
-        Runtime.runPromise(runtime)(Effect.match(obtain, {
-          onFailure: (error) => ({ ok: false as const, error }),
-          onSuccess: (value) => ({ ok: true as const, value })
-        }))
-      yield* Effect.acquireRelease(
-        Effect.sync(() => keepWarm(first, obtainNow, (error) => Runtime.runFork(runtime)(reportWhileRunning(error)))),
-        (stop) => Effect.sync(stop)
-      )
+      yield* Effect.forkScoped(keepWarm(first, obtain, reportWhileRunning))
     }
     const status = yield* (yield* ExecRunner).run(line.command, env).pipe(
       Effect.catchTag("CommandNotRunnable", (error) =>
