@@ -3,7 +3,8 @@ import * as net from "node:net"
 import * as path from "node:path"
 import * as readline from "node:readline"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { autoDigest } from "../../src/AutoConfig/AutoFile.js"
+import { autoDigest, trustRecordPath, trustRecordText } from "../../src/AutoConfig/AutoFile.js"
+import { BAD_AUTO_CONFIGS } from "../support/autoConfigs.js"
 import { type DevServer, writeServerConfig } from "../support/devServer.js"
 import { cleanupHome, fastExecRuns, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
@@ -189,6 +190,30 @@ describe("the fast exec path", () => {
     expect(trusted.code).toBe(0)
     expect(trusted.stdout).toBe("static eu-west-1\n")
     expect(trusted.stderr).toBe(`:: mairu :: auto: server local, role ${ROLE} (from ${file})\n`)
+  })
+
+  it("refuses a trusted .mairu.json with a bad field as the full path does, in the same words", async () => {
+    const trustDir = path.join(home.stateDir, "mairu", "trust")
+    fs.mkdirSync(trustDir, { recursive: true, mode: 0o700 })
+    const results = await Promise.all(BAD_AUTO_CONFIGS.map(async ([content, said], index) => {
+      const project = path.join(home.root, `bad-auto-${index}`)
+      fs.mkdirSync(project, { recursive: true })
+      const file = path.join(project, ".mairu.json")
+      fs.writeFileSync(file, content)
+      // Trusted as it is: only the reading of its fields stands between it and a command.
+      const record = trustRecordText(file, Buffer.from(content), { server: "local", role: ROLE }, new Date())
+      fs.writeFileSync(trustRecordPath(trustDir, file), record, { mode: 0o600 })
+      const result = await same(home, ["auto", "echo", "ran"], { cwd: project })
+      return {
+        code: result.code,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        said: `${file} is not a valid .mairu.json: ${said}`
+      }
+    }))
+    for (const result of results) {
+      expect(result).toMatchObject({ code: 1, stdout: "", stderr: `:: mairu :: ${result.said}\n` })
+    }
   })
 
   it("gives the same warnings as the full path for skipped server files, on success and for an unknown server", async () => {
