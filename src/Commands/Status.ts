@@ -1,4 +1,5 @@
 import * as Command from "@effect/cli/Command"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as path from "node:path"
@@ -33,12 +34,13 @@ const gather = Effect.gen(function*() {
     ? yield* agent.call(new ListSessions()).pipe(Effect.orElseSucceed(() => []))
     : []
   if (hello?._tag === "Left") problems.push(describeFailure(hello.left))
+  const now = yield* Clock.currentTimeMillis
   const agentReport = {
     running,
     socket: paths.socketPath,
     version: hello?._tag === "Right" ? hello.right.version : null,
     pid: hello?._tag === "Right" ? hello.right.pid : null,
-    uptime_seconds: hello?._tag === "Right" ? Math.round((Date.now() - hello.right.startedAt.getTime()) / 1000) : null,
+    uptime_seconds: hello?._tag === "Right" ? Math.round((now - hello.right.startedAt.getTime()) / 1000) : null,
     hardening: hello?._tag === "Right"
       ? {
         core_dumps_off: hello.right.hardening.coreDumpsOff,

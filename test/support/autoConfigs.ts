@@ -1,3 +1,6 @@
+import type { AutoConfigFile } from "../../src/AutoConfig/AutoConfigFile.js"
+import { autoDigest } from "../../src/AutoConfig/AutoFile.js"
+
 /** Bad `.mairu.json` contents, and what is said about each: the fast path and the full CLI read them alike. */
 export const BAD_AUTO_CONFIGS: ReadonlyArray<readonly [content: string, said: string]> = [
   ["[]", "the file: expected an object"],
@@ -16,3 +19,9 @@ export const BAD_AUTO_CONFIGS: ReadonlyArray<readonly [content: string, said: st
     "assume_role.duration_seconds: expected an integer from 900 to 43200"
   ]
 ]
+
+/** A `.mairu.json` as found at `file` with this content (nothing is written), and its digest. */
+export const autoConfigAt = (file: string, content: AutoConfigFile) => {
+  const bytes = Buffer.from(JSON.stringify(content))
+  return { path: file, bytes, config: content, digest: autoDigest(file, bytes) }
+}

@@ -1,9 +1,11 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Cause from "effect/Cause"
+import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Schema from "effect/Schema"
 import type { AutoConfig } from "../../src/AutoConfig/AutoConfigFile.js"
 import { cli } from "../../src/Cli.js"
 import { TrustStoreLive } from "../../src/Layers/TrustStoreLive.js"
@@ -24,11 +26,29 @@ import * as TrustStore from "../../src/Services/TrustStore.js"
 
 export type { FakeAgent } from "../../src/Services/AgentClient.js"
 
+type Request<Tag extends AgentRequest["_tag"]> = Extract<AgentRequest, { readonly _tag: Tag }>
+
+/** A fake agent's answers by request, each typed by its request's schemas. */
+export type AgentAnswers = {
+  readonly [Tag in AgentRequest["_tag"]]?: (
+    request: Request<Tag>
+  ) => Effect.Effect<Schema.WithResult.Success<Request<Tag>>, Schema.WithResult.Failure<Request<Tag>>>
+}
+
+/** A fake agent that answers these requests (any other is a defect of the test). */
+export const answering = (answers: AgentAnswers): AgentClient.FakeAgent => (request) => {
+  const answer = answers[request._tag] as ((request: AgentRequest) => Effect.Effect<unknown, unknown>) | undefined
+  return answer === undefined ? Effect.die(`the fake agent was not expected to get ${request._tag}`) : answer(request)
+}
+
 export interface CliRun {
   /** What the user was told (without the `:: mairu ::` prefix), and the products on stdout. */
   readonly messages: ReadonlyArray<string>
   readonly products: ReadonlyArray<string>
   readonly prompts: ReadonlyArray<string>
+  /** What the CLI framework itself printed: help and the version on stdout, argument errors on stderr. */
+  readonly printed: ReadonlyArray<string>
+  readonly printedErrors: ReadonlyArray<string>
   /** Every request the agent got, ResolveServer included. */
   readonly requests: ReadonlyArray<AgentRequest>
   /** The URLs handed to the browser, and the commands `exec` ran. */
@@ -107,6 +127,17 @@ export const runCli = (argv: ReadonlyArray<string>, options: CliOptions = {}): E
       Settings.layerTest({ HOME: home, ...options.env }),
       NodeContext.layer
     )
-    const exit = yield* cli(["node", "mairu", ...argv]).pipe(Effect.provide(layer), Effect.exit)
-    return { ...terminal, requests, opened, ran, code: exitCode(exit), exit }
+    const printed: Array<string> = []
+    const printedErrors: Array<string> = []
+    const console: Console.Console = {
+      ...(yield* Effect.console),
+      log: (...args) => Effect.sync(() => void printed.push(args.join(" "))),
+      error: (...args) => Effect.sync(() => void printedErrors.push(args.join(" ")))
+    }
+    const exit = yield* cli(["node", "mairu", ...argv]).pipe(
+      Effect.provide(layer),
+      Effect.withConsole(console),
+      Effect.exit
+    )
+    return { ...terminal, printed, printedErrors, requests, opened, ran, code: exitCode(exit), exit }
   })
