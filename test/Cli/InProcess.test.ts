@@ -4,6 +4,7 @@ import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import { NotFound, Unauthenticated } from "../../src/Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
+import { VERSION } from "../../src/Version.js"
 import { runCli } from "../support/cli.js"
 import { mairuApiServer } from "../support/servers.js"
 
@@ -95,5 +96,44 @@ describe("the CLI in process", () => {
       })
       expect(run.code).toBe(1)
       expect(run.messages).toEqual([`no server "nowhere" is configured in the agent's configuration`])
+    }))
+
+  it.effect("-V and -h print the version and the command's help on every command, and do nothing else", () =>
+    Effect.gen(function*() {
+      const commands = [
+        "exec",
+        "credential-process",
+        "login",
+        "logout",
+        "list-sessions",
+        "list-roles",
+        "refresh",
+        "agent",
+        "kill-agent",
+        "forward-socket",
+        "show",
+        "setup-sso",
+        "status",
+        "console"
+      ]
+      for (const command of commands) {
+        const version = yield* runCli([command, "-V"], { running: false })
+        expect({ command, code: version.code, printed: version.printed.join("").trim() }).toEqual({
+          command,
+          code: 0,
+          printed: VERSION
+        })
+        const help = yield* runCli([command, "-h"], { running: false })
+        expect({ command, code: help.code }).toEqual({ command, code: 0 })
+        expect(help.printed.join("\n")).toContain(`$ ${command}`)
+        expect([...version.requests, ...help.requests, ...version.messages, ...help.messages]).toEqual([])
+      }
+      // After exec's ROLE, they belong to the command.
+      const exec = yield* runCli(["exec", "--server", "local", "R", "sh", "-h", "-V"], {
+        servers: [local],
+        agent: () => Effect.succeed(credentials)
+      })
+      expect(exec.code).toBe(0)
+      expect(exec.ran.map((ran) => ran.command)).toEqual([["sh", "-h", "-V"]])
     }))
 })

@@ -60,7 +60,7 @@ export interface CliRun {
 }
 
 export interface CliOptions {
-  /** Answers the agent's requests but ResolveServer, which `servers` answers as the agent's own configuration. */
+  /** Answers the agent's requests; ResolveServer too, unless `servers` are given (the agent's own configuration). */
   readonly agent?: AgentClient.FakeAgent
   /** Whether an agent is running before the command asks it anything (default: yes). */
   readonly running?: boolean
@@ -105,7 +105,7 @@ export const runCli = (argv: ReadonlyArray<string>, options: CliOptions = {}): E
     const asked = options.agent ?? (() => Effect.die("the fake agent was not expected to be asked"))
     const agent: AgentClient.FakeAgent = (request) => {
       requests.push(request)
-      if (request._tag !== "ResolveServer") return asked(request)
+      if (request._tag !== "ResolveServer" || options.servers === undefined) return asked(request)
       // The agent resolves server names in its own configuration: here, `servers`.
       return Effect.map(findServer(loaded, request.server, "/agent/servers.d"), serverSummary)
     }
