@@ -130,12 +130,6 @@ describe("configuration problems", () => {
       fs.rmSync(path.join(dir, "twin-copy.json"))
     }
   })
-
-  it("rejects a bad MAIRU_LOCAL_PORT", async () => {
-    const result = await runMairu(home, ["login", "local"], { env: { MAIRU_LOCAL_PORT: "http" } })
-    expect(result.code).toBe(1)
-    expect(result.stderr).toContain("MAIRU_LOCAL_PORT=\"http\" is not a port number")
-  })
 })
 
 describe("a server that is gone", () => {

@@ -158,6 +158,19 @@ describe("the fast exec path", () => {
     expect(resolveRequests() - before).toBe(2)
   })
 
+  it("takes the server from MAIRU_SERVER, and --server over it, as the full path does", async () => {
+    const before = resolveRequests()
+    const fromEnv = await same(home, [ROLE, "sh", "-c", "echo ran"], { env: { MAIRU_SERVER: "local" } })
+    expect(fromEnv).toMatchObject({ code: 0, stdout: "ran\n" })
+    const flagWins = await same(home, ["--server", "local", ROLE, "true"], { env: { MAIRU_SERVER: "nope" } })
+    expect(flagWins.code).toBe(0)
+    const none = await same(home, [ROLE, "true"], { env: { MAIRU_SERVER: "" } })
+    expect(none.code).toBe(1)
+    expect(none.stderr).toContain("Pass --server SERVER (or set MAIRU_SERVER)")
+    // The first two ran on the fast path.
+    expect(resolveRequests() - before).toBe(2)
+  })
+
   it("gives the same exit status, death by signal and missing-command error as the full path", async () => {
     expect((await same(home, ["--server", "local", ROLE, "sh", "-c", "exit 7"])).code).toBe(7)
     expect((await same(home, ["--server", "local", ROLE, "sh", "-c", "kill -TERM $$"])).signal).toBe("SIGTERM")

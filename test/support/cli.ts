@@ -78,6 +78,8 @@ export interface CliOptions {
   readonly answers?: ReadonlyArray<string>
   readonly browser?: (url: string) => Effect.Effect<boolean>
   readonly run?: (command: ExecRunner.RanCommand) => Effect.Effect<ExecRunner.ExitStatus, ExecRunner.CommandNotRunnable>
+  /** Where the terminal records what it is told, for a test to watch while the command runs. */
+  readonly terminal?: Terminal.TerminalRecord
   /** The ecs endpoint's credential fetches, for a test to make while the command runs. */
   readonly fetches?: Array<Effect.Effect<void>>
 }
@@ -97,7 +99,7 @@ const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
  */
 export const runCli = (argv: ReadonlyArray<string>, options: CliOptions = {}): Effect.Effect<CliRun> =>
   Effect.gen(function*() {
-    const terminal = Terminal.terminalRecord(options.answers)
+    const terminal = options.terminal ?? Terminal.terminalRecord(options.answers)
     const requests: Array<AgentRequest> = []
     const opened: Array<string> = []
     const ran: Array<ExecRunner.RanCommand> = []
@@ -139,5 +141,16 @@ export const runCli = (argv: ReadonlyArray<string>, options: CliOptions = {}): E
       Effect.withConsole(console),
       Effect.exit
     )
-    return { ...terminal, printed, printedErrors, requests, opened, ran, code: exitCode(exit), exit }
+    return {
+      messages: terminal.messages,
+      products: terminal.products,
+      prompts: terminal.prompts,
+      printed,
+      printedErrors,
+      requests,
+      opened,
+      ran,
+      code: exitCode(exit),
+      exit
+    }
   })
