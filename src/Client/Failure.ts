@@ -1,15 +1,7 @@
 import * as Effect from "effect/Effect"
 import { autoConfigProblemText } from "../AutoConfig/AutoConfigFile.js"
 import { ExitCode } from "../ProcessExit.js"
-import {
-  InvalidArgument,
-  NotAllowed,
-  NotFound,
-  PermissionDenied,
-  ResourceExhausted,
-  Unauthenticated,
-  Unknown
-} from "../Schemas/AgentErrors.js"
+import { AgentError } from "../Schemas/AgentErrors.js"
 import { AgentUnavailable, AgentVersionMismatch } from "../Services/AgentClient.js"
 import { AutoConfigUnusable } from "../Services/AutoConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
@@ -32,13 +24,7 @@ import {
 
 /** Every class of failure a command tells its user about, then exits 1. */
 const REPORTED = [
-  Unauthenticated,
-  PermissionDenied,
-  NotFound,
-  InvalidArgument,
-  NotAllowed,
-  ResourceExhausted,
-  Unknown,
+  ...AgentError.members,
   AgentUnavailable,
   AgentVersionMismatch,
   AutoConfigUnusable,

@@ -1,30 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Redacted from "effect/Redacted"
 import { NotFound, Unauthenticated } from "../../src/Schemas/AgentErrors.js"
-import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
 import { VERSION } from "../../src/Version.js"
-import { runCli } from "../support/cli.js"
+import { fakeCredentials, runCli } from "../support/cli.js"
 import { mairuApiServer } from "../support/servers.js"
 
 const local = mairuApiServer("local")
 const other = mairuApiServer("other", "https://other.example/")
-
-const credentials: AwsCredentials = {
-  accessKeyId: "ASIAEXAMPLE",
-  secretAccessKey: Redacted.make("secret"),
-  sessionToken: Redacted.make("token"),
-  expiration: new Date("2030-01-01T00:00:00Z"),
-  noCache: false
-}
 
 describe("the CLI in process", () => {
   it.effect("credential-process prints the credential_process JSON from the agent's answer", () =>
     Effect.gen(function*() {
       const run = yield* runCli(["credential-process", "local", "123456789012/Dev"], {
         servers: [local],
-        agent: () => Effect.succeed(credentials)
+        agent: () => Effect.succeed(fakeCredentials)
       })
       expect(run.code).toBe(0)
       expect(JSON.parse(run.products.join(""))).toEqual({
@@ -131,7 +121,7 @@ describe("the CLI in process", () => {
       // After exec's ROLE, they belong to the command.
       const exec = yield* runCli(["exec", "--server", "local", "R", "sh", "-h", "-V"], {
         servers: [local],
-        agent: () => Effect.succeed(credentials)
+        agent: () => Effect.succeed(fakeCredentials)
       })
       expect(exec.code).toBe(0)
       expect(exec.ran.map((ran) => ran.command)).toEqual([["sh", "-h", "-V"]])

@@ -1,27 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
 import { trustRecordPath } from "../../src/AutoConfig/AutoFile.js"
 import { autoConfigAt } from "../support/autoConfigs.js"
-import { runCli } from "../support/cli.js"
+import { fakeCredentials, runCli } from "../support/cli.js"
 import { mairuApiServer } from "../support/servers.js"
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-auto-role-"))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
 const local = mairuApiServer("local")
-const credentials = {
-  accessKeyId: "ASIAEXAMPLE",
-  secretAccessKey: Redacted.make("secret"),
-  sessionToken: Redacted.make("token"),
-  expiration: new Date("2030-01-01T00:00:00Z"),
-  noCache: false
-}
-const agent = () => Effect.succeed(credentials)
+const agent = () => Effect.succeed(fakeCredentials)
 const FILE = "/work/project/.mairu.json"
 
 describe("exec auto and the trust in a .mairu.json", () => {

@@ -2,22 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { PermissionDenied, Unauthenticated } from "../../src/Schemas/AgentErrors.js"
-import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
 import { terminalRecord } from "../../src/Services/Terminal.js"
-import { answering, runCli } from "../support/cli.js"
+import { answering, fakeCredentials, runCli } from "../support/cli.js"
 import { mairuApiServer } from "../support/servers.js"
 
 const local = mairuApiServer("local")
-const credentials: AwsCredentials = {
-  accessKeyId: "ASIAEXAMPLE",
-  secretAccessKey: Redacted.make("secret"),
-  sessionToken: Redacted.make("token"),
-  expiration: new Date("2030-01-01T00:00:00Z"),
-  noCache: false
-}
 
 describe("exec's preflight", () => {
   it.effect("fails without running the command, naming server, role and reason", () =>
@@ -63,7 +54,7 @@ describe("exec's preflight", () => {
             GetCredentials: () =>
               Deferred.succeed(asked, undefined).pipe(
                 Effect.zipRight(Deferred.await(answered)),
-                Effect.as(credentials)
+                Effect.as(fakeCredentials)
               ),
             WatchSession: () => Effect.never
           })

@@ -1,9 +1,10 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { type DevServer, startDevServer } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 import { writeProbes } from "../support/probes.js"
+import { writeServerConfig } from "../support/servers.js"
 import { loginByDevice } from "../support/session.js"
 
 let server: DevServer

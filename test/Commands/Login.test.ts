@@ -1,18 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
 import { Unauthenticated } from "../../src/Schemas/AgentErrors.js"
-import { answering, runCli } from "../support/cli.js"
+import { answering, fakeCredentials, fakeSession, runCli } from "../support/cli.js"
 import { mairuApiServer } from "../support/servers.js"
 
 const local = mairuApiServer("local")
-const session = {
-  id: 0,
-  serverId: "local",
-  serverUrl: local.url,
-  expiresAt: new Date("2030-01-01T00:00:00Z"),
-  renewsAt: undefined
-}
+const session = fakeSession(local)
 const deviceChallenge = {
   _tag: "DeviceGrant" as const,
   handle: "h1",
@@ -20,13 +13,6 @@ const deviceChallenge = {
   verificationUri: "https://cred.example/device",
   verificationUriComplete: undefined,
   expiresAt: new Date("2030-01-01T00:00:00Z")
-}
-const credentials = {
-  accessKeyId: "ASIAEXAMPLE",
-  secretAccessKey: Redacted.make("secret"),
-  sessionToken: Redacted.make("token"),
-  expiration: new Date("2030-01-01T00:00:00Z"),
-  noCache: false
 }
 
 /** An agent that logs in by whatever grant it is asked for, and has a session once a login completed. */
@@ -41,7 +27,7 @@ const loggingIn = () => {
       }),
     GetCredentials: () =>
       loggedIn
-        ? Effect.succeed(credentials)
+        ? Effect.succeed(fakeCredentials)
         : Effect.fail(new Unauthenticated({ serverId: "local", message: "not logged in to local" })),
     WatchSession: () => Effect.never
   })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { withPage } from "../support/browser.js"
-import { type DevServer, writeServerConfig } from "../support/devServer.js"
+import type { DevServer } from "../support/devServer.js"
 import {
   cleanupHome,
   collect,
@@ -10,6 +10,7 @@ import {
   startMairu,
   waitForStderr
 } from "../support/mairu.js"
+import { writeServerConfig } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer

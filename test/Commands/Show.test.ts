@@ -1,18 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { autoConfigAt } from "../support/autoConfigs.js"
-import { answering, runCli } from "../support/cli.js"
+import { answering, fakeSession, runCli } from "../support/cli.js"
 import { mairuApiServer } from "../support/servers.js"
 
 const ROLE = "123456789012/Developer"
 const local = mairuApiServer("local")
-const session = {
-  id: 0,
-  serverId: "local",
-  serverUrl: local.url,
-  expiresAt: new Date("2030-01-01T00:00:00Z"),
-  renewsAt: undefined
-}
+const session = fakeSession(local)
 const withSession = answering({ ListSessions: () => Effect.succeed([session]) })
 const output = (run: { readonly products: ReadonlyArray<string> }) => run.products.join("")
 

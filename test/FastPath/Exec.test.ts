@@ -5,8 +5,9 @@ import * as readline from "node:readline"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { autoDigest, trustRecordPath, trustRecordText } from "../../src/AutoConfig/AutoFile.js"
 import { BAD_AUTO_CONFIGS } from "../support/autoConfigs.js"
-import { type DevServer, writeServerConfig } from "../support/devServer.js"
+import type { DevServer } from "../support/devServer.js"
 import { cleanupHome, fastExecRuns, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { writeServerConfig, writeServerFile } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
@@ -230,8 +231,7 @@ describe("the fast exec path", () => {
   })
 
   it("gives the same warnings as the full path for skipped server files, on success and for an unknown server", async () => {
-    const broken = path.join(home.configDir, "mairu", "servers.d", "broken.json")
-    fs.writeFileSync(broken, "{")
+    const broken = writeServerFile(home.configDir, "broken", "{")
     try {
       const ok = await same(home, ["--server", "local", ROLE, "true"])
       expect(ok.code).toBe(0)

@@ -5,14 +5,17 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { AutoConfig } from "../../src/AutoConfig/AutoConfigFile.js"
 import { cli } from "../../src/Cli.js"
 import { TrustStoreLive } from "../../src/Layers/TrustStoreLive.js"
 import { ExitCode } from "../../src/ProcessExit.js"
 import { type AgentRequest, serverSummary } from "../../src/Schemas/AgentProtocol.js"
+import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
 import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
 import { type ConfigProblem, findServer } from "../../src/Schemas/ServerFiles.js"
+import type { SessionInfo } from "../../src/Schemas/Session.js"
 import * as AgentClient from "../../src/Services/AgentClient.js"
 import * as AutoConfigs from "../../src/Services/AutoConfigs.js"
 import * as Browser from "../../src/Services/Browser.js"
@@ -25,6 +28,24 @@ import * as Terminal from "../../src/Services/Terminal.js"
 import * as TrustStore from "../../src/Services/TrustStore.js"
 
 export type { FakeAgent } from "../../src/Services/AgentClient.js"
+
+/** Credentials a fake agent hands out: valid until 2030. */
+export const fakeCredentials: AwsCredentials = {
+  accessKeyId: "ASIAEXAMPLE",
+  secretAccessKey: Redacted.make("secret"),
+  sessionToken: Redacted.make("token"),
+  expiration: new Date("2030-01-01T00:00:00Z"),
+  noCache: false
+}
+
+/** A fake agent's session `id` for `server`, valid until 2030, which the agent does not refresh by itself. */
+export const fakeSession = (server: ServerConfig, id = 0): SessionInfo => ({
+  id,
+  serverId: server.id,
+  serverUrl: server.url,
+  expiresAt: new Date("2030-01-01T00:00:00Z"),
+  renewsAt: undefined
+})
 
 type Request<Tag extends AgentRequest["_tag"]> = Extract<AgentRequest, { readonly _tag: Tag }>
 
