@@ -118,6 +118,10 @@ describe("the CLI in process", () => {
         expect(help.printed.join("\n")).toContain(`$ ${command}`)
         expect([...version.requests, ...help.requests, ...version.messages, ...help.messages]).toEqual([])
       }
+      // --server says where its default comes from.
+      const help = (yield* runCli(["exec", "-h"])).printed.join("\n")
+      expect(help).toContain("Server id or url (default: $MAIRU_SERVER; with auto: the file's server)")
+      expect(help).toContain("This option can be set from environment variables.")
       // After exec's ROLE, they belong to the command.
       const exec = yield* runCli(["exec", "--server", "local", "R", "sh", "-h", "-V"], {
         servers: [local],
