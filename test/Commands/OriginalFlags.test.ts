@@ -15,6 +15,7 @@ import {
   startMairu,
   waitForStderr
 } from "../support/mairu.js"
+import { writeServerConfig } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 /**
@@ -144,6 +145,24 @@ describe("agent --daemonize", () => {
       expect(agentPids(h)).toHaveLength(1)
     } finally {
       await cleanupHome(h)
+    }
+  })
+})
+
+describe("commands that only look", () => {
+  it("status and show start no agent, and say none runs", async () => {
+    const h = makeHome()
+    try {
+      writeServerConfig(h.configDir, server)
+      fs.writeFileSync(path.join(h.root, ".mairu.json"), JSON.stringify({ server: "local", role: "demo" }))
+      const status = await runMairu(h, ["status", "--json"], { cwd: h.root })
+      expect(JSON.parse(status.stdout).agent).toMatchObject({ running: false, version: null })
+      const show = await runMairu(h, ["show"], { cwd: h.root })
+      expect(JSON.parse(show.stdout)).toMatchObject({ auto_logged_in: false, server: { id: "local" } })
+      expect(agentPids(h)).toHaveLength(0)
+      expect(fs.existsSync(h.socketPath)).toBe(false)
+    } finally {
+      fs.rmSync(h.root, { recursive: true, force: true })
     }
   })
 })
