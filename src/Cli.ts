@@ -1,4 +1,7 @@
 import * as Command from "@effect/cli/Command"
+import * as Effect from "effect/Effect"
+import { reportFailures } from "./Client/Failure.js"
+import { expandShortVersion } from "./Client/ShortVersion.js"
 import { agentCommand } from "./Commands/Agent.js"
 import { consoleCommand } from "./Commands/Console.js"
 import { credentialProcessCommand } from "./Commands/CredentialProcess.js"
@@ -14,6 +17,9 @@ import { refreshCommand } from "./Commands/Refresh.js"
 import { setupSsoCommand } from "./Commands/SetupSso.js"
 import { showCommand } from "./Commands/Show.js"
 import { statusCommand } from "./Commands/Status.js"
+import { splitExecArgs } from "./Exec/ExecArgv.js"
+import { ExecCommandLine } from "./Services/ExecCommandLine.js"
+import { VERSION } from "./Version.js"
 
 export const mairuCommand = Command.make("mairu").pipe(
   Command.withDescription(
@@ -37,3 +43,23 @@ export const mairuCommand = Command.make("mairu").pipe(
     consoleCommand
   ])
 )
+
+/**
+ * Runs mairu's commands on `argv` (the process's, executable and script first) and tells the
+ * user about a command's failure, which ends with exit 1. The command `exec` runs is split
+ * off before parsing, so that its words reach it untouched; `-V` is `--version` everywhere.
+ */
+export const cli = (argv: ReadonlyArray<string>) => {
+  const args = argv.slice(2)
+  const split = args[0] === "exec" ? splitExecArgs(args.slice(1)) : undefined
+  const parsed = split === undefined
+    ? expandShortVersion(args)
+    : ["exec", ...expandShortVersion(split.mairuArgs.slice(0, -1)), split.mairuArgs.at(-1)!]
+  const execCommandLine = split === undefined
+    ? { options: [], command: [] }
+    : { options: split.mairuArgs.slice(0, -1), command: split.command }
+  return Command.run(mairuCommand, { name: "mairu", version: VERSION })([...argv.slice(0, 2), ...parsed]).pipe(
+    reportFailures,
+    Effect.provideService(ExecCommandLine, execCommandLine)
+  )
+}

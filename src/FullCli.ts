@@ -1,12 +1,9 @@
-import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { mairuCommand } from "./Cli.js"
-import { expandShortVersion } from "./Client/ShortVersion.js"
-import { splitExecArgs } from "./Exec/ExecArgv.js"
+import { cli } from "./Cli.js"
 import { AgentClientLive } from "./Layers/AgentClientLive.js"
 import { AutoConfigsLive } from "./Layers/AutoConfigsLive.js"
 import { BrowserLive } from "./Layers/BrowserLive.js"
@@ -19,22 +16,8 @@ import { SettingsLive } from "./Layers/SettingsLive.js"
 import { TerminalLive } from "./Layers/TerminalLive.js"
 import { TrustStoreLive } from "./Layers/TrustStoreLive.js"
 import { exitProcess, reportUnexpected } from "./ProcessExit.js"
-import { ExecCommandLine } from "./Services/ExecCommandLine.js"
 import { Settings } from "./Services/Settings.js"
 import { renderWrites, stripColourUnlessAllowed } from "./Terminal/PlainOutput.js"
-import { VERSION } from "./Version.js"
-
-const argv = process.argv.slice(2)
-const split = argv[0] === "exec" ? splitExecArgs(argv.slice(1)) : undefined
-const cliArgv = [
-  ...process.argv.slice(0, 2),
-  ...(split === undefined
-    ? expandShortVersion(argv)
-    : ["exec", ...expandShortVersion(split.mairuArgs.slice(0, -1)), split.mairuArgs.at(-1)!])
-]
-const execCommandLine = split === undefined
-  ? { options: [], command: [] }
-  : { options: split.mairuArgs.slice(0, -1), command: split.command }
 
 const MainLive = Layer.mergeAll(
   ServerConfigsLive,
@@ -43,8 +26,7 @@ const MainLive = Layer.mergeAll(
   AutoConfigsLive,
   EcsEndpointLive,
   ExecRunnerLive,
-  BrowserLive,
-  Layer.succeed(ExecCommandLine, execCommandLine)
+  BrowserLive
 ).pipe(
   Layer.provideMerge(Layer.mergeAll(PathsLive, TerminalLive, CommandLoggingLive)),
   Layer.provideMerge(Layer.merge(NodeContext.layer, SettingsLive))
@@ -61,10 +43,8 @@ const renderFrameworkOutput = Effect.map(Settings, (settings) => {
   stripColourUnlessAllowed(process.stderr, settings)
 })
 
-const cli = Command.run(mairuCommand, { name: "mairu", version: VERSION })
-
 const program = renderFrameworkOutput.pipe(
-  Effect.zipRight(cli(cliArgv)),
+  Effect.zipRight(cli(process.argv)),
   reportUnexpected(ValidationError.isValidationError),
   Effect.provide(MainLive)
 )

@@ -43,11 +43,6 @@ const recordedDigest = (digest: unknown): Buffer | undefined => {
   return type === "Sha384" && typeof hash === "string" ? Buffer.from(hash, "base64") : undefined
 }
 
-/** The error for a `.mairu.json` whose `field` holds control characters. */
-export const controlCharacterMessage = (file: string, field: string) =>
-  `${file} is not a valid ${AUTO_CONFIG_NAME}: ${field} holds control characters, which could disguise what it asks for; ` +
-  `mairu does not use it. Review the file and remove them.`
-
 /** True when the trust record of `file` approves exactly these bytes. */
 export const isTrustedFile = (trustDir: string, file: string, bytes: Buffer): boolean => {
   const read = readOwnFile(trustRecordPath(trustDir, file), { notWritableByOthers: false })
@@ -114,25 +109,6 @@ export const originalContent = ({ assume_role: chain, mode, role, server }: Trus
     }
   })
 })
-
-/**
- * The bytes of a `.mairu.json`, or why it may not be used: one that another user
- * owns is never used (anyone can leave one in a shared folder such as /tmp), whatever
- * trust record or digest names it.
- */
-export const readAutoFile = (
-  file: string
-): { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly message: string } => {
-  const read = readOwnFile(file, { notWritableByOthers: false })
-  if (read.ok) return { ok: true, bytes: read.bytes }
-  return {
-    ok: false,
-    message: read.foreign
-      ? `${file} is not used: ${read.reason}. mairu never uses a ${AUTO_CONFIG_NAME} that another user owns; ` +
-        `work in a folder of your own, or name the role: mairu exec --server SERVER ROLE …`
-      : `cannot read ${file}: ${read.reason}`
-  }
-}
 
 /** The path of the first key or string in `json` that holds a control or bidirectional character, if any. */
 export const controlCharacterField = (json: unknown, at: ReadonlyArray<string> = []): string | undefined => {

@@ -1,11 +1,10 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { AUTO_CONFIG_NAME } from "../AutoConfig/AutoFile.js"
-import { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
-import type { AutoConfig } from "../Schemas/AutoConfig.js"
+import type { AutoConfig } from "../AutoConfig/AutoConfigFile.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
+import { AutoConfigNotFound, TrustRefused } from "./Errors.js"
 
 const describe = (auto: AutoConfig) => {
   const { assume_role, mode, region, role, server } = auto.config
@@ -22,13 +21,7 @@ const describe = (auto: AutoConfig) => {
 export const findAutoConfig = (cwd: string) =>
   Effect.flatMap(AutoConfigs, (configs) => configs.find(cwd)).pipe(
     Effect.flatMap(Option.match({
-      onNone: () =>
-        Effect.fail(
-          new NotFound({
-            message:
-              `no ${AUTO_CONFIG_NAME} in ${cwd} or any folder above it; create one, or name a role instead of auto`
-          })
-        ),
+      onNone: () => Effect.fail(new AutoConfigNotFound({ cwd })),
       onSome: Effect.succeed
     }))
   )
@@ -48,25 +41,21 @@ export const ensureTrusted = (
     const terminal = yield* Terminal
     if (yield* trust.isTrusted(auto)) return
     const digest = trust.digest(auto)
+    const refused = (reason: TrustRefused["reason"]) =>
+      new TrustRefused({
+        path: auto.path,
+        digest,
+        reason,
+        ...Option.match(confirmDigest, { onNone: () => ({}), onSome: (confirmed) => ({ confirmed }) }),
+        approveCommand: approveCommand(digest)
+      })
     if (Option.isSome(confirmDigest)) {
-      if (confirmDigest.value !== digest) {
-        return yield* new InvalidArgument({
-          message: `--confirm-trust ${confirmDigest.value} does not match ${auto.path} as it is now ` +
-            `(it may have changed); review the file, then run:\n  ${approveCommand(digest)}`
-        })
-      }
-      return yield* trust.trust(auto).pipe(Effect.mapError((e) => new InvalidArgument({ message: e.message })))
+      if (confirmDigest.value !== digest) return yield* refused("DigestMismatch")
+      return yield* trust.trust(auto)
     }
     yield* terminal.message(`${auto.path} asks mairu for credentials:\n${describe(auto)}`)
     const answer = yield* terminal.prompt("Trust this file? (yes/no) ")
-    if (Option.isNone(answer)) {
-      return yield* new InvalidArgument({
-        message: `${auto.path} is not trusted yet and there is no terminal to ask on; review it, then run:\n` +
-          `  ${approveCommand(digest)}`
-      })
-    }
-    if (answer.value.toLowerCase() !== "yes") {
-      return yield* new InvalidArgument({ message: `${auto.path} was not trusted; the command was not run` })
-    }
-    yield* trust.trust(auto).pipe(Effect.mapError((e) => new InvalidArgument({ message: e.message })))
+    if (Option.isNone(answer)) return yield* refused("NoTerminal")
+    if (answer.value.toLowerCase() !== "yes") return yield* refused("Declined")
+    yield* trust.trust(auto)
   })

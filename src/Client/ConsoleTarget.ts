@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
-import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { isAwsRegion } from "./AwsRegion.js"
+import { InvalidOption, UsageError } from "./Errors.js"
 
 /** What `mairu console` asks the federation endpoint for. */
 export interface ConsoleTarget {
@@ -50,10 +50,8 @@ export const parseDuration = (text: string): number | undefined => {
   return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0)
 }
 
-const invalid = (message: string) => Effect.fail(new InvalidArgument({ message }))
-
-const DESTINATION_FORMS = "give a service (s3), a console path (/s3/buckets) or an https URL under " +
-  "https://console.aws.amazon.com/"
+const invalid = (option: string, value: string, problem: InvalidOption["problem"], detail?: string) =>
+  Effect.fail(new InvalidOption({ option, value, problem, ...(detail === undefined ? {} : { detail }) }))
 
 /**
  * The federation request `mairu console` makes for these flags: `--region`
@@ -67,21 +65,16 @@ export const consoleTarget = (flags: ConsoleFlags, overrides: ConsoleOverrides) 
     if (flags.duration !== undefined) {
       const seconds = parseDuration(flags.duration.trim())
       if (seconds === undefined) {
-        return yield* invalid(
-          `--duration ${flags.duration} is not a duration: give seconds (3600) or hours and minutes (1h, 90m, 1h30m)`
-        )
+        return yield* invalid("--duration", flags.duration, "NotADuration")
       }
       if (seconds < MIN_SESSION_DURATION || seconds > MAX_SESSION_DURATION) {
-        return yield* invalid(
-          `--duration ${flags.duration} (${seconds} seconds) is not within ${MIN_SESSION_DURATION} to ${MAX_SESSION_DURATION} ` +
-            `seconds (15m to 12h), which AWS allows for a console session`
-        )
+        return yield* invalid("--duration", flags.duration, "SessionDurationOutOfRange", String(seconds))
       }
       sessionDuration = seconds
     }
     const region = flags.region
     if (region !== undefined && !isAwsRegion(region)) {
-      return yield* invalid(`--region ${region} is not an AWS region name such as us-east-1 or eu-west-2`)
+      return yield* invalid("--region", region, "NotARegion")
     }
     const partition = partitionOf(region)
     const federationEndpoint = overrides.federationEndpoint ?? `https://${partition.signin}/federation`
@@ -104,13 +97,11 @@ export const consoleTarget = (flags: ConsoleFlags, overrides: ConsoleOverrides) 
       if (
         /[\s\\]/.test(destination) || [...destination].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
       ) {
-        return yield* invalid(
-          `--destination ${JSON.stringify(destination)} holds blanks or control characters; ${DESTINATION_FORMS}`
-        )
+        return yield* invalid("--destination", destination, "DestinationHasBlanks")
       }
       const url = new URL(destination, origin)
       if (url.origin !== origin) {
-        return yield* invalid(`--destination ${JSON.stringify(destination)} leaves the console; ${DESTINATION_FORMS}`)
+        return yield* invalid("--destination", destination, "DestinationLeavesConsole")
       }
       return { federationEndpoint, destination: withRegion(url), sessionDuration }
     }
@@ -119,23 +110,18 @@ export const consoleTarget = (flags: ConsoleFlags, overrides: ConsoleOverrides) 
       try {
         url = new URL(destination)
       } catch {
-        return yield* invalid(`--destination ${JSON.stringify(destination)} is not a URL; ${DESTINATION_FORMS}`)
+        return yield* invalid("--destination", destination, "DestinationNotAUrl")
       }
       if (
         url.protocol !== "https:" || !isConsoleHost(url.hostname) || url.username !== "" || url.password !== "" ||
         url.port !== ""
       ) {
-        return yield* invalid(
-          `--destination ${JSON.stringify(destination)} is not an AWS console page; ${DESTINATION_FORMS}`
-        )
+        return yield* invalid("--destination", destination, "NotAConsolePage")
       }
       if (region !== undefined) {
-        return yield* invalid(
-          `--destination ${JSON.stringify(destination)} is a full URL, which already names the console page; ` +
-            `drop --region, or give a service or a path with it`
-        )
+        return yield* new UsageError({ problem: "UrlWithRegion", value: destination })
       }
       return { federationEndpoint, destination: url.toString(), sessionDuration }
     }
-    return yield* invalid(`--destination ${JSON.stringify(destination)} is not a destination; ${DESTINATION_FORMS}`)
+    return yield* invalid("--destination", destination, "NotADestination")
   })

@@ -1,7 +1,6 @@
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { CompleteLogin, StartLogin } from "../Schemas/AgentProtocol.js"
 import type { GrantType, GrantTypeFlag } from "../Schemas/ServerConfig.js"
 import type { LoginChallenge } from "../Schemas/Session.js"
@@ -9,6 +8,7 @@ import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
+import { InvalidOption } from "./Errors.js"
 import { formatTime } from "./Format.js"
 
 export const grantTypeOf = (flag: GrantTypeFlag | undefined): GrantType | undefined =>
@@ -37,7 +37,7 @@ const localPortFromEnv = Effect.flatMap(Settings, (settings) => {
   const port = Number(value)
   return Number.isInteger(port) && port > 0 && port < 65536
     ? Effect.succeed(port)
-    : Effect.fail(new InvalidArgument({ message: `MAIRU_LOCAL_PORT="${value}" is not a port number (1-65535)` }))
+    : Effect.fail(new InvalidOption({ option: "MAIRU_LOCAL_PORT", value, problem: "NotAPort" }))
 })
 
 /**

@@ -7,7 +7,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { platform } from "../Platform/ThisPlatform.js"
 import { randomToken } from "../RandomToken.js"
-import { Unknown } from "../Schemas/AgentErrors.js"
+import { LoopbackUnavailable } from "./Errors.js"
 
 export interface OneTimeRedirect {
   /** `http://127.0.0.1:PORT/RANDOM`: safe on a command line, it holds no secret. */
@@ -77,12 +77,11 @@ export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText
       })
     })
     const port = yield* Effect.acquireRelease(
-      Effect.async<number, Unknown>((resume) => {
+      Effect.async<number, LoopbackUnavailable>((resume) => {
         server.once("error", (error: NodeJS.ErrnoException) =>
-          resume(
-            Effect.fail(new Unknown({ message: `cannot listen on 127.0.0.1 for a one-time link (${error.code})` }))
-          ))
-        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
+          resume(Effect.fail(new LoopbackUnavailable({ code: String(error.code) }))))
+        server.listen(0, "127.0.0.1", () =>
+          resume(Effect.succeed((server.address() as AddressInfo).port)))
       }),
       () =>
         Effect.sync(() => {

@@ -1,8 +1,8 @@
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
+import { InvalidOption, UsageError } from "./Errors.js"
 
 /** The role-chaining options shared by `exec` and `credential-process`. */
 export const roleChainOptions = {
@@ -45,17 +45,16 @@ export const chainFromFlags = (flags: RoleChainFlags, base: AssumeRoleChain | un
     ]
     if (roleArn === undefined) {
       if (details.some((detail) => Option.isSome(detail))) {
-        return yield* new InvalidArgument({
-          message: "--assume-role-session-name, --assume-role-duration-seconds and --assume-role-external-id " +
-            "need --assume-role ARN"
-        })
+        return yield* new UsageError({ problem: "ChainDetailsWithoutRole" })
       }
       return undefined
     }
     const duration = Option.getOrUndefined(flags.assumeRoleDurationSeconds) ?? base?.durationSeconds
     if (duration !== undefined && (duration < 900 || duration > 43200)) {
-      return yield* new InvalidArgument({
-        message: `--assume-role-duration-seconds ${duration} is not within 900 to 43200`
+      return yield* new InvalidOption({
+        option: "--assume-role-duration-seconds",
+        value: String(duration),
+        problem: "RoleDurationOutOfRange"
       })
     }
     return {

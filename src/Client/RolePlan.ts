@@ -1,15 +1,18 @@
+import * as Options from "@effect/cli/Options"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
+import { chainOf, type ExecMode } from "../AutoConfig/AutoConfigFile.js"
+import type { AgentError } from "../Schemas/AgentErrors.js"
 import { type AssumeRoleChain, ResolveServer, type ServerSummary } from "../Schemas/AgentProtocol.js"
-import type { ExecMode } from "../Schemas/AutoConfig.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { GrantType } from "../Schemas/ServerConfig.js"
 import { type AgentCallError, AgentClient } from "../Services/AgentClient.js"
-import { Settings } from "../Services/Settings.js"
+import { Settings, variable } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { ensureTrusted, findAutoConfig } from "./AutoRole.js"
+import { NoServer } from "./Errors.js"
 import { runLogin } from "./LoginFlow.js"
 import { chainFromFlags, type RoleChainFlags } from "./RoleChainOptions.js"
 
@@ -25,9 +28,25 @@ export interface ExecPlan {
   readonly region: string | undefined
 }
 
+/** A server named by `--server`, or by MAIRU_SERVER (which `auto` does not follow: its file names the server). */
+export interface ServerChoice {
+  readonly name: string
+  readonly fromEnvironment: boolean
+}
+
+/** `--server` of `exec` and `console`, with MAIRU_SERVER (read from the settings' ConfigProvider) as its default. */
+export const serverOption = Options.text("server").pipe(
+  Options.map((name): ServerChoice => ({ name, fromEnvironment: false })),
+  Options.withFallbackConfig(
+    variable("MAIRU_SERVER").pipe(Config.map((name): ServerChoice => ({ name, fromEnvironment: true })))
+  ),
+  Options.withDescription("Server id or url (default: $MAIRU_SERVER; with auto: the file's server)"),
+  Options.optional
+)
+
 /** The flags that choose a role: `exec`'s, and the subset `console` has. */
 export interface PlanFlags extends RoleChainFlags {
-  readonly server: Option.Option<string>
+  readonly server: Option.Option<ServerChoice>
   readonly role: string
   readonly mode: Option.Option<ExecMode>
   readonly confirmTrust: Option.Option<string>
@@ -41,16 +60,10 @@ export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) =
     const resolve = (name: string) => agent.call(new ResolveServer({ server: name }))
     const terminal = yield* Terminal
     const settings = yield* Settings
-    const serverFlag = Option.orElse(flags.server, () => settings.defaultServer)
     if (flags.role !== "auto") {
-      if (Option.isNone(serverFlag)) {
-        return yield* new InvalidArgument({
-          message:
-            `which server should give ${flags.role}? Pass --server SERVER (or set MAIRU_SERVER), or use the role auto`
-        })
-      }
+      if (Option.isNone(flags.server)) return yield* new NoServer({ role: flags.role })
       return {
-        server: yield* resolve(serverFlag.value),
+        server: yield* resolve(flags.server.value.name),
         role: flags.role,
         assumeRole: yield* chainFromFlags(flags),
         mode: Option.getOrElse(flags.mode, () => "ecs" as const),
@@ -60,16 +73,15 @@ export const resolvePlan = (flags: PlanFlags, approveCommand: (digest: string) =
     const auto = yield* findAutoConfig(process.cwd())
     yield* ensureTrusted(auto, flags.confirmTrust, approveCommand)
     const file = auto.config
-    const base: AssumeRoleChain | undefined = file.assume_role === undefined ? undefined : {
-      roleArn: file.assume_role.role_arn,
-      roleSessionName: file.assume_role.role_session_name,
-      durationSeconds: file.assume_role.duration_seconds,
-      externalId: file.assume_role.external_id
-    }
     const plan: ExecPlan = {
-      server: yield* resolve(Option.getOrElse(flags.server, () => file.server)),
+      server: yield* resolve(
+        Option.match(Option.filter(flags.server, (server) => !server.fromEnvironment), {
+          onNone: () => file.server,
+          onSome: (server) => server.name
+        })
+      ),
       role: file.role,
-      assumeRole: yield* chainFromFlags(flags, base),
+      assumeRole: yield* chainFromFlags(flags, chainOf(file)),
       mode: Option.getOrElse(flags.mode, () => file.mode ?? "ecs"),
       region: file.region
     }

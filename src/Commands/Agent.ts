@@ -2,8 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { runAgentAttached } from "../Agent/Foreground.js"
-import { reportFailures } from "../Client/Failure.js"
-import { ExitCode } from "../ProcessExit.js"
+import { UsageError } from "../Client/Errors.js"
 import { Hello } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
@@ -26,21 +25,16 @@ export const agentCommand = Command.make(
     Effect.gen(function*() {
       const terminal = yield* Terminal
       const { socketPath } = yield* Paths
-      if (foreground && daemonize) {
-        yield* terminal.message(
-          "--foreground and --daemonize contradict each other; run: mairu agent --foreground, or mairu agent"
-        )
-        return yield* new ExitCode({ code: 1 })
-      }
+      if (foreground && daemonize) return yield* new UsageError({ problem: "ForegroundWithDaemonize" })
       if (foreground) return yield* runAgentAttached({ logToFile })
       const agent = yield* AgentClient
       if (yield* agent.ping) {
         // Something listens: an agent of ours says hello; another (the original Rust Mairu's) is named.
-        yield* reportFailures(agent.call(new Hello()))
+        yield* agent.call(new Hello())
         yield* terminal.message(`An agent is already running at ${socketPath}.`)
         return
       }
-      yield* reportFailures(agent.start)
+      yield* agent.start
       yield* terminal.message(`Started the agent at ${socketPath}.`)
     })
 ).pipe(Command.withDescription("Start the agent in the background (it starts by itself when needed)."))

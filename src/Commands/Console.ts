@@ -5,11 +5,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { type ConsoleTarget, consoleTarget } from "../Client/ConsoleTarget.js"
-import { reportFailures } from "../Client/Failure.js"
+import { ConsoleSigninFailed, LinkNotFollowed } from "../Client/Errors.js"
 import { noBrowserOption } from "../Client/LoginFlow.js"
 import { serveOneTimeRedirect } from "../Client/OneTimeRedirect.js"
-import { obtainWithLogin, resolvePlan } from "../Client/RolePlan.js"
-import { Unknown } from "../Schemas/AgentErrors.js"
+import { obtainWithLogin, resolvePlan, serverOption } from "../Client/RolePlan.js"
 import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
@@ -26,9 +25,7 @@ export const consoleSigninUrl = (credentials: AwsCredentials, target: ConsoleTar
   Effect.gen(function*() {
     const endpoint = target.federationEndpoint
     if (credentials.sessionToken === undefined) {
-      return yield* new Unknown({
-        message: "these credentials have no session token, which the AWS console sign-in needs"
-      })
+      return yield* new ConsoleSigninFailed({ endpoint, problem: "NoSessionToken" })
     }
     const tokenUrl = new URL(endpoint)
     tokenUrl.searchParams.set("Action", "getSigninToken")
@@ -46,7 +43,7 @@ export const consoleSigninUrl = (credentials: AwsCredentials, target: ConsoleTar
         const response = await fetch(tokenUrl, { signal: AbortSignal.any([signal, AbortSignal.timeout(15_000)]) })
         return { status: response.status, body: await response.text() }
       },
-      catch: (error) => new Unknown({ message: `cannot get a sign-in token from ${endpoint}: ${String(error)}` })
+      catch: (error) => new ConsoleSigninFailed({ endpoint, problem: "Unreachable", reason: String(error) })
     })
     let token: unknown
     try {
@@ -55,7 +52,7 @@ export const consoleSigninUrl = (credentials: AwsCredentials, target: ConsoleTar
       token = undefined
     }
     if (answer.status !== 200 || typeof token !== "string") {
-      return yield* new Unknown({ message: `${endpoint} refused a sign-in token (HTTP ${answer.status})` })
+      return yield* new ConsoleSigninFailed({ endpoint, problem: "Refused", status: answer.status })
     }
     const login = new URL(endpoint)
     login.searchParams.set("Action", "login")
@@ -68,10 +65,7 @@ export const consoleSigninUrl = (credentials: AwsCredentials, target: ConsoleTar
 export const consoleCommand = Command.make(
   "console",
   {
-    server: Options.text("server").pipe(
-      Options.withDescription("Server id or url (default: $MAIRU_SERVER; with auto: the file's server)"),
-      Options.optional
-    ),
+    server: serverOption,
     print: Options.boolean("print").pipe(
       Options.withDescription("Print the sign-in URL on stdout instead of opening it (anyone with it signs in as ROLE)")
     ),
@@ -136,7 +130,10 @@ export const consoleCommand = Command.make(
           "mairu",
           "console",
           "--print",
-          ...Option.match(flags.server, { onNone: () => [], onSome: (server) => ["--server", server] }),
+          ...Option.match(Option.filter(flags.server, (server) => !server.fromEnvironment), {
+            onNone: () => [],
+            onSome: (server) => ["--server", server.name]
+          }),
           ...Object.entries(consoleFlags).flatMap(([name, value]) => value === undefined ? [] : [`--${name}`, value]),
           flags.role
         ].map(shellQuote).join(" ")
@@ -163,17 +160,14 @@ export const consoleCommand = Command.make(
           return
         }
         if (outcome === "not followed") {
-          return yield* new Unknown({
-            message: `the browser did not open the console sign-in link within ${LINK_WAIT}. ` +
-              `To get the sign-in URL and open it yourself, run: ${printCommand}`
-          })
+          return yield* new LinkNotFollowed({ wait: LINK_WAIT, printCommand })
         }
       }
       if (!flags.print) {
         yield* terminal.message(`Open this URL within 15 minutes to sign in to the AWS console as ${plan.role}:`)
       }
       yield* terminal.product(Redacted.value(signin) + "\n")
-    }).pipe(reportFailures)
+    })
 ).pipe(
   Command.withDescription(
     "Sign in to the AWS Management Console as ROLE (for an hour unless --duration): opens a one-time link to the " +

@@ -3,7 +3,6 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { reportFailures } from "../Client/Failure.js"
 import { chainFromFlags, roleChainOptions } from "../Client/RoleChainOptions.js"
 import { credentialProcessJson } from "../Credentials/CredentialProcessJson.js"
 import { GetCredentials } from "../Schemas/AgentProtocol.js"
@@ -38,7 +37,7 @@ export const credentialProcessCommand = Command.make(
         new GetCredentials({ server: name, role, assumeRole, noCache })
       )
       yield* (yield* Terminal).product(productOf(credentials) + "\n")
-    }).pipe(reportFailures)
+    })
 ).pipe(
   Command.withDescription(
     "Print credentials for ROLE as the JSON that an AWS credential_process must print. " +

@@ -4,15 +4,15 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Runtime from "effect/Runtime"
-import { reportFailures } from "../Client/Failure.js"
+import { UsageError } from "../Client/Errors.js"
+import { failureText } from "../Client/Failure.js"
+import { keepWarm } from "../Client/KeepWarm.js"
 import { grantTypeOf, noBrowserOption } from "../Client/LoginFlow.js"
 import { roleChainOptions } from "../Client/RoleChainOptions.js"
-import { obtainWithLogin, resolvePlan } from "../Client/RolePlan.js"
-import { keepWarm } from "../Credentials/CachePolicy.js"
+import { obtainWithLogin, resolvePlan, serverOption } from "../Client/RolePlan.js"
 import { commandEnv } from "../Exec/CommandProcess.js"
 import { ExitCode } from "../ProcessExit.js"
-import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
+import type { AgentError } from "../Schemas/AgentErrors.js"
 import { GetCredentials, WatchSession } from "../Schemas/AgentProtocol.js"
 import { type AgentCallError, AgentClient } from "../Services/AgentClient.js"
 import { EcsEndpoint } from "../Services/EcsEndpoint.js"
@@ -24,10 +24,7 @@ import { describeFailure } from "../Terminal/Messages.js"
 import { oauthGrantTypeOption } from "./Login.js"
 
 const execOptions = {
-  server: Options.text("server").pipe(
-    Options.withDescription("Server id or url (default: $MAIRU_SERVER; with auto: the file's server)"),
-    Options.optional
-  ),
+  server: serverOption,
   mode: Options.choice("mode", ["ecs", "static"]).pipe(
     Options.withAlias("m"),
     Options.withDescription(
@@ -66,7 +63,7 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     const terminal = yield* Terminal
     const line = yield* ExecCommandLine
     if (line.command.length === 0) {
-      return yield* new InvalidArgument({ message: "no command given: mairu exec [OPTIONS] ROLE COMMAND [ARGS…]" })
+      return yield* new UsageError({ problem: "NoCommand" })
     }
     const approveCommand = (digest: string) =>
       ["mairu", "exec", "--confirm-trust", digest, ...withoutConfirmTrust(line.options), "auto", ...line.command]
@@ -97,7 +94,7 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
       browser: !flags.noBrowser
     }).pipe(
       Effect.catchAll((error) =>
-        terminal.message(`cannot run ${line.command[0]}: no credentials for ${what}: ${describeFailure(error)}`).pipe(
+        terminal.message(`cannot run ${line.command[0]}: no credentials for ${what}: ${failureText(error)}`).pipe(
           Effect.zipRight(Effect.fail(new ExitCode({ code: 1 })))
         )
       )
@@ -133,16 +130,7 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
       region: plan.region
     })
     if (first !== undefined && plan.mode === "ecs" && !flags.noAutoRefresh && !flags.noCache) {
-      const runtime = yield* Effect.runtime<never>()
-      const obtainNow = () =>
-        Runtime.runPromise(runtime)(Effect.match(obtain, {
-          onFailure: (error) => ({ ok: false as const, error }),
-          onSuccess: (value) => ({ ok: true as const, value })
-        }))
-      yield* Effect.acquireRelease(
-        Effect.sync(() => keepWarm(first, obtainNow, (error) => Runtime.runFork(runtime)(reportWhileRunning(error)))),
-        (stop) => Effect.sync(stop)
-      )
+      yield* Effect.forkScoped(keepWarm(first, obtain, reportWhileRunning))
     }
     const status = yield* (yield* ExecRunner).run(line.command, env).pipe(
       Effect.catchTag("CommandNotRunnable", (error) =>
@@ -151,7 +139,7 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     return yield* status._tag === "Exited"
       ? new ExitCode({ code: status.code })
       : new ExitCode({ code: 128, signal: status.signal })
-  }).pipe(Effect.scoped, reportFailures)).pipe(
+  }).pipe(Effect.scoped)).pipe(
     Command.withDescription(
       "Run COMMAND with AWS credentials for ROLE (auto: the role the nearest .mairu.json names, once you trust it). " +
         "Everything after ROLE is the command, passed on untouched."

@@ -3,7 +3,6 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as path from "node:path"
-import { reportFailures } from "../Client/Failure.js"
 import { OpenRestrictedSocket } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
@@ -38,7 +37,7 @@ export const forwardSocketCommand = Command.make(
       )
       yield* closed
       yield* terminal.message(`The agent closed ${value.path} (it stopped).`)
-    }).pipe(Effect.scoped, reportFailures)
+    }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(
     "Open a socket of the agent that serves only the given SERVER/ROLE patterns (credentials, roles, sessions), for " +

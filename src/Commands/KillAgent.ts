@@ -2,7 +2,6 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import { reportFailures } from "../Client/Failure.js"
 import { platform } from "../Platform/ThisPlatform.js"
 import { ExitCode } from "../ProcessExit.js"
 import { Hello, Shutdown } from "../Schemas/AgentProtocol.js"
@@ -44,6 +43,6 @@ export const killAgentCommand = Command.make("kill-agent", {}, () =>
       }.`
     )
     return yield* Effect.fail(new ExitCode({ code: 1 }))
-  }).pipe(reportFailures)).pipe(
+  })).pipe(
     Command.withDescription("Stop the agent; its sessions and cached credentials are forgotten.")
   )

@@ -3,10 +3,9 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { reportFailures } from "../Client/Failure.js"
+import { TwoServers, UsageError } from "../Client/Errors.js"
 import { printJson } from "../Client/Json.js"
 import { ExitCode } from "../ProcessExit.js"
-import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { ListRoles, ListServers, ListSessions, ResolveServer, type ServerSummary } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
@@ -70,12 +69,10 @@ export const listRolesCommand = Command.make(
       const agent = yield* AgentClient
       const terminal = yield* Terminal
       if (json && output === "oneline") {
-        return yield* new InvalidArgument({ message: "--json is -o json; give one output format" })
+        return yield* new UsageError({ problem: "JsonWithOtherFormat" })
       }
       if (Option.isSome(positional) && Option.isSome(serverOption) && positional.value !== serverOption.value) {
-        return yield* new InvalidArgument({
-          message: `two servers given (${serverOption.value} and ${positional.value}); name one, as SERVER or --server`
-        })
+        return yield* new TwoServers({ option: serverOption.value, argument: positional.value })
       }
       const format = json ? "json" : output
       const name = Option.orElse(serverOption, () => positional)
@@ -142,7 +139,7 @@ export const listRolesCommand = Command.make(
           : textFormat(listed)
       )
       if (failed) return yield* new ExitCode({ code: 1 })
-    }).pipe(reportFailures)
+    })
 ).pipe(Command.withDescription(
   "List the roles each server offers (-o text, oneline or json); servers you are not logged in to say so."
 ))

@@ -1,7 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { reportFailures } from "../Client/Failure.js"
 import { formatRfc3339 } from "../Client/Format.js"
 import { jsonOption, printJson, sessionJson } from "../Client/Json.js"
 import { ListSessions } from "../Schemas/AgentProtocol.js"
@@ -35,5 +34,5 @@ export const listSessionsCommand = Command.make(
         return
       }
       yield* terminal.product(sessions.map((s) => sessionLine(s, utc) + "\n").join(""))
-    }).pipe(reportFailures)
+    })
 ).pipe(Command.withDescription("List the servers the agent holds a session for."))

@@ -3,7 +3,6 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { reportFailures } from "../Client/Failure.js"
 import { grantTypeOf, noBrowserOption, runLogin } from "../Client/LoginFlow.js"
 import type { GrantTypeFlag } from "../Schemas/ServerConfig.js"
 
@@ -35,5 +34,5 @@ export const loginCommand = Command.make(
   ({ grantType, noBrowser, server: name }) =>
     Effect.gen(function*() {
       yield* runLogin(name, grantTypeOf(Option.getOrUndefined(grantType)), { browser: !noBrowser })
-    }).pipe(reportFailures)
+    })
 ).pipe(Command.withDescription("Log in to a credential server; the agent keeps the session in memory."))

@@ -1,7 +1,6 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
-import { reportFailures } from "../Client/Failure.js"
 import { Logout } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
@@ -40,7 +39,7 @@ export const logoutCommand = Command.make(
       yield* terminal.message(
         `Logged out of ${result.serverId}: the agent forgot its session and cached credentials; ${revocation}.`
       )
-    }).pipe(reportFailures)
+    })
 ).pipe(
   Command.withDescription(
     "Forget a server's session and cached credentials in the agent (other servers are left alone), revoking its " +

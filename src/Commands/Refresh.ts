@@ -2,7 +2,6 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { reportFailures } from "../Client/Failure.js"
 import { RefreshSession } from "../Schemas/AgentProtocol.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Terminal } from "../Services/Terminal.js"
@@ -18,7 +17,7 @@ export const refreshCommand = Command.make(
     Effect.gen(function*() {
       const session = yield* (yield* AgentClient).call(new RefreshSession({ server: name }))
       yield* (yield* Terminal).product(sessionLine(session, utc) + "\n")
-    }).pipe(reportFailures)
+    })
 ).pipe(
   Command.withDescription("Refresh a session now with its refresh token; prints the session as list-sessions does.")
 )

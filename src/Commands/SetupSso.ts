@@ -5,9 +5,8 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { isAwsRegion } from "../Client/AwsRegion.js"
-import { reportFailures } from "../Client/Failure.js"
+import { FileNotWritten, InvalidOption, ServerFileExists } from "../Client/Errors.js"
 import { formatTime } from "../Client/Format.js"
-import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { RegisterClient } from "../Schemas/AgentProtocol.js"
 import { SERVER_ID } from "../Schemas/ServerId.js"
 import { insecureUrlReason } from "../Schemas/UrlPolicy.js"
@@ -43,29 +42,27 @@ export const setupSsoCommand = Command.make(
       const terminal = yield* Terminal
       const { serversDir } = yield* Paths
       if (!SERVER_ID.test(id)) {
-        return yield* new InvalidArgument({
-          message: `"${id}" cannot be a server id: use letters, digits, ".", "_" and "-"`
-        })
+        return yield* new InvalidOption({ option: "ID", value: id, problem: "NotAServerId" })
       }
       if (!isAwsRegion(region)) {
-        return yield* new InvalidArgument({ message: `"${region}" is not an AWS region (like us-east-1)` })
+        return yield* new InvalidOption({ option: "--region", value: region, problem: "NotAnIdentityCenterRegion" })
       }
       const url = yield* Effect.try({
         try: () => new URL(startUrl),
-        catch: () =>
-          new InvalidArgument({ message: `"${startUrl}" is not a URL (like https://my-org.awsapps.com/start)` })
+        catch: () => new InvalidOption({ option: "--start-url", value: startUrl, problem: "NotAStartUrl" })
       })
       const insecure = insecureUrlReason(url.toString())
       if (insecure !== undefined) {
-        return yield* new InvalidArgument({
-          message: `--start-url ${startUrl} ${insecure}; use https (like https://my-org.awsapps.com/start)`
+        return yield* new InvalidOption({
+          option: "--start-url",
+          value: startUrl,
+          problem: "InsecureStartUrl",
+          detail: insecure
         })
       }
       const file = path.join(serversDir, `${id}.json`)
       if (fs.existsSync(file) && !overwrite) {
-        return yield* new InvalidArgument({
-          message: `${file} exists already; to replace it run the same command with --overwrite (-y)`
-        })
+        return yield* new ServerFileExists({ path: file })
       }
       // The file as the original Mairu's setup-sso writes it, so either tool can read it.
       const config = {
@@ -80,7 +77,7 @@ export const setupSsoCommand = Command.make(
           // Writable by you only, whatever the umask or the file it replaced: mairu skips server files others can change.
           fs.chmodSync(file, fs.statSync(file).mode & 0o755)
         },
-        catch: (error) => new InvalidArgument({ message: `cannot write ${file}: ${String(error)}` })
+        catch: (error) => new FileNotWritten({ path: file, reason: String(error) })
       })
       yield* terminal.message(`Wrote ${file}.`)
       // Both clients, as the original registers them: the device grant's login then needs no registration either.
@@ -91,7 +88,7 @@ export const setupSsoCommand = Command.make(
         `Registered mairu as an OAuth client of ${url.host} (until ${formatTime(expiresAt, false)}). ` +
           `Log in with: mairu login ${id}`
       )
-    }).pipe(reportFailures)
+    })
 ).pipe(
   Command.withDescription("Configure an AWS IAM Identity Center instance as server ID and register mairu with it.")
 )

@@ -3,12 +3,12 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import type { AutoConfigFile } from "../AutoConfig/AutoConfigFile.js"
 import { originalContent } from "../AutoConfig/AutoFile.js"
-import { reportFailures } from "../Client/Failure.js"
+import { failureText } from "../Client/Failure.js"
 import { printJson } from "../Client/Json.js"
 import { ExitCode } from "../ProcessExit.js"
 import { ListSessions, ResolveServer, serverSummary } from "../Schemas/AgentProtocol.js"
-import type { AutoConfigFile } from "../Schemas/AutoConfig.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { ServerConfigs } from "../Services/ServerConfigs.js"
@@ -63,10 +63,10 @@ export const showCommand = Command.make(
         auto_logged_in: loggedIn,
         digest: trust.digest(auto),
         server: Option.match(server, { onNone: () => null, onSome: (s) => ({ id: s.id, url: s.url }) }),
-        ...(Either.isLeft(resolved) ? { server_error: resolved.left.message } : {})
+        ...(Either.isLeft(resolved) ? { server_error: failureText(resolved.left) } : {})
       }
       if (!quiet) yield* terminal.product(printJson(report))
-    }).pipe(reportFailures)
+    })
 ).pipe(Command.withDescription(
   "Show the auto role in effect here as JSON: the .mairu.json content and path, whether you trust it, " +
     "whether you are logged in to its server, its digest."

@@ -1,7 +1,9 @@
 import * as Command from "@effect/cli/Command"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as path from "node:path"
+import { failureText } from "../Client/Failure.js"
 import { formatTime } from "../Client/Format.js"
 import { jsonOption, printJson } from "../Client/Json.js"
 import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
@@ -36,12 +38,13 @@ const gather = Effect.gen(function*() {
   if (hello?._tag === "Left") problems.push(describeFailure(hello.left))
   const unhardened = hello?._tag === "Right" ? hardeningProblem(hello.right.hardening) : undefined
   if (unhardened !== undefined) problems.push(unhardened)
+  const now = yield* Clock.currentTimeMillis
   const agentReport = {
     running,
     socket: paths.socketPath,
     version: hello?._tag === "Right" ? hello.right.version : null,
     pid: hello?._tag === "Right" ? hello.right.pid : null,
-    uptime_seconds: hello?._tag === "Right" ? Math.round((Date.now() - hello.right.startedAt.getTime()) / 1000) : null,
+    uptime_seconds: hello?._tag === "Right" ? Math.round((now - hello.right.startedAt.getTime()) / 1000) : null,
     hardening: hello?._tag === "Right"
       ? {
         core_dumps_off: hello.right.hardening.coreDumpsOff,
@@ -84,7 +87,7 @@ const gather = Effect.gen(function*() {
 
   const found = yield* (yield* AutoConfigs).find(process.cwd()).pipe(Effect.either)
   let auto: { path: string; server: string; role: string; trusted: boolean } | null = null
-  if (found._tag === "Left") problems.push(found.left.message)
+  if (found._tag === "Left") problems.push(failureText(found.left))
   else if (Option.isSome(found.right)) {
     const config = found.right.value
     const trusted = yield* (yield* TrustStore).isTrusted(config)

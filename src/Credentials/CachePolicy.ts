@@ -3,12 +3,18 @@ export const MIN_REMAINING_MS = 15 * 60 * 1000
 
 const MIN_WAIT_MS = 60_000
 
-const FIRST_RETRY_MS = 5_000
-const MAX_RETRY_MS = 120_000
+/**
+ * How a failed renewal is tried again: after 5 s, doubling, capped at 2 minutes, each wait
+ * 50–100 % of its step so that renewals that failed together do not retry together.
+ */
+export const RETRY_FIRST_MS = 5_000
+export const RETRY_MAX_MS = 120_000
+export const RETRY_JITTER = { min: 0.5, max: 1 } as const
 
-/** Exponential backoff from 5 s with jitter (50-100 % of the step), capped at 2 minutes; `random` is in [0, 1). */
+/** The wait before retry `attempt` (from 0); `random` is in [0, 1). */
 export const retryDelayMs = (attempt: number, random: number): number =>
-  Math.min(FIRST_RETRY_MS * 2 ** attempt, MAX_RETRY_MS) * (0.5 + random / 2)
+  Math.min(RETRY_FIRST_MS * 2 ** attempt, RETRY_MAX_MS) *
+  (RETRY_JITTER.min + random * (RETRY_JITTER.max - RETRY_JITTER.min))
 
 /** Credentials as far as caching is concerned. */
 export interface Expiring {
@@ -26,6 +32,10 @@ export const refreshDelayMs = (credentials: Expiring, now: number, jitterMs: num
   if (credentials.expiration === undefined || credentials.noCache) return undefined
   return Math.max(credentials.expiration.getTime() - MIN_REMAINING_MS - now + jitterMs, MIN_WAIT_MS)
 }
+
+/** When a command's credentials are asked for again to keep the cache warm: 1-30 s (by `random`) past refreshDelayMs. */
+export const warmDelayMs = (credentials: Expiring, now: number, random: number): number | undefined =>
+  refreshDelayMs(credentials, now, 1_000 + Math.floor(random * 29_000))
 
 export type Obtained<A, E> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: E }
 
@@ -49,7 +59,7 @@ export const keepWarm = <A extends Expiring, E>(
     timer.unref()
   }
   const scheduleAfter = (current: A) => {
-    const delay = refreshDelayMs(current, Date.now(), 1_000 + Math.floor(random() * 29_000))
+    const delay = warmDelayMs(current, Date.now(), random())
     if (delay !== undefined) later(delay, () => void attempt(0))
   }
   const attempt = async (failures: number) => {

@@ -42,8 +42,7 @@ export const readAnswer = <A>(answer: WireAnswer, clientVersion: string): AgentR
   }
   const exit = answer.exit as { readonly _tag?: string; readonly value?: A; readonly cause?: EncodedCause } | undefined
   if (exit?._tag === "Success" && exit.value !== undefined) return { ok: true, value: exit.value, notices }
-  const failure = firstFailure(exit?.cause) ??
-    { _tag: "AgentUnavailable", message: "the agent failed unexpectedly; see its log" } as const
+  const failure = firstFailure(exit?.cause) ?? agentUnavailable("the agent failed unexpectedly; see its log")
   return { ok: false, failure, notices }
 }
 

@@ -1,3 +1,4 @@
+import type { AutoConfig, ExecMode } from "../AutoConfig/AutoConfigFile.js"
 import { showAutoRoleFromEnv } from "../AutoConfig/ShowAutoRole.js"
 import { keepWarm, type Obtained } from "../Credentials/CachePolicy.js"
 import { commandEnv, dieBy, runCommand } from "../Exec/CommandProcess.js"
@@ -6,6 +7,7 @@ import { splitExecArgs } from "../Exec/ExecArgv.js"
 import { resolvePaths } from "../Files/XdgPaths.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import { type DescribableFailure, describeFailure, userMessages } from "../Terminal/Messages.js"
+import { agentUnavailable } from "../Wire/AgentWire.js"
 import { callAgent, type EncodedRequest } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded, type PlainCredentials } from "./EncodedCredentials.js"
 
@@ -22,11 +24,9 @@ import { type EncodedCredentials, fromEncoded, type PlainCredentials } from "./E
 /** How long the fast path waits for the agent before leaving the work to the full path. */
 const FAST_ANSWER_MS = 1_000
 
-type Mode = "ecs" | "static"
-
 interface FastFlags {
   readonly server: string | undefined
-  readonly mode: Mode | undefined
+  readonly mode: ExecMode | undefined
   readonly noAutoRefresh: boolean
   readonly showAuto: boolean
 }
@@ -48,7 +48,7 @@ export const FAST_EXEC_OPTIONS: Readonly<Record<string, "value" | "flag">> = {
 /** The options the fast path understands; undefined for anything else, so that the CLI parser judges it. */
 const parseOptions = (options: ReadonlyArray<string>): FastFlags | undefined => {
   let server: string | undefined
-  let mode: Mode | undefined
+  let mode: ExecMode | undefined
   let noAutoRefresh = false
   let showAuto = false
   const seen = new Set<string>()
@@ -78,77 +78,22 @@ const parseOptions = (options: ReadonlyArray<string>): FastFlags | undefined => 
   return { server, mode, noAutoRefresh, showAuto }
 }
 
-type EncodedChain = typeof AssumeRoleChain.Encoded
-
-interface FastAuto {
-  readonly path: string
-  readonly server: string
-  readonly role: string
-  readonly mode: Mode | undefined
-  readonly region: string | undefined
-  readonly assumeRole: EncodedChain | undefined
-}
-
-const nonEmpty = (value: unknown): value is string => typeof value === "string" && value !== ""
-/** `null` stands for an absent key, as in the original Mairu. */
-const optional = <A>(value: unknown, check: (value: unknown) => value is A): value is A | undefined | null =>
-  value === undefined || value === null || check(value)
-const orUndefined = <A>(value: A | null | undefined): A | undefined => value ?? undefined
-const isString = (value: unknown): value is string => typeof value === "string"
-const isMode = (value: unknown): value is Mode => value === "ecs" || value === "static"
-const isDuration = (value: unknown): value is number =>
-  typeof value === "number" && Number.isInteger(value) && value >= 900 && value <= 43200
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-/** The fields of a valid `.mairu.json` (src/Schemas/AutoConfig.ts); undefined for anything the schema might judge otherwise. */
-const readFields = (file: string, json: unknown): FastAuto | undefined => {
-  if (!isObject(json) || !nonEmpty(json.server) || !nonEmpty(json.role)) return undefined
-  if (!optional(json.mode, isMode) || !optional(json.region, nonEmpty)) return undefined
-  const chain = orUndefined(json.assume_role)
-  if (chain !== undefined) {
-    if (!isObject(chain) || !nonEmpty(chain.role_arn)) return undefined
-    if (!optional(chain.external_id, isString) || !optional(chain.role_session_name, isString)) return undefined
-    if (!optional(chain.duration_seconds, isDuration)) return undefined
-  }
-  return {
-    path: file,
-    server: json.server,
-    role: json.role,
-    mode: orUndefined(json.mode),
-    region: orUndefined(json.region),
-    assumeRole: chain === undefined ? undefined : {
-      roleArn: chain.role_arn as string,
-      roleSessionName: orUndefined(chain.role_session_name as string | null | undefined),
-      durationSeconds: orUndefined(chain.duration_seconds as number | null | undefined),
-      externalId: orUndefined(chain.external_id as string | null | undefined)
-    }
-  }
-}
-
-/** The nearest `.mairu.json`, if the user trusts it as it is now. */
-const trustedAuto = async (trustDir: string, cwd: string): Promise<FastAuto | undefined> => {
-  const { controlCharacterField, isTrustedFile, nearestAutoConfig, readAutoFile } = await import(
-    "../AutoConfig/AutoFile.js"
-  )
+/** The nearest `.mairu.json`, if the user trusts it as it is now and it is usable. */
+const trustedAuto = async (trustDir: string, cwd: string): Promise<AutoConfig | undefined> => {
+  const { isTrustedFile, nearestAutoConfig } = await import("../AutoConfig/AutoFile.js")
+  const { loadAutoConfig } = await import("../AutoConfig/AutoConfigFile.js")
   const file = nearestAutoConfig(cwd)
   if (file === undefined) return undefined
-  try {
-    // Another user's file, or one with control characters: the full path says why it is not used.
-    const read = readAutoFile(file)
-    if (!read.ok || !isTrustedFile(trustDir, file, read.bytes)) return undefined
-    const json: unknown = JSON.parse(read.bytes.toString("utf8"))
-    return controlCharacterField(json) === undefined ? readFields(file, json) : undefined
-  } catch {
-    return undefined
-  }
+  // One that is not usable (another user's, control characters, a bad field): the full path says why.
+  const loaded = loadAutoConfig(file)
+  return loaded.ok && isTrustedFile(trustDir, file, loaded.auto.bytes) ? loaded.auto : undefined
 }
 
 interface Plan {
   readonly serverName: string
   readonly role: string
-  readonly assumeRole: EncodedChain | undefined
-  readonly mode: Mode
+  readonly assumeRole: AssumeRoleChain | undefined
+  readonly mode: ExecMode
   readonly region: string | undefined
   readonly autoPath: string | undefined
 }
@@ -173,12 +118,13 @@ const planFor = async (
   }
   const auto = await trustedAuto(trustDir, process.cwd())
   if (auto === undefined) return undefined
+  const { chainOf } = await import("../AutoConfig/AutoConfigFile.js")
   return {
-    serverName: flags.server ?? auto.server,
-    role: auto.role,
-    assumeRole: auto.assumeRole,
-    mode: flags.mode ?? auto.mode ?? "ecs",
-    region: auto.region,
+    serverName: flags.server ?? auto.config.server,
+    role: auto.config.role,
+    assumeRole: chainOf(auto.config),
+    mode: flags.mode ?? auto.config.mode ?? "ecs",
+    region: auto.config.region,
     autoPath: auto.path
   }
 }
@@ -235,7 +181,7 @@ export const runFastExec = async (
   }
   const obtain = async (): Promise<Obtained<PlainCredentials, DescribableFailure>> => {
     const answer = await callAgent(paths.socketPath, [credentialsFor(server.id)], { version, start: true, env })
-    if (answer === "not-running") return { ok: false, error: { _tag: "AgentUnavailable", message: "no agent answers" } }
+    if (answer === "not-running") return { ok: false, error: agentUnavailable("no agent answers") }
     if (answer._tag === "AgentUnavailable") return { ok: false, error: answer }
     const result = answer.results[0]!
     return result.ok

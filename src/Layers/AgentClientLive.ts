@@ -12,7 +12,14 @@ import { Paths } from "../Services/Paths.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { VERSION } from "../Version.js"
-import { type AgentUnavailableFailure, connect, exchange, exchangeAndHold, requestLine } from "../Wire/AgentWire.js"
+import {
+  type AgentUnavailableFailure,
+  connect,
+  exchange,
+  exchangeAndHold,
+  isAgentUnavailable,
+  requestLine
+} from "../Wire/AgentWire.js"
 import { plainEnvironment } from "./SettingsLive.js"
 
 const decodeResponse = Schema.decodeUnknownEither(ResponseEnvelope)
@@ -21,14 +28,9 @@ const decodeResponse = Schema.decodeUnknownEither(ResponseEnvelope)
 const wire = <A>(step: (signal: AbortSignal) => Promise<A | AgentUnavailableFailure>) =>
   Effect.async<A, AgentUnavailable>((resume, signal) => {
     void step(signal).then((result) =>
-      resume(
-        isUnavailable(result) ? Effect.fail(new AgentUnavailable({ message: result.message })) : Effect.succeed(result)
-      )
+      resume(isAgentUnavailable(result) ? Effect.fail(AgentUnavailable.fromWire(result)) : Effect.succeed(result))
     )
   })
-
-const isUnavailable = (value: unknown): value is AgentUnavailableFailure =>
-  typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === "AgentUnavailable"
 
 export const AgentClientLive = Layer.effect(
   AgentClient,

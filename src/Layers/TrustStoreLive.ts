@@ -1,10 +1,10 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
+import type { AutoConfig } from "../AutoConfig/AutoConfigFile.js"
 import { autoDigest, isTrustedFile, trustRecordPath, trustRecordText } from "../AutoConfig/AutoFile.js"
-import type { AutoConfig } from "../Schemas/AutoConfig.js"
 import { Paths } from "../Services/Paths.js"
-import { TrustStore, TrustStoreError } from "../Services/TrustStore.js"
+import { TrustNotRecorded, TrustStore } from "../Services/TrustStore.js"
 
 export const TrustStoreLive = Layer.effect(
   TrustStore,
@@ -25,7 +25,7 @@ export const TrustStoreLive = Layer.effect(
             })
             fs.renameSync(temporary, file)
           },
-          catch: (error) => new TrustStoreError({ message: `cannot record the trust in ${trustDir}: ${String(error)}` })
+          catch: (error) => new TrustNotRecorded({ trustDir, reason: String(error) })
         })
     }
   })

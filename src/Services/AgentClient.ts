@@ -1,12 +1,21 @@
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { AgentRequest } from "../Schemas/AgentProtocol.js"
+import type { AgentUnavailableFailure } from "../Wire/AgentWire.js"
 
-/** No agent answers and none could be started (or `MAIRU_NO_AUTO_AGENT` forbids it). */
-export class AgentUnavailable extends Data.TaggedError("AgentUnavailable")<{ readonly message: string }> {}
+/**
+ * No agent answers and none could be started (or `MAIRU_NO_AUTO_AGENT` forbids it): the
+ * wire's AgentUnavailableFailure, which the fast paths use as it is, as a typed error.
+ */
+export class AgentUnavailable extends Data.TaggedError("AgentUnavailable")<Omit<AgentUnavailableFailure, "_tag">> {
+  static fromWire(failure: AgentUnavailableFailure) {
+    return new AgentUnavailable({ message: failure.message })
+  }
+}
 
 /** The running agent is of another version than this client. */
 export class AgentVersionMismatch extends Data.TaggedError("AgentVersionMismatch")<{
@@ -40,3 +49,29 @@ export interface AgentClientShape {
 }
 
 export class AgentClient extends Context.Tag("mairu/AgentClient")<AgentClient, AgentClientShape>() {}
+
+/** How a fake agent answers a request: its success, or its typed failure. */
+export type FakeAgent = (request: AgentRequest) => Effect.Effect<unknown, unknown>
+
+/**
+ * For tests: an agent that `answer` stands for (a held request stays open until its
+ * scope closes); `running` is whether one answers before it is asked to start.
+ */
+export const layerTest = (answer: FakeAgent, options: { readonly running?: boolean } = {}) =>
+  Layer.sync(AgentClient, () => {
+    let running = options.running ?? true
+    return {
+      call: (request) =>
+        Effect.suspend(() => {
+          running = true
+          return answer(request)
+        }) as never,
+      hold: (request) =>
+        Effect.suspend(() => {
+          running = true
+          return Effect.map(answer(request), (value) => ({ value, closed: Effect.never }))
+        }) as never,
+      ping: Effect.sync(() => running),
+      start: Effect.sync(() => void (running = true))
+    }
+  })

@@ -1,5 +1,6 @@
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 /**
  * Opens URLs in the user's browser: with the `BROWSER` commands when set, else
@@ -15,3 +16,16 @@ export interface BrowserShape {
 }
 
 export class Browser extends Context.Tag("mairu/Browser")<Browser, BrowserShape>() {}
+
+/** For tests: `open` decides (by default no browser opens), `opened` records every URL asked for. */
+export const layerTest = (
+  opened: Array<string> = [],
+  open: (url: string) => Effect.Effect<boolean> = () => Effect.succeed(false)
+) =>
+  Layer.succeed(Browser, {
+    open: (url) =>
+      Effect.suspend(() => {
+        opened.push(url)
+        return open(url)
+      })
+  })

@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
-import type * as Redacted from "effect/Redacted"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 
@@ -30,3 +31,20 @@ export interface EcsEndpointShape {
 }
 
 export class EcsEndpoint extends Context.Tag("mairu/EcsEndpoint")<EcsEndpoint, EcsEndpointShape>() {}
+
+/**
+ * For tests: an endpoint that serves nothing; `fetches` is how the command's programs would
+ * ask it for credentials (each call runs the command's fetch once, its failures handed on).
+ */
+export const layerTest = (fetches: Array<Effect.Effect<void>> = []) =>
+  Layer.succeed(EcsEndpoint, {
+    serve: (fetch, onError) =>
+      Effect.sync(() => {
+        fetches.push(Effect.ignore(Effect.tapError(fetch, onError)))
+        return {
+          url: "http://127.0.0.1:1/test-endpoint",
+          token: Redacted.make("test-endpoint-token"),
+          forget: Effect.void
+        }
+      })
+  })

@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 /** How the command ended. */
 export type ExitStatus =
@@ -27,3 +28,23 @@ export interface ExecRunnerShape {
 }
 
 export class ExecRunner extends Context.Tag("mairu/ExecRunner")<ExecRunner, ExecRunnerShape>() {}
+
+/** A command `exec` was asked to run, and its environment. */
+export interface RanCommand {
+  readonly command: ReadonlyArray<string>
+  readonly env: Readonly<Record<string, string>>
+}
+
+/** For tests: records each command in `ran` and lets `run` say how it ends (by default it exits 0 at once). */
+export const layerTest = (
+  ran: Array<RanCommand> = [],
+  run: (command: RanCommand) => Effect.Effect<ExitStatus, CommandNotRunnable> = () =>
+    Effect.succeed({ _tag: "Exited", code: 0 })
+) =>
+  Layer.succeed(ExecRunner, {
+    run: (command, env) =>
+      Effect.suspend(() => {
+        ran.push({ command, env })
+        return run({ command, env })
+      })
+  })

@@ -1,8 +1,9 @@
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
-import type { LoadedServers } from "../Schemas/ServerFiles.js"
+import { findServer, type LoadedServers } from "../Schemas/ServerFiles.js"
 
 export interface ServerConfigsShape {
   /** Every server file, with the ones that do not parse listed as problems. */
@@ -12,3 +13,10 @@ export interface ServerConfigsShape {
 }
 
 export class ServerConfigs extends Context.Tag("mairu/ServerConfigs")<ServerConfigs, ServerConfigsShape>() {}
+
+/** For tests: these servers (and skipped files), as if read from `serversDir`. */
+export const layerTest = (loaded: LoadedServers, serversDir = "/config/mairu/servers.d") =>
+  Layer.succeed(ServerConfigs, {
+    load: Effect.succeed(loaded),
+    resolve: (name) => findServer(loaded, name, serversDir)
+  })

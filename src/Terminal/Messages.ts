@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import type { AgentUnavailableFailure } from "../Wire/AgentWire.js"
 import { visible } from "./Visible.js"
 
 export const MESSAGE_PREFIX = ":: mairu :: "
@@ -14,9 +15,9 @@ export type DescribableFailure =
       | "NotAllowed"
       | "ResourceExhausted"
       | "Unknown"
-      | "AgentUnavailable"
     readonly message: string
   }
+  | AgentUnavailableFailure
   | { readonly _tag: "AgentVersionMismatch"; readonly agentVersion: string; readonly clientVersion: string }
 
 /** One line that says what happened and what to do next, for every failure kind. */

@@ -20,6 +20,9 @@ export interface AgentUnavailableFailure {
 
 export const agentUnavailable = (message: string): AgentUnavailableFailure => ({ _tag: "AgentUnavailable", message })
 
+export const isAgentUnavailable = (value: unknown): value is AgentUnavailableFailure =>
+  typeof value === "object" && value !== null && (value as { _tag?: unknown })._tag === "AgentUnavailable"
+
 /** One answer line as sent: `exit` is the request's encoded Exit. */
 export interface WireAnswer {
   readonly id: number

@@ -1,41 +1,22 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import { NotFound, Unauthenticated } from "../../src/Schemas/AgentErrors.js"
-import type { AwsCredentials } from "../../src/Schemas/Credentials.js"
-import { runCli } from "../support/cli.js"
+import { VERSION } from "../../src/Version.js"
+import { fakeCredentials, runCli } from "../support/cli.js"
 import { mairuApiServer } from "../support/servers.js"
 
 const local = mairuApiServer("local")
 const other = mairuApiServer("other", "https://other.example/")
-
-const credentials: AwsCredentials = {
-  accessKeyId: "ASIAEXAMPLE",
-  secretAccessKey: Redacted.make("secret"),
-  sessionToken: Redacted.make("token"),
-  expiration: new Date("2030-01-01T00:00:00Z"),
-  noCache: false
-}
-
-const exitCode = (exit: Exit.Exit<unknown, unknown>) => {
-  if (Exit.isSuccess(exit)) return 0
-  const failure = Cause.failureOption(exit.cause)
-  return Option.isSome(failure) && (failure.value as { _tag?: string })._tag === "ExitCode"
-    ? (failure.value as { code: number }).code
-    : "failed"
-}
 
 describe("the CLI in process", () => {
   it.effect("credential-process prints the credential_process JSON from the agent's answer", () =>
     Effect.gen(function*() {
       const run = yield* runCli(["credential-process", "local", "123456789012/Dev"], {
         servers: [local],
-        agent: () => Effect.succeed(credentials)
+        agent: () => Effect.succeed(fakeCredentials)
       })
-      expect(exitCode(run.exit)).toBe(0)
+      expect(run.code).toBe(0)
       expect(JSON.parse(run.products.join(""))).toEqual({
         Version: 1,
         AccessKeyId: "ASIAEXAMPLE",
@@ -53,7 +34,7 @@ describe("the CLI in process", () => {
         servers: [local],
         agent: () => Effect.fail(new Unauthenticated({ serverId: "local", message: "not logged in to local" }))
       })
-      expect(exitCode(run.exit)).toBe(1)
+      expect(run.code).toBe(1)
       expect(run.products).toEqual([])
       expect(run.messages).toEqual(["not logged in to local. Log in with: mairu login local"])
     }))
@@ -68,7 +49,7 @@ describe("the CLI in process", () => {
   it.effect("exec with a role but no server asks for --server or MAIRU_SERVER", () =>
     Effect.gen(function*() {
       const run = yield* runCli(["exec", "123456789012/Dev", "true"], { servers: [local] })
-      expect(exitCode(run.exit)).toBe(1)
+      expect(run.code).toBe(1)
       expect(run.messages.join("\n")).toContain(
         "which server should give 123456789012/Dev? Pass --server SERVER (or set MAIRU_SERVER), or use the role auto"
       )
@@ -103,7 +84,50 @@ describe("the CLI in process", () => {
         agent: () =>
           Effect.fail(new NotFound({ message: "no server \"nowhere\" is configured in the agent's configuration" }))
       })
-      expect(exitCode(run.exit)).toBe(1)
+      expect(run.code).toBe(1)
       expect(run.messages).toEqual([`no server "nowhere" is configured in the agent's configuration`])
+    }))
+
+  it.effect("-V and -h print the version and the command's help on every command, and do nothing else", () =>
+    Effect.gen(function*() {
+      const commands = [
+        "exec",
+        "credential-process",
+        "login",
+        "logout",
+        "list-sessions",
+        "list-roles",
+        "refresh",
+        "agent",
+        "kill-agent",
+        "forward-socket",
+        "show",
+        "setup-sso",
+        "status",
+        "console"
+      ]
+      for (const command of commands) {
+        const version = yield* runCli([command, "-V"], { running: false })
+        expect({ command, code: version.code, printed: version.printed.join("").trim() }).toEqual({
+          command,
+          code: 0,
+          printed: VERSION
+        })
+        const help = yield* runCli([command, "-h"], { running: false })
+        expect({ command, code: help.code }).toEqual({ command, code: 0 })
+        expect(help.printed.join("\n")).toContain(`$ ${command}`)
+        expect([...version.requests, ...help.requests, ...version.messages, ...help.messages]).toEqual([])
+      }
+      // --server says where its default comes from.
+      const help = (yield* runCli(["exec", "-h"])).printed.join("\n")
+      expect(help).toContain("Server id or url (default: $MAIRU_SERVER; with auto: the file's server)")
+      expect(help).toContain("This option can be set from environment variables.")
+      // After exec's ROLE, they belong to the command.
+      const exec = yield* runCli(["exec", "--server", "local", "R", "sh", "-h", "-V"], {
+        servers: [local],
+        agent: () => Effect.succeed(fakeCredentials)
+      })
+      expect(exec.code).toBe(0)
+      expect(exec.ran.map((ran) => ran.command)).toEqual([["sh", "-h", "-V"]])
     }))
 })

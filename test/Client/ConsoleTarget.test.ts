@@ -40,7 +40,7 @@ describe("console target", () => {
       )
     }))
 
-  it.effect("refuses what is not a destination with InvalidArgument", () =>
+  it.effect("refuses what is not a destination, naming --destination", () =>
     Effect.gen(function*() {
       for (
         const destination of [
@@ -53,7 +53,7 @@ describe("console target", () => {
         ]
       ) {
         const error = yield* Effect.flip(consoleTarget(flags(undefined, destination), none))
-        expect(error._tag).toBe("InvalidArgument")
+        expect(error).toMatchObject({ _tag: "InvalidOption", option: "--destination", value: destination })
       }
     }))
 

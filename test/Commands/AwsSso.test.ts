@@ -17,6 +17,7 @@ import {
   waitForStderr
 } from "../support/mairu.js"
 import { writeProbes } from "../support/probes.js"
+import { writeServerFile } from "../support/servers.js"
 import { awsToolEnv, loginByDevice, writeAwsConfig } from "../support/session.js"
 
 const exec = promisify(execFile)
@@ -188,10 +189,9 @@ describe("AWS IAM Identity Center", () => {
     // A user of the original: its setup-sso's server file and its registration cache, byte for byte.
     const h = ssoHome(server)
     try {
-      const serversDir = path.join(h.configDir, "mairu", "servers.d")
-      fs.mkdirSync(serversDir, { recursive: true })
-      fs.writeFileSync(
-        path.join(serversDir, "contoso.json"),
+      writeServerFile(
+        h.configDir,
+        "contoso",
         `{\n  "url": "${server.url}start",\n  "id": "contoso",\n  "aws_sso": {\n    "region": "us-east-1",\n    "scope": [\n` +
           `      "sso:account:access"\n    ],\n    "local_port": null\n  }\n}\n`
       )

@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { type DevServer, startDevServer } from "../support/devServer.js"
 import {
   cleanupHome,
   collect,
@@ -11,6 +11,7 @@ import {
   startMairu,
   waitForStderr
 } from "../support/mairu.js"
+import { writeServerConfig } from "../support/servers.js"
 
 let server: DevServer
 let home: MairuHome

@@ -3,8 +3,9 @@ import { fromProcess } from "@aws-sdk/credential-providers"
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, writeServerConfig } from "../support/devServer.js"
+import type { DevServer } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { writeServerConfig } from "../support/servers.js"
 import { awsToolEnv, setUpLocal, tearDownLocal, writeAwsConfig } from "../support/session.js"
 
 const exec = promisify(execFile)

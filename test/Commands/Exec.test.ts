@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, writeServerConfig } from "../support/devServer.js"
-import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import type { DevServer } from "../support/devServer.js"
+import { type MairuHome, runMairu } from "../support/mairu.js"
 import { writeProbes } from "../support/probes.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
@@ -176,36 +176,5 @@ describe("exec transparency", () => {
     const result = await exec(["demo", "no-such-command-mairu"])
     expect(result.code).toBe(127)
     expect(result.stderr).toContain("command not found: no-such-command-mairu")
-  })
-})
-
-describe("exec preflight", () => {
-  it("fails without running the command, naming server, role and reason", async () => {
-    const result = await exec(["forbidden-role", "sh", "-c", "echo ran"])
-    expect(result.code).toBe(1)
-    expect(result.stdout).toBe("")
-    expect(result.stderr).toContain("no credentials for forbidden-role from local")
-    expect(result.stderr).toContain("permission denied")
-  })
-
-  it("with --no-login, prints the login command instead of logging in", async () => {
-    const fresh = makeHome()
-    try {
-      writeServerConfig(fresh.configDir, server)
-      const result = await runMairu(fresh, ["exec", "--no-login", "--server", "local", "demo", "sh", "-c", "echo ran"])
-      expect(result.code).toBe(1)
-      expect(result.stdout).toBe("")
-      expect(result.stderr).toContain("mairu login local")
-    } finally {
-      await cleanupHome(fresh)
-    }
-  })
-
-  it("needs a server unless the role is auto", async () => {
-    const result = await runMairu(home, ["exec", "demo", "true"])
-    expect(result.code).toBe(1)
-    expect(result.stderr).toContain("--server SERVER (or set MAIRU_SERVER)")
-    const viaEnv = await runMairu(home, ["exec", "demo", "true"], { env: { MAIRU_SERVER: "local" } })
-    expect(viaEnv.code).toBe(0)
   })
 })

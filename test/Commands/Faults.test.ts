@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, writeServerConfig } from "../support/devServer.js"
+import type { DevServer } from "../support/devServer.js"
 import { agentPids, collect, type MairuHome, runMairu, startMairu } from "../support/mairu.js"
+import { writeServerConfig, writeServerFile } from "../support/servers.js"
 import { loginByDevice, setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
@@ -94,14 +94,13 @@ describe("processes that die mid-request", () => {
 
 describe("configuration problems", () => {
   it("warns about a file that does not parse, naming it, and still uses the others", async () => {
-    const dir = path.join(home.configDir, "mairu", "servers.d")
-    fs.writeFileSync(path.join(dir, "broken.json"), "{ not json")
+    const broken = writeServerFile(home.configDir, "broken", "{ not json")
     try {
       const result = await runMairu(home, ["credential-process", "local", "demo"])
       expect(result.code).toBe(0)
-      expect(result.stderr).toContain(`skipped server file ${path.join(dir, "broken.json")}`)
+      expect(result.stderr).toContain(`skipped server file ${broken}`)
     } finally {
-      fs.rmSync(path.join(dir, "broken.json"))
+      fs.rmSync(broken)
     }
   })
 
@@ -114,9 +113,8 @@ describe("configuration problems", () => {
   })
 
   it("refuses a duplicate id and an ambiguous url, saying what to do", async () => {
-    const dir = path.join(home.configDir, "mairu", "servers.d")
-    writeServerConfig(home.configDir, server, { id: "twin" })
-    fs.copyFileSync(path.join(dir, "twin.json"), path.join(dir, "twin-copy.json"))
+    const twin = writeServerConfig(home.configDir, server, { id: "twin" })
+    const copy = writeServerFile(home.configDir, "twin-copy", fs.readFileSync(twin, "utf8"))
     try {
       const duplicate = await runMairu(home, ["credential-process", "twin", "demo"])
       expect(duplicate.code).toBe(1)
@@ -126,15 +124,9 @@ describe("configuration problems", () => {
       expect(ambiguous.stderr).toContain("is ambiguous")
       expect(ambiguous.stderr).toContain("use the id instead")
     } finally {
-      fs.rmSync(path.join(dir, "twin.json"))
-      fs.rmSync(path.join(dir, "twin-copy.json"))
+      fs.rmSync(twin)
+      fs.rmSync(copy)
     }
-  })
-
-  it("rejects a bad MAIRU_LOCAL_PORT", async () => {
-    const result = await runMairu(home, ["login", "local"], { env: { MAIRU_LOCAL_PORT: "http" } })
-    expect(result.code).toBe(1)
-    expect(result.stderr).toContain("MAIRU_LOCAL_PORT=\"http\" is not a port number")
   })
 })
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { withPage } from "../support/browser.js"
-import { type DevServer, writeServerConfig } from "../support/devServer.js"
+import type { DevServer } from "../support/devServer.js"
 import { cleanupHome, collect, type MairuHome, makeHome, startMairu, waitForStderr } from "../support/mairu.js"
+import { writeServerConfig } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer

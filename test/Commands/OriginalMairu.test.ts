@@ -5,6 +5,7 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type DevServer } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, repoRoot, runMairu } from "../support/mairu.js"
+import { writeServerFile } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 /** What a user of the original Rust Mairu brings along: its files, its agent, servers that follow its rules. */
@@ -97,12 +98,11 @@ describe("the original Mairu's agent on the socket", () => {
   it("is recognised at once, named, and the way out given, on the fast and the full paths", async () => {
     const h = makeHome()
     fs.mkdirSync(path.dirname(h.socketPath), { recursive: true, mode: 0o700 })
-    const serversDir = path.join(h.configDir, "mairu", "servers.d")
-    fs.mkdirSync(serversDir, { recursive: true })
-    fs.writeFileSync(
-      path.join(serversDir, "local.json"),
-      JSON.stringify({ id: "local", url: server.url, oauth: { client_id: server.clientId, device_code_grant: {} } })
-    )
+    writeServerFile(h.configDir, "local", {
+      id: "local",
+      url: server.url,
+      oauth: { client_id: server.clientId, device_code_grant: {} }
+    })
     // Speaks HTTP/2 (gRPC's transport) like the original's agent: a SETTINGS frame first, a GOAWAY for anything else.
     const streams: Array<string> = []
     const fake = http2.createServer()

@@ -3,8 +3,9 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerFile } from "../support/devServer.js"
+import { type DevServer, startDevServer } from "../support/devServer.js"
 import { cleanupHome, mairuBin, type MairuHome, makeHome, repoRoot, runMairu } from "../support/mairu.js"
+import { writeServerFile } from "../support/servers.js"
 import { loginByDevice } from "../support/session.js"
 
 const exec = promisify(execFile)

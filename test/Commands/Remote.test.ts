@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, startDevServer, writeServerConfig } from "../support/devServer.js"
+import { type DevServer, startDevServer } from "../support/devServer.js"
 import {
   agentPids,
   cleanupHome,
@@ -13,6 +13,7 @@ import {
   startMairu,
   waitForStderr
 } from "../support/mairu.js"
+import { writeServerConfig, writeServerFile } from "../support/servers.js"
 
 /**
  * Two isolated homes on one machine: home 1 runs the agent and has the servers.d;
@@ -208,12 +209,11 @@ describe("a host with no mairu configuration, through a forwarded socket", () =>
   })
 
   it("ignores its own servers.d: naming the same id with another URL changes nothing", async () => {
-    const decoy = path.join(home2.configDir, "mairu", "servers.d")
-    fs.mkdirSync(decoy, { recursive: true })
-    fs.writeFileSync(
-      path.join(decoy, "local.json"),
-      JSON.stringify({ id: "local", url: "http://127.0.0.1:9/", oauth: { client_id: "x", device_grant: {} } })
-    )
+    const decoy = writeServerFile(home2.configDir, "local", {
+      id: "local",
+      url: "http://127.0.0.1:9/",
+      oauth: { client_id: "x", device_grant: {} }
+    })
     try {
       const before = (await server.stats()).assumeRole[ROLE] ?? 0
       const result = await runMairu(home2, ["credential-process", "--no-cache", "local", ROLE])
@@ -223,7 +223,7 @@ describe("a host with no mairu configuration, through a forwarded socket", () =>
       const resolved = JSON.parse((await runMairu(home2, ["status", "--json"])).stdout)
       expect(resolved.servers.map((s: { url: string }) => s.url)).toEqual([server.url, server.url])
     } finally {
-      fs.rmSync(decoy, { recursive: true })
+      fs.rmSync(path.dirname(decoy), { recursive: true })
     }
   })
 

@@ -1,89 +1,171 @@
-import * as fs from "node:fs"
-import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { DevServer } from "../support/devServer.js"
-import { type MairuHome, makeHome, runMairu } from "../support/mairu.js"
-import { setUpLocal, tearDownLocal } from "../support/session.js"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as TestClock from "effect/TestClock"
+import { VERSION } from "../../src/Version.js"
+import { autoConfigAt } from "../support/autoConfigs.js"
+import { answering, runCli } from "../support/cli.js"
+import { mairuApiServer } from "../support/servers.js"
 
-let server: DevServer
-let home: MairuHome
-let project: string
+const local = mairuApiServer("local")
+const summary = { id: "local", url: local.url, kind: "mairu_api", file: local.path } as const
+const session = {
+  id: 0,
+  serverId: "local",
+  serverUrl: local.url,
+  expiresAt: new Date("2030-01-01T00:00:00Z"),
+  renewsAt: new Date("2029-12-31T23:00:00Z")
+}
+const hello = {
+  version: VERSION,
+  protocol: 1,
+  pid: 4242,
+  startedAt: new Date(0),
+  hardening: { coreDumpsOff: true, debuggersBlocked: true, inspectorClosed: true }
+}
+const project = autoConfigAt("/work/project/.mairu.json", { server: "local", role: "demo" })
 
-beforeAll(async () => {
-  ;({ server, home } = await setUpLocal())
-  project = path.join(home.root, "project")
-  fs.mkdirSync(project)
-  fs.writeFileSync(path.join(project, ".mairu.json"), JSON.stringify({ server: "local", role: "demo" }))
+/** A running agent with the server `local` and a session for it. */
+const healthyAgent = answering({
+  Hello: () => Effect.succeed(hello),
+  ListSessions: () => Effect.succeed([session]),
+  ListServers: () => Effect.succeed({ serversDir: "/agent/servers.d", servers: [summary], problems: [] })
 })
-afterAll(() => tearDownLocal({ server, home }))
 
-describe("status and JSON output", () => {
-  it("reports a healthy setup as JSON and exits 0", async () => {
-    const digest = (await runMairu(home, ["exec", "auto", "true"], { cwd: project })).stderr.match(
-      /--confirm-trust (\S+)/
-    )![1]!
-    expect((await runMairu(home, ["exec", "--confirm-trust", digest, "auto", "true"], { cwd: project })).code).toBe(0)
-    const result = await runMairu(home, ["status", "--json"], { cwd: project })
-    expect(result.stderr).toBe("")
-    expect(result.code).toBe(0)
-    const report = JSON.parse(result.stdout)
-    expect(report).toMatchObject({
-      agent: { running: true, socket: home.socketPath, version: "0.1.0" },
-      servers: [{ id: "local", url: server.url, kind: "mairu_api", logged_in: true, refreshable: true }],
-      auto: { path: path.join(project, ".mairu.json"), server: "local", role: "demo", trusted: true },
-      problems: []
-    })
-    expect(report.agent.pid).toBeGreaterThan(0)
-    const text = await runMairu(home, ["status"], { cwd: project })
-    expect(text.stdout).toContain("agent: running, version 0.1.0")
-    expect(text.stdout).toContain("problems: none")
-  })
+const json = (products: ReadonlyArray<string>) => JSON.parse(products.join(""))
 
-  it("reports a broken setup and exits 1", async () => {
-    const dir = path.join(home.configDir, "mairu", "servers.d")
-    fs.writeFileSync(path.join(dir, "broken.json"), "{")
-    fs.copyFileSync(path.join(dir, "local.json"), path.join(dir, "local-copy.json"))
-    fs.writeFileSync(path.join(project, ".mairu.json"), JSON.stringify({ server: "elsewhere", role: "demo" }))
-    try {
-      const result = await runMairu(home, ["status", "--json"], { cwd: project })
-      expect(result.code).toBe(1)
-      const report = JSON.parse(result.stdout)
-      const problems = report.problems.join("\n")
-      expect(problems).toContain("skipped server file")
-      expect(problems).toContain("server id \"local\" is defined 2 times")
-      expect(problems).toContain("is not trusted yet")
-      expect(problems).toContain("names server \"elsewhere\", which is not configured")
-      expect(report.auto.trusted).toBe(false)
-    } finally {
-      fs.rmSync(path.join(dir, "broken.json"))
-      fs.rmSync(path.join(dir, "local-copy.json"))
-    }
-  })
-
-  it("reports no agent without starting one", async () => {
-    const fresh = makeHome()
-    try {
-      const result = await runMairu(fresh, ["status", "--json"])
-      expect(result.code).toBe(0)
-      expect(JSON.parse(result.stdout)).toMatchObject({
-        agent: { running: false, version: null },
-        servers: [],
-        auto: null
+describe("status", () => {
+  it.effect("reports a healthy setup as JSON and as text, and exits 0", () =>
+    Effect.gen(function*() {
+      yield* TestClock.adjust("42 seconds")
+      const options = { agent: healthyAgent, servers: [local], auto: project, trusted: new Set([project.digest]) }
+      const run = yield* runCli(["status", "--json"], options)
+      expect(run.messages).toEqual([])
+      expect(run.code).toBe(0)
+      expect(json(run.products)).toEqual({
+        version: VERSION,
+        agent: {
+          running: true,
+          socket: "/home/test/.local/state/mairu/run/mairu-agent.sock",
+          version: VERSION,
+          pid: 4242,
+          uptime_seconds: 42,
+          hardening: { core_dumps_off: true, debuggers_blocked: true, inspector_closed: true, problem: null },
+          servers_dir: "/agent/servers.d"
+        },
+        platform: { name: "Linux", arch: process.arch, weaker: [] },
+        servers_dir: "/agent/servers.d",
+        servers: [{
+          id: "local",
+          url: local.url,
+          file: local.path,
+          kind: "mairu_api",
+          source: "agent",
+          logged_in: true,
+          expires_at: "2030-01-01T00:00:00Z",
+          refreshable: true
+        }],
+        auto: { path: "/work/project/.mairu.json", server: "local", role: "demo", trusted: true },
+        problems: []
       })
-      expect(fs.existsSync(fresh.socketPath)).toBe(false)
-    } finally {
-      fs.rmSync(fresh.root, { recursive: true, force: true })
-    }
-  })
+      const text = yield* runCli(["status"], options)
+      expect(text.code).toBe(0)
+      expect(text.products.join("")).toContain(`agent: running, version ${VERSION}, pid 4242, up 42 s, at `)
+      expect(text.products.join("")).toContain("  local (Mairu API, local.json): logged in until ")
+      expect(text.products.join("")).toContain(
+        "auto role: server local, role demo (/work/project/.mairu.json, trusted)"
+      )
+      expect(text.products.join("")).toMatch(/problems: none\n$/)
+    }))
 
-  it("lists sessions and roles as JSON", async () => {
-    const sessions = JSON.parse((await runMairu(home, ["list-sessions", "--json"])).stdout)
-    expect(sessions.sessions).toEqual([
-      expect.objectContaining({ id: 0, server_id: "local", server_url: server.url, refreshable: true })
-    ])
-    expect(sessions.sessions[0].expires_at).toMatch(/Z$/)
-    const roles = JSON.parse((await runMairu(home, ["list-roles", "--json"])).stdout)
-    expect(roles.roles).toContainEqual({ server_id: "local", role: "demo", description: "The demo role" })
-    expect(roles.problems).toEqual([])
-  })
+  it.effect("reports every problem of a broken setup, and exits 1", () =>
+    Effect.gen(function*() {
+      const twin = { ...summary, file: "/agent/servers.d/local-copy.json" }
+      const elsewhere = autoConfigAt("/work/project/.mairu.json", { server: "elsewhere", role: "demo" })
+      const run = yield* runCli(["status", "--json"], {
+        agent: answering({
+          Hello: () => Effect.succeed(hello),
+          ListSessions: () => Effect.succeed([]),
+          ListServers: () =>
+            Effect.succeed({
+              serversDir: "/agent/servers.d",
+              servers: [summary, twin],
+              problems: ["warning: skipped server file /agent/servers.d/broken.json: not valid JSON"]
+            })
+        }),
+        problems: [{ path: "/home/test/.config/mairu/servers.d/mine.json", reason: "not valid JSON" }],
+        auto: elsewhere
+      })
+      expect(run.code).toBe(1)
+      const report = json(run.products)
+      expect(report.problems).toEqual([
+        "warning: skipped server file /home/test/.config/mairu/servers.d/mine.json: not valid JSON",
+        "warning: skipped server file /agent/servers.d/broken.json: not valid JSON",
+        "server id \"local\" is defined 2 times in /agent/servers.d; give each file its own \"id\"",
+        "/work/project/.mairu.json is not trusted yet; run mairu exec auto … here to review and trust it",
+        "/work/project/.mairu.json names server \"elsewhere\", which is not configured"
+      ])
+      expect(report.auto.trusted).toBe(false)
+      const text = yield* runCli(["status"], { problems: [{ path: "/x/y.json", reason: "bad" }], running: false })
+      expect(text.code).toBe(1)
+      expect(text.products.join("")).toMatch(/problems:\n {2}- warning: skipped server file \/x\/y.json: bad\n$/)
+    }))
+
+  it.effect("says why a .mairu.json is not used", () =>
+    Effect.gen(function*() {
+      const { AutoConfigUnusable } = yield* Effect.promise(() => import("../../src/Services/AutoConfigs.js"))
+      const run = yield* runCli(["status", "--json"], {
+        running: false,
+        auto: new AutoConfigUnusable({
+          path: "/p/.mairu.json",
+          problem: { _tag: "NotValid", issues: ["role: is missing"] }
+        })
+      })
+      expect(run.code).toBe(1)
+      expect(json(run.products).problems).toEqual(["/p/.mairu.json is not a valid .mairu.json: role: is missing"])
+    }))
+
+  it.effect("reports no agent without starting one, and this machine's servers", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["status", "--json"], { running: false, servers: [local] })
+      expect(run.code).toBe(0)
+      expect(run.requests).toEqual([])
+      expect(json(run.products)).toMatchObject({
+        agent: { running: false, version: null, pid: null, uptime_seconds: null, servers_dir: null },
+        servers_dir: "/home/test/.config/mairu/servers.d",
+        servers: [{ id: "local", source: "local", logged_in: false, expires_at: null, refreshable: false }],
+        auto: null,
+        problems: []
+      })
+      const text = yield* runCli(["status"], { running: false, servers: [local] })
+      expect(text.products.join("")).toContain("agent: not running (it starts when needed), at ")
+      expect(text.products.join("")).toContain("  local (Mairu API, local.json): not logged in (mairu login local)")
+    }))
+})
+
+describe("list-sessions and list-roles --json", () => {
+  it.effect("print the sessions and the roles with stable field names", () =>
+    Effect.gen(function*() {
+      const sessions = yield* runCli(["list-sessions", "--json"], { agent: healthyAgent })
+      expect(json(sessions.products)).toEqual({
+        sessions: [{
+          id: 0,
+          server_id: "local",
+          server_url: local.url,
+          expires_at: "2030-01-01T00:00:00Z",
+          renews_at: "2029-12-31T23:00:00Z",
+          refreshable: true
+        }]
+      })
+      const roles = yield* runCli(["list-roles", "--json"], {
+        agent: answering({
+          ListServers: () => Effect.succeed({ serversDir: "/agent/servers.d", servers: [summary], problems: [] }),
+          ListSessions: () => Effect.succeed([session]),
+          ListRoles: () => Effect.succeed([{ name: "demo", description: "The demo role" }])
+        })
+      })
+      expect(json(roles.products)).toMatchObject({
+        roles: [{ server_id: "local", role: "demo", description: "The demo role" }],
+        problems: []
+      })
+    }))
 })

@@ -2,8 +2,9 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type DevServer, writeServerConfig } from "../support/devServer.js"
+import type { DevServer } from "../support/devServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { writeServerConfig, writeServerFile } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
@@ -70,8 +71,7 @@ describe("the fast credential-process path", () => {
   })
 
   it("gives the same answer as the full path for an unknown server, with the same warnings", async () => {
-    const broken = path.join(home.configDir, "mairu", "servers.d", "broken.json")
-    fs.writeFileSync(broken, "{")
+    const broken = writeServerFile(home.configDir, "broken", "{")
     try {
       const result = await same(home, ["nope", "demo"])
       expect(result.code).toBe(1)

@@ -3,9 +3,11 @@ import * as net from "node:net"
 import * as path from "node:path"
 import * as readline from "node:readline"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { autoDigest } from "../../src/AutoConfig/AutoFile.js"
-import { type DevServer, writeServerConfig } from "../support/devServer.js"
+import { autoDigest, trustRecordPath, trustRecordText } from "../../src/AutoConfig/AutoFile.js"
+import { BAD_AUTO_CONFIGS } from "../support/autoConfigs.js"
+import type { DevServer } from "../support/devServer.js"
 import { cleanupHome, fastExecRuns, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { writeServerConfig, writeServerFile } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 let server: DevServer
@@ -157,6 +159,19 @@ describe("the fast exec path", () => {
     expect(resolveRequests() - before).toBe(2)
   })
 
+  it("takes the server from MAIRU_SERVER, and --server over it, as the full path does", async () => {
+    const before = resolveRequests()
+    const fromEnv = await same(home, [ROLE, "sh", "-c", "echo ran"], { env: { MAIRU_SERVER: "local" } })
+    expect(fromEnv).toMatchObject({ code: 0, stdout: "ran\n" })
+    const flagWins = await same(home, ["--server", "local", ROLE, "true"], { env: { MAIRU_SERVER: "nope" } })
+    expect(flagWins.code).toBe(0)
+    const none = await same(home, [ROLE, "true"], { env: { MAIRU_SERVER: "" } })
+    expect(none.code).toBe(1)
+    expect(none.stderr).toContain("Pass --server SERVER (or set MAIRU_SERVER)")
+    // The first two ran on the fast path.
+    expect(resolveRequests() - before).toBe(2)
+  })
+
   it("gives the same exit status, death by signal and missing-command error as the full path", async () => {
     expect((await same(home, ["--server", "local", ROLE, "sh", "-c", "exit 7"])).code).toBe(7)
     expect((await same(home, ["--server", "local", ROLE, "sh", "-c", "kill -TERM $$"])).signal).toBe("SIGTERM")
@@ -191,9 +206,32 @@ describe("the fast exec path", () => {
     expect(trusted.stderr).toBe(`:: mairu :: auto: server local, role ${ROLE} (from ${file})\n`)
   })
 
+  it("refuses a trusted .mairu.json with a bad field as the full path does, in the same words", async () => {
+    const trustDir = path.join(home.stateDir, "mairu", "trust")
+    fs.mkdirSync(trustDir, { recursive: true, mode: 0o700 })
+    const results = await Promise.all(BAD_AUTO_CONFIGS.map(async ([content, said], index) => {
+      const project = path.join(home.root, `bad-auto-${index}`)
+      fs.mkdirSync(project, { recursive: true })
+      const file = path.join(project, ".mairu.json")
+      fs.writeFileSync(file, content)
+      // Trusted as it is: only the reading of its fields stands between it and a command.
+      const record = trustRecordText(file, Buffer.from(content), { server: "local", role: ROLE }, new Date())
+      fs.writeFileSync(trustRecordPath(trustDir, file), record, { mode: 0o600 })
+      const result = await same(home, ["auto", "echo", "ran"], { cwd: project })
+      return {
+        code: result.code,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        said: `${file} is not a valid .mairu.json: ${said}`
+      }
+    }))
+    for (const result of results) {
+      expect(result).toMatchObject({ code: 1, stdout: "", stderr: `:: mairu :: ${result.said}\n` })
+    }
+  })
+
   it("gives the same warnings as the full path for skipped server files, on success and for an unknown server", async () => {
-    const broken = path.join(home.configDir, "mairu", "servers.d", "broken.json")
-    fs.writeFileSync(broken, "{")
+    const broken = writeServerFile(home.configDir, "broken", "{")
     try {
       const ok = await same(home, ["--server", "local", ROLE, "true"])
       expect(ok.code).toBe(0)

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Settings } from "../../src/Services/Settings.js"
+import { Settings, variable } from "../../src/Services/Settings.js"
 import { settingsFrom } from "../support/settings.js"
 
 const root = path.join(import.meta.dirname, "..", "..")
@@ -23,7 +24,7 @@ const variablesRead = (): Set<string> => {
   const names = new Set<string>()
   for (const file of sources("src").filter((f) => !f.includes(`${path.sep}DevServer${path.sep}`))) {
     const text = read(file)
-    for (const match of text.matchAll(/\b(?:text|flag|seconds)\("([A-Z][A-Z0-9_]*)"/g)) names.add(match[1]!)
+    for (const match of text.matchAll(/\b(?:text|flag|seconds|variable)\("([A-Z][A-Z0-9_]*)"/g)) names.add(match[1]!)
     for (const match of text.matchAll(/\beither\("([A-Z][A-Z0-9_]*)", "([A-Z][A-Z0-9_]*)"\)/g)) {
       names.add(match[1]!)
       names.add(match[2]!)
@@ -38,7 +39,7 @@ describe("settings", () => {
     Effect.gen(function*() {
       const settings = yield* Settings
       expect(settings.home).toBe("/home/u")
-      expect(settings.defaultServer).toEqual(Option.none())
+      expect(yield* Config.option(variable("MAIRU_SERVER"))).toEqual(Option.none())
       expect(settings.showAutoRole).toBe(false)
       expect(Duration.toSeconds(settings.refreshIdle)).toBe(60)
       expect(Duration.toSeconds(settings.refreshSpread)).toBe(120)

@@ -52,9 +52,11 @@ describe("trust store", () => {
     fs.mkdirSync(path.dirname(file), { recursive: true })
     fs.writeFileSync(file, JSON.stringify({ server: "s", mode: "weird" }))
     const error = await Effect.runPromise(Effect.flip(readAutoConfig(file)))
-    expect(error.message).toContain(file)
-    expect(error.message).toContain("role")
-    expect(error.message).toContain("mode")
+    expect(error.path).toBe(file)
+    expect(error.problem).toEqual({
+      _tag: "NotValid",
+      issues: ["role: is missing", "mode: expected \"ecs\" or \"static\""]
+    })
   })
 
   it("accepts a record the original Mairu wrote, byte for byte, and writes records in its format", async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { autoDigest, trustRecordPath } from "../../src/AutoConfig/AutoFile.js"
 import type { DevServer } from "../support/devServer.js"
 import { type MairuHome, runMairu } from "../support/mairu.js"
+import { serversDirOf, writeServerFile } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 import { inTerminal } from "../support/terminal.js"
 
@@ -13,7 +14,7 @@ let serversDir: string
 
 beforeAll(async () => {
   ;({ server, home } = await setUpLocal())
-  serversDir = path.join(home.configDir, "mairu", "servers.d")
+  serversDir = serversDirOf(home.configDir)
 })
 afterAll(() => tearDownLocal({ server, home }))
 
@@ -121,10 +122,8 @@ describe("a .mairu.json that another user owns", () => {
 
 describe("servers.d files others can change", () => {
   const writeOther = (name: string) => {
-    const file = path.join(serversDir, `${name}.json`)
     const config = JSON.parse(fs.readFileSync(path.join(serversDir, "local.json"), "utf8")) as Record<string, unknown>
-    fs.writeFileSync(file, JSON.stringify({ ...config, id: name }))
-    return file
+    return writeServerFile(home.configDir, name, { ...config, id: name })
   }
 
   it("skips a file that group or others can write, with a warning and a problem in status", async () => {
@@ -173,9 +172,7 @@ describe("servers.d files others can change", () => {
 
 describe("server URLs", () => {
   const write = (name: string, config: object) => {
-    const file = path.join(serversDir, `${name}.json`)
-    fs.writeFileSync(file, JSON.stringify({ id: name, ...config }))
-    return file
+    return writeServerFile(home.configDir, name, { id: name, ...config })
   }
 
   it("refuses plain http to another machine and any other scheme, for the url and every endpoint", async () => {

@@ -3,7 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import { withPage } from "../support/browser.js"
-import { type DevServer, writeServerConfig } from "../support/devServer.js"
+import type { DevServer } from "../support/devServer.js"
 import {
   cleanupHome,
   collect,
@@ -13,6 +13,7 @@ import {
   startMairu,
   waitForStderr
 } from "../support/mairu.js"
+import { writeServerConfig } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
 const asOther = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]

@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { agentPids, cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { writeServerFile } from "../support/servers.js"
 
 // Another local user: nobody (uid 65534), as the tests run as root.
 const OTHER = 65534
@@ -44,16 +45,11 @@ const newHome = () => {
   const home = makeHome()
   homes.push(home)
   fs.chmodSync(home.root, 0o755)
-  const serversDir = path.join(home.configDir, "mairu", "servers.d")
-  fs.mkdirSync(serversDir, { recursive: true })
-  fs.writeFileSync(
-    path.join(serversDir, "local.json"),
-    JSON.stringify({
-      id: "local",
-      url: "http://127.0.0.1:9/",
-      oauth: { client_id: "c", device_grant: {}, code_grant: {} }
-    })
-  )
+  writeServerFile(home.configDir, "local", {
+    id: "local",
+    url: "http://127.0.0.1:9/",
+    oauth: { client_id: "c", device_grant: {}, code_grant: {} }
+  })
   return home
 }
 

@@ -13,7 +13,7 @@ import { OAuth } from "../../src/Agent/Services/OAuth.js"
 import { RoleChain } from "../../src/Agent/Services/RoleChain.js"
 import { SsoRegistrations } from "../../src/Agent/Services/SsoRegistrations.js"
 import type { AgentRequest } from "../../src/Schemas/AgentProtocol.js"
-import { writeServerFile } from "./devServer.js"
+import { writeServerFile } from "./servers.js"
 import { mairuApiServer } from "./servers.js"
 import { settingsFrom } from "./settings.js"
 

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { repoRoot } from "./mairu.js"
 
@@ -119,28 +118,5 @@ export const startDevServer = (options: DevServerOptions = {}): Promise<DevServe
       })
     }
     child.stdout.on("data", onStdout)
-  })
-}
-
-/** Writes `servers.d/ID.json` with `content` under `configDir` (what XDG_CONFIG_HOME will be). */
-export const writeServerFile = (configDir: string, id: string, content: object) => {
-  const dir = path.join(configDir, "mairu", "servers.d")
-  fs.mkdirSync(dir, { recursive: true })
-  const file = path.join(dir, `${id}.json`)
-  fs.writeFileSync(file, JSON.stringify(content))
-  return file
-}
-
-/** Writes `servers.d/ID.json` for the dev server under `configDir`. */
-export const writeServerConfig = (
-  configDir: string,
-  server: DevServer,
-  extra: { id?: string; oauth?: object } = {}
-) => {
-  const id = extra.id ?? "local"
-  return writeServerFile(configDir, id, {
-    id,
-    url: server.url,
-    oauth: { client_id: server.clientId, device_grant: {}, code_grant: {}, ...extra.oauth }
   })
 }

@@ -1,7 +1,7 @@
 import * as crypto from "node:crypto"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { writeServerFile } from "./devServer.js"
+import { writeServerFile } from "./servers.js"
 
 /**
  * A hostile Mairu API server on 127.0.0.1: it issues real-looking secrets, then

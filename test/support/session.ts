@@ -1,8 +1,9 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { expect } from "vitest"
-import { type DevServer, type DevServerOptions, startDevServer, writeServerConfig } from "./devServer.js"
+import { type DevServer, type DevServerOptions, startDevServer } from "./devServer.js"
 import { cleanupHome, collect, mairuBin, type MairuHome, makeHome, startMairu, waitForStderr } from "./mairu.js"
+import { writeServerConfig } from "./servers.js"
 
 /** Logs `home` in to the server `id` by device grant, approving the code through the dev server. */
 export const loginByDevice = async (home: MairuHome, server: DevServer, id = "local") => {
