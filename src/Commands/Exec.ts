@@ -16,11 +16,12 @@ import { type AgentError, InvalidArgument } from "../Schemas/AgentErrors.js"
 import { GetCredentials, WatchSession } from "../Schemas/AgentProtocol.js"
 import { type AgentCallError, AgentClient } from "../Services/AgentClient.js"
 import { EcsEndpoint } from "../Services/EcsEndpoint.js"
-import { ExecCommandLine, shellQuote } from "../Services/ExecCommandLine.js"
+import { ExecCommandLine } from "../Services/ExecCommandLine.js"
 import { ExecRunner } from "../Services/ExecRunner.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { describeFailure } from "../Terminal/Messages.js"
+import { shellQuote } from "../Terminal/ShellQuote.js"
 import { oauthGrantTypeOption } from "./Login.js"
 
 const execOptions = {

@@ -20,13 +20,13 @@ export interface HardeningReport {
   readonly problem?: string
 }
 
-interface KoffiFunction {
+export interface KoffiFunction {
   (...args: ReadonlyArray<unknown>): number
 }
-interface KoffiLibrary {
+export interface KoffiLibrary {
   func(signature: string): KoffiFunction
 }
-interface Koffi {
+export interface Koffi {
   load(name: string): KoffiLibrary
   struct(name: string, fields: Record<string, string>): unknown
 }
@@ -91,6 +91,46 @@ const openLibc = (koffi: Koffi): KoffiLibrary => {
   throw new Error("cannot open the C library")
 }
 
+/** koffi and the C library it opened. */
+export interface Native {
+  readonly koffi: Koffi
+  readonly libc: KoffiLibrary
+}
+
+let native: Native | string | undefined
+
+/**
+ * koffi and the C library, loaded once: by hardenProcess (with the file a single
+ * executable extracted), else at the first call from the files shipped in dist/. A
+ * string says why they are not available.
+ */
+export const loadNative = (koffiPaths: ReadonlyArray<string> = bundledKoffiPaths()): Native | string => {
+  if (native !== undefined) return native
+  const koffi = loadKoffi(koffiPaths)
+  if (typeof koffi === "string") return (native = koffi)
+  try {
+    native = { koffi, libc: openLibc(koffi) }
+  } catch (error) {
+    native = error instanceof Error ? error.message : String(error)
+  }
+  return native
+}
+
+/** The C library's functions `signatures` declares (name → C prototype); a string says why they are not available. */
+export const libcFunctions = <K extends string>(
+  signatures: Readonly<Record<K, string>>
+): Readonly<Record<K, KoffiFunction>> | string => {
+  const loaded = loadNative()
+  if (typeof loaded === "string") return loaded
+  try {
+    const functions = {} as Record<K, KoffiFunction>
+    for (const name of Object.keys(signatures) as Array<K>) functions[name] = loaded.libc.func(signatures[name])
+    return functions
+  } catch (error) {
+    return `the C library lacks a function: ${error instanceof Error ? error.message : String(error)}`
+  }
+}
+
 let applied: HardeningReport | undefined
 
 /**
@@ -105,16 +145,16 @@ export const hardenProcess = (koffiPaths: ReadonlyArray<string> = bundledKoffiPa
     applied = { coreDumpsOff: false, debuggersBlocked: false, problem: `not supported on ${process.platform}` }
     return applied
   }
-  const koffi = loadKoffi(koffiPaths)
-  if (typeof koffi === "string") {
-    applied = { coreDumpsOff: false, debuggersBlocked: false, problem: koffi }
+  const loaded = loadNative(koffiPaths)
+  if (typeof loaded === "string") {
+    applied = { coreDumpsOff: false, debuggersBlocked: false, problem: loaded }
     return applied
   }
+  const { koffi, libc } = loaded
   const problems: Array<string> = []
   let coreDumpsOff = false
   let debuggersBlocked = false
   try {
-    const libc = openLibc(koffi)
     koffi.struct("mairu_rlimit", { cur: "uint64_t", max: "uint64_t" })
     const setrlimit = libc.func("int setrlimit(int, const mairu_rlimit *)")
     coreDumpsOff = setrlimit(RLIMIT_CORE, { cur: 0, max: 0 }) === 0
