@@ -74,7 +74,8 @@ const holdRoles = (count) =>
         _tag: "GetCredentials",
         server: "local",
         role: `123456789012/Bench${next}`,
-        noCache: false
+        noCache: false,
+        via: "credential-process"
       }
       socket.write(JSON.stringify({ v: PROTOCOL_VERSION, id: ++next, version, request }) + "\n")
     }

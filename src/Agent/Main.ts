@@ -20,7 +20,7 @@ export const runAgent = (hardening: HardeningReport) =>
     const startedAt = new Date(yield* Clock.currentTimeMillis)
     const status = { version: VERSION, protocol: PROTOCOL_VERSION, pid: process.pid, startedAt, hardening }
     const handle = yield* makeHandlers(status, stop, paths.serversDir)
-    yield* serveSocket(paths.socketPath, handle)
+    yield* serveSocket(paths.socketPath, handle, { remote: false })
     yield* Effect.logInfo(`mairu agent ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`)
     if (hardening.problem !== undefined) {
       yield* Effect.logWarning(`running without full hardening: ${hardening.problem}`)

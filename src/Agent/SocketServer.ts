@@ -11,6 +11,7 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
+import { peerCredentials } from "../Platform/PeerCredentials.js"
 import { type AgentError, InvalidArgument, Unknown } from "../Schemas/AgentErrors.js"
 import { AgentRequest, Hello, MAX_LINE_BYTES, RequestEnvelope } from "../Schemas/AgentProtocol.js"
 import { describeParseError } from "../Schemas/ParseIssues.js"
@@ -18,7 +19,7 @@ import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
 import { VERSION } from "../Version.js"
 import { LineReader } from "../Wire/LineReader.js"
 import { ownerMarkerPath } from "../Wire/OwnerMarker.js"
-import type { Handle, RequestContext } from "./Handle.js"
+import type { Handle, Peer, RequestContext } from "./Handle.js"
 import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from "./SocketPath.js"
 
 const decodeEnvelope = Schema.decodeUnknownEither(Schema.parseJson(RequestEnvelope))
@@ -36,12 +37,20 @@ const protocolError = (id: number, error: AgentError) =>
 /** Connections answered at once; beyond this the agent refuses new ones until some close. */
 const MAX_CONNECTIONS = 1024
 
+/** Who connected, as the kernel tells (the pid and uid of the process that connected). */
+const localPeer = (socket: net.Socket): Peer => {
+  const credentials = peerCredentials(socket)
+  return "pid" in credentials ? { _tag: "Local", ...credentials } : { _tag: "Unknown", reason: credentials.reason }
+}
+
 /**
  * Serves the agent protocol on a unix socket for as long as the scope lives:
  * one JSON request per line, answered in any order, each in its own fiber,
- * interrupted when its client goes away.
+ * interrupted when its client goes away. On a `remote` socket (a restricted one,
+ * for forwarding) every client counts as remote; on the agent's own, the kernel
+ * tells which process connected.
  */
-export const serveSocket = (socketPath: string, handle: Handle) =>
+export const serveSocket = (socketPath: string, handle: Handle, options: { readonly remote: boolean }) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<never>()
     const runFork = Runtime.runFork(runtime)
@@ -90,6 +99,7 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
     const onConnection = (socket: net.Socket) => {
       sockets.add(socket)
       const connection = ++connections
+      const peer: Peer = options.remote ? { _tag: "Remote", socket: socketPath } : localPeer(socket)
       const reader = new LineReader(MAX_LINE_BYTES)
       // The connection's requests run in a FiberSet of its own: closing the connection interrupts them.
       const connectionScope = runSync(Scope.make())
@@ -107,7 +117,7 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
           if (line.trim() === "") continue
           const answered = Deferred.unsafeMake<void>(FiberId.none)
           runInConnection(
-            answer(line, connection, { closed: Deferred.await(closed), answered: Deferred.await(answered) }).pipe(
+            answer(line, connection, { peer, closed: Deferred.await(closed), answered: Deferred.await(answered) }).pipe(
               Effect.flatMap((text) =>
                 Effect.async<void>((resume) => {
                   if (text === undefined || socket.destroyed) return resume(Effect.void)

@@ -123,7 +123,13 @@ export const consoleCommand = Command.make(
       )
       const target = yield* consoleTarget({ ...consoleFlags, region: consoleFlags.region ?? plan.region }, overrides)
       const obtain = (yield* AgentClient).call(
-        new GetCredentials({ server: plan.server.id, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
+        new GetCredentials({
+          server: plan.server.id,
+          role: plan.role,
+          assumeRole: plan.assumeRole,
+          noCache: false,
+          via: "console"
+        })
       )
       const credentials = yield* obtainWithLogin(plan, obtain, {
         login: true,

@@ -49,6 +49,7 @@ export const settingsConfig = Config.all({
   browser: text("BROWSER"),
   overSsh: Config.all([flag("SSH_CONNECTION"), flag("SSH_TTY")]).pipe(Config.map(([a, b]) => a || b)),
   desktop: Config.all([flag("DISPLAY"), flag("WAYLAND_DISPLAY")]).pipe(Config.map(([a, b]) => a || b)),
+  auditLog: text("MAIRU_AUDIT_LOG"),
   refreshIdle: seconds("MAIRU_AGENT_REFRESH_IDLE", DEFAULT_REFRESH_IDLE),
   refreshSpread: seconds("MAIRU_AGENT_REFRESH_SPREAD", DEFAULT_REFRESH_SPREAD),
   federationEndpoint: text("MAIRU_FEDERATION_ENDPOINT"),

@@ -2,6 +2,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import type { ReportedRequester } from "../Schemas/Audit.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 
 export interface EcsEndpointInfo {
@@ -13,18 +14,31 @@ export interface EcsEndpointInfo {
   readonly forget: Effect.Effect<void>
 }
 
+/** Answers with credentials the agent was not asked for, to tell its audit trail. */
+export interface EcsHandOuts {
+  readonly handOuts: ReadonlyArray<{
+    readonly at: Date
+    readonly accessKeyId: string
+    readonly requester: ReportedRequester
+  }>
+  /** Hand-outs that could not wait to be told. */
+  readonly unrecorded: number
+}
+
 /**
  * The container-credentials endpoint of one `exec` (ecs mode), alive exactly as long as its scope.
- * `fetch` is run once for any number of concurrent requests; its failures are answered with an
- * error status (never stale credentials) and handed to `onError`.
+ * `fetch` (on behalf of the process that asked) is run once for any number of concurrent
+ * requests; its failures are answered with an error status (never stale credentials) and
+ * handed to `onError`. Answers that did not ask the agent go to `record`.
  */
 export interface EcsEndpointShape {
   readonly serve: <E>(
-    fetch: Effect.Effect<AwsCredentials, E>,
+    fetch: (requester: ReportedRequester) => Effect.Effect<AwsCredentials, E>,
     onError: (error: E) => Effect.Effect<void>,
     options: {
       /** Answer from the last credentials while the agent would still serve them from its cache. */
       readonly reuse: boolean
+      readonly record: (handOuts: EcsHandOuts) => Effect.Effect<void>
     }
   ) => Effect.Effect<EcsEndpointInfo, never, Scope.Scope>
 }

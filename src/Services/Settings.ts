@@ -34,6 +34,8 @@ export interface SettingsShape {
   readonly overSsh: boolean
   /** DISPLAY or WAYLAND_DISPLAY */
   readonly desktop: boolean
+  /** MAIRU_AUDIT_LOG: the file the agent appends its audit trail to, one JSON line per entry. */
+  readonly auditLog: Option.Option<string>
   /** MAIRU_AGENT_REFRESH_IDLE (seconds) */
   readonly refreshIdle: Duration.Duration
   /** MAIRU_AGENT_REFRESH_SPREAD (seconds) */
