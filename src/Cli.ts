@@ -1,5 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import { agentCommand } from "./Commands/Agent.js"
+import { auditCommand } from "./Commands/Audit.js"
 import { consoleCommand } from "./Commands/Console.js"
 import { credentialProcessCommand } from "./Commands/CredentialProcess.js"
 import { execCommand } from "./Commands/Exec.js"
@@ -34,6 +35,7 @@ export const mairuCommand = Command.make("mairu").pipe(
     showCommand,
     setupSsoCommand,
     statusCommand,
-    consoleCommand
+    consoleCommand,
+    auditCommand
   ])
 )

@@ -32,6 +32,13 @@ const gather = Effect.gen(function*() {
     ? yield* agent.call(new ListSessions()).pipe(Effect.orElseSucceed(() => []))
     : []
   if (hello?._tag === "Left") problems.push(describeFailure(hello.left))
+  const audit = hello?._tag === "Right" ? hello.right.audit : undefined
+  if (audit?.problem !== undefined) {
+    problems.push(
+      `the agent does not write the audit log ${audit.file} (MAIRU_AUDIT_LOG): ${audit.problem}; ` +
+        `once fixed, restart the agent: mairu kill-agent`
+    )
+  }
   const agentReport = {
     running,
     socket: paths.socketPath,
@@ -44,7 +51,10 @@ const gather = Effect.gen(function*() {
         debuggers_blocked: hello.right.hardening.debuggersBlocked,
         problem: hello.right.hardening.problem ?? null
       }
-      : null
+      : null,
+    audit: audit === undefined
+      ? null
+      : { entries: audit.entries, file: audit.file ?? null, problem: audit.problem ?? null }
   }
 
   // A running agent's servers are the ones that count (it may be on another machine, through a forwarded
@@ -114,6 +124,14 @@ const text = (report: Report) => {
         agent.hardening.core_dumps_off ? "off" : "possible"
       }, ` +
       `debuggers ${agent.hardening.debuggers_blocked ? "blocked" : "not blocked"}`
+    ]),
+    ...(agent.audit === null ? [] : [
+      `  audit trail: ${agent.audit.entries} entries in memory (mairu audit)` +
+      (agent.audit.file === null
+        ? ""
+        : agent.audit.problem === null
+        ? `, appended to ${agent.audit.file}`
+        : `; ${agent.audit.file} is not written (see problems)`)
     ]),
     report.agent.servers_dir === null
       ? `servers (${report.servers_dir}, read by an agent started here)${report.servers.length === 0 ? ": none" : ":"}`
