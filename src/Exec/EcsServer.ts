@@ -181,7 +181,7 @@ export const startEcsServer = <E>(
       if (!asked) tell({ at: new Date(), accessKeyId: credentials.accessKeyId, requester })
     })
   })
-  server.keepAliveTimeout = 1000
+  server.keepAliveTimeout = 5000
   return new Promise((resolve, reject) => {
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () => {
