@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import { reportFailures } from "./Client/Failure.js"
 import { expandShortVersion } from "./Client/ShortVersion.js"
 import { agentCommand } from "./Commands/Agent.js"
+import { auditCommand } from "./Commands/Audit.js"
 import { consoleCommand } from "./Commands/Console.js"
 import { credentialProcessCommand } from "./Commands/CredentialProcess.js"
 import { execCommand } from "./Commands/Exec.js"
@@ -40,7 +41,8 @@ export const mairuCommand = Command.make("mairu").pipe(
     showCommand,
     setupSsoCommand,
     statusCommand,
-    consoleCommand
+    consoleCommand,
+    auditCommand
   ])
 )
 

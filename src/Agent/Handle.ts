@@ -3,8 +3,19 @@ import type * as Schema from "effect/Schema"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AgentRequest } from "../Schemas/AgentProtocol.js"
 
+/**
+ * Who is at the other end of a connection: a process of this machine, as the kernel
+ * told when the connection was accepted; a client through a restricted socket (which
+ * ssh or a container runtime may carry from anywhere); or nobody the agent can tell.
+ */
+export type Peer =
+  | { readonly _tag: "Local"; readonly pid: number; readonly uid: number }
+  | { readonly _tag: "Remote"; readonly socket: string }
+  | { readonly _tag: "Unknown"; readonly reason: string }
+
 /** What a connection's requests can see of it. */
 export interface RequestContext {
+  readonly peer: Peer
   /** Warnings for the user that the agent met while answering. */
   readonly notices: Array<string>
   /** Completes when the client's connection closes. */

@@ -1,3 +1,4 @@
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -6,13 +7,21 @@ import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import { withInspector } from "../Platform/Hardening.js"
 import { type AgentError, InvalidArgument, NotFound } from "../Schemas/AgentErrors.js"
-import { type AgentStatus, type OpenRestrictedSocket, serverSummary } from "../Schemas/AgentProtocol.js"
+import {
+  type AgentStatus,
+  type GetCredentials,
+  type OpenRestrictedSocket,
+  type RecordHandOuts,
+  serverSummary
+} from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { findServer, withLocalPortOverride } from "../Schemas/ServerFiles.js"
 import { skippedFileWarning } from "../Terminal/Messages.js"
-import { dispatch, type Handle, type Handlers } from "./Handle.js"
+import { dispatch, type Handle, type Handlers, type RequestContext } from "./Handle.js"
+import { handOutEntry, reportedRequester, reporterOf, requesterOf, withoutSecretsOf } from "./HandOuts.js"
 import { parsePatterns, restrictedFolderProblem, restrictHandle } from "./Restricted.js"
 import { makeServerLookup } from "./ServerLookup.js"
+import { Audit } from "./Services/Audit.js"
 import { CredentialBackend } from "./Services/CredentialBackend.js"
 import { Credentials } from "./Services/Credentials.js"
 import { Logins } from "./Services/Logins.js"
@@ -27,8 +36,9 @@ import { serveSocket } from "./SocketServer.js"
  * Server names are looked up in the agent's own `serversDir`, whoever asks. A
  * Shutdown request completes `stop` once its answer has reached the client.
  */
-export const makeHandlers = (status: AgentStatus, stop: Deferred.Deferred<void>, serversDir: string) =>
+export const makeHandlers = (status: Omit<AgentStatus, "audit">, stop: Deferred.Deferred<void>, serversDir: string) =>
   Effect.gen(function*() {
+    const audit = yield* Audit
     const store = yield* SessionStore
     const backend = yield* CredentialBackend
     const registrations = yield* SsoRegistrations
@@ -70,7 +80,8 @@ export const makeHandlers = (status: AgentStatus, stop: Deferred.Deferred<void>,
           })
         }
         const scope = yield* Scope.fork(agentScope, ExecutionStrategy.sequential)
-        yield* serveSocket(request.path, restrictHandle(handle, patterns, request.allowLogin)).pipe(
+        const restricted = restrictHandle(handle, patterns, { allowLogin: request.allowLogin, refused })
+        yield* serveSocket(request.path, restricted, { remote: true }).pipe(
           Scope.extend(scope),
           Effect.tapError(() => Scope.close(scope, Exit.void)),
           Effect.mapError((error) => new InvalidArgument({ message: error.message }))
@@ -84,6 +95,63 @@ export const makeHandlers = (status: AgentStatus, stop: Deferred.Deferred<void>,
         return { path: request.path }
       })
 
+    /**
+     * Credentials for a request, recorded in the audit trail with who asked (described
+     * while the request is open: a process may exit once answered) and what it came to.
+     */
+    const getCredentials = (request: GetCredentials, context: RequestContext) =>
+      Effect.gen(function*() {
+        const time = new Date(yield* Clock.currentTimeMillis)
+        let serverId = request.server
+        const obtain = withServer(request.server, context.notices, (server) => {
+          serverId = server.id
+          const spec = { server, role: request.role, assumeRole: request.assumeRole }
+          return credentials.get(spec, request.noCache).pipe(
+            Effect.tap((served) => refresher.touch(spec, served.credentials))
+          )
+        })
+        const [asked, result] = yield* Effect.all([
+          requesterOf(context.peer, request.requester),
+          Effect.exit(obtain)
+        ], { concurrency: "unbounded" })
+        const requester = Exit.isSuccess(result) ? withoutSecretsOf(asked, result.value.credentials) : asked
+        const handedOut = Exit.map(
+          result,
+          ({ credentials, source }) => ({ accessKeyId: credentials.accessKeyId, source })
+        )
+        yield* audit.record(handOutEntry({ ...request, server: serverId }, time, requester, handedOut))
+        return yield* Effect.map(result, (served) => served.credentials)
+      })
+
+    /** A credentials request a restricted socket refused, in the audit trail. */
+    const refused = (request: GetCredentials, context: RequestContext, error: AgentError) =>
+      Effect.gen(function*() {
+        const time = new Date(yield* Clock.currentTimeMillis)
+        const requester = yield* requesterOf(context.peer, request.requester)
+        yield* audit.record(handOutEntry(request, time, requester, Exit.fail(error)))
+      })
+
+    /** Hand-outs exec's endpoint made from credentials it had, in the audit trail. */
+    const recordHandOuts = (request: RecordHandOuts, context: RequestContext) =>
+      withServer(request.server, context.notices, (server) =>
+        Effect.gen(function*() {
+          const reporter = yield* reporterOf(context.peer)
+          if (request.unrecorded > 0) {
+            yield* Effect.logWarning(
+              `${request.unrecorded} hand-outs of ${request.role} (${server.id}) by exec's endpoint were not recorded ` +
+                `(too many at once; reported by ${reporter.reportedBy?.pid ?? "an unknown process"})`
+            )
+          }
+          for (const handOut of request.handOuts) {
+            yield* audit.record(handOutEntry(
+              { ...request, server: server.id, via: "exec-ecs" },
+              handOut.at,
+              reportedRequester(context.peer, reporter, handOut.requester),
+              Exit.succeed({ accessKeyId: handOut.accessKeyId, source: "reused" })
+            ))
+          }
+        }))
+
     const withServer = <A>(
       name: string,
       notices: Array<string>,
@@ -91,12 +159,15 @@ export const makeHandlers = (status: AgentStatus, stop: Deferred.Deferred<void>,
     ) => Effect.flatMap(resolveServer(name, notices), use)
 
     const handlers: Handlers = {
-      Hello: () => Effect.sync(() => ({ ...status, hardening: withInspector(status.hardening) })),
-      GetCredentials: (request, { notices }) =>
-        withServer(request.server, notices, (server) => {
-          const spec = { server, role: request.role, assumeRole: request.assumeRole }
-          return credentials.get(spec, request.noCache).pipe(Effect.tap((result) => refresher.touch(spec, result)))
-        }),
+      Hello: () =>
+        Effect.map(audit.status, (auditStatus) => ({
+          ...status,
+          hardening: withInspector(status.hardening),
+          audit: auditStatus
+        })),
+      GetCredentials: getCredentials,
+      RecordHandOuts: recordHandOuts,
+      ReadAudit: (request) => audit.read(request.after, request.wait),
       ResolveServer: (request, { notices }) => resolveServer(request.server, notices).pipe(Effect.map(serverSummary)),
       ListServers: () =>
         Effect.sync(() => {

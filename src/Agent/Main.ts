@@ -37,7 +37,7 @@ export const runAgent = (hardening: HardeningReport) =>
     const status = { version: VERSION, protocol: PROTOCOL_VERSION, pid: process.pid, startedAt, hardening }
     const handle = yield* makeHandlers(status, stop, paths.serversDir)
     yield* logDebugSignals
-    yield* serveSocket(paths.socketPath, handle)
+    yield* serveSocket(paths.socketPath, handle, { remote: false })
     yield* Effect.logInfo(`mairu agent ${VERSION} (pid ${process.pid}) listening on ${paths.socketPath}`)
     const missing = hardeningProblem(hardening)
     if (missing !== undefined) yield* Effect.logWarning(missing)

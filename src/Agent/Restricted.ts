@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { type AgentError, InvalidArgument, NotAllowed } from "../Schemas/AgentErrors.js"
-import type { AgentRequest, ServerSummary } from "../Schemas/AgentProtocol.js"
+import type { AgentRequest, GetCredentials, ServerSummary } from "../Schemas/AgentProtocol.js"
 import { ListServers, ResolveServer } from "../Schemas/AgentProtocol.js"
 import type { RoleInfo } from "../Schemas/Credentials.js"
 import type { SessionInfo } from "../Schemas/Session.js"
@@ -68,15 +68,21 @@ export const restrictedFolderProblem = (socketPath: string): string | undefined 
 /**
  * The requests a restricted socket answers: credentials, roles, sessions and
  * refreshes of the servers and roles its patterns allow, logins and logouts of
- * those only with `allowLogin`, and nothing else. A server it does not serve and a
- * server the agent does not know get the same answer, so that it never tells which
- * other servers exist; the agent's notices (skipped files) are not passed on.
+ * those only with `allowLogin`, and nothing else (never the audit trail: a remote
+ * host does not read what the agent's own machine did). A server it does not serve
+ * and a server the agent does not know get the same answer, so that it never tells
+ * which other servers exist; the agent's notices (skipped files) are not passed on.
+ * Each credentials request it refuses goes to `refused`, for the audit trail.
  */
 export const restrictHandle = (
   handle: Handle,
   patterns: ReadonlyArray<Pattern>,
-  allowLogin: boolean
+  options: {
+    readonly allowLogin: boolean
+    readonly refused: (request: GetCredentials, context: RequestContext, error: AgentError) => Effect.Effect<void>
+  }
 ): Handle => {
+  const { allowLogin } = options
   const served = patterns.map((pattern) => pattern.text).join(", ")
   const serverAllowed = (id: string) => patterns.some((pattern) => pattern.server.test(id))
   const roleAllowed = (id: string, role: string) =>
@@ -118,11 +124,21 @@ export const restrictHandle = (
       case "GetCredentials":
         return allowedServer(request.server).pipe(
           Effect.flatMap((id) =>
+            roleAllowed(id, request.role) ? Effect.succeed(id) : refuse(`role ${request.role} of ${id}`)
+          ),
+          Effect.tapError((error) => options.refused(request, quiet, error)),
+          Effect.flatMap((id) => handle({ ...request, server: id } as AgentRequest, quiet))
+        )
+      case "RecordHandOuts":
+        return allowedServer(request.server).pipe(
+          Effect.flatMap((id) =>
             roleAllowed(id, request.role)
               ? handle({ ...request, server: id } as AgentRequest, quiet)
               : refuse(`role ${request.role} of ${id}`)
           )
         )
+      case "ReadAudit":
+        return refuse("reading the audit trail")
       case "ListRoles":
         return allowedServer(request.server).pipe(
           Effect.flatMap((id) =>

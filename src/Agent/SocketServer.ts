@@ -11,6 +11,7 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
+import { peerCredentials } from "../Platform/PeerCredentials.js"
 import { type AgentError, InvalidArgument, Unknown } from "../Schemas/AgentErrors.js"
 import { AgentRequest, Hello, MAX_LINE_BYTES, RequestEnvelope } from "../Schemas/AgentProtocol.js"
 import { describeParseError } from "../Schemas/ParseIssues.js"
@@ -18,7 +19,7 @@ import { PROTOCOL_VERSION } from "../Schemas/ProtocolVersion.js"
 import { VERSION } from "../Version.js"
 import { LineReader } from "../Wire/LineReader.js"
 import { ownerMarkerPath } from "../Wire/OwnerMarker.js"
-import type { Handle, RequestContext } from "./Handle.js"
+import type { Handle, Peer, RequestContext } from "./Handle.js"
 import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from "./SocketPath.js"
 
 const decodeEnvelope = Schema.decodeUnknownEither(Schema.parseJson(RequestEnvelope))
@@ -58,13 +59,21 @@ const MAX_IN_FLIGHT = 16
 /** Answers a client may leave unread before the agent stops reading its requests. */
 const MAX_UNREAD_ANSWER_BYTES = 256 * 1024
 
+/** Who connected, as the kernel tells (the pid and uid of the process that connected). */
+const localPeer = (socket: net.Socket): Peer => {
+  const credentials = peerCredentials(socket)
+  return "pid" in credentials ? { _tag: "Local", ...credentials } : { _tag: "Unknown", reason: credentials.reason }
+}
+
 /**
  * Serves the agent protocol on a unix socket for as long as the scope lives:
  * one JSON request per line, answered in any order, each in its own fiber,
  * interrupted when its client goes away. A client that sends faster than it
- * reads the answers is no longer read until it catches up.
+ * reads the answers is no longer read until it catches up. On a `remote` socket
+ * (a restricted one, for forwarding) every client counts as remote; on the
+ * agent's own, the kernel tells which process connected.
  */
-export const serveSocket = (socketPath: string, handle: Handle) =>
+export const serveSocket = (socketPath: string, handle: Handle, options: { readonly remote: boolean }) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<never>()
     const runFork = Runtime.runFork(runtime)
@@ -113,6 +122,7 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
     const onConnection = (socket: net.Socket) => {
       sockets.add(socket)
       const connection = ++connections
+      const peer: Peer = options.remote ? { _tag: "Remote", socket: socketPath } : localPeer(socket)
       const reader = new LineReader(MAX_LINE_BYTES)
       // The connection's requests run in a FiberSet of its own: closing the connection interrupts them.
       const connectionScope = runSync(Scope.make())
@@ -132,7 +142,7 @@ export const serveSocket = (socketPath: string, handle: Handle) =>
         while (waiting.length > 0 && inFlight < MAX_IN_FLIGHT && !answersUnread()) {
           inFlight++
           const answered = Deferred.unsafeMake<void>(FiberId.none)
-          const context = { closed: Deferred.await(closed), answered: Deferred.await(answered) }
+          const context = { peer, closed: Deferred.await(closed), answered: Deferred.await(answered) }
           runInConnection(
             answer(waiting.shift()!, connection, context).pipe(
               Effect.flatMap((text) =>

@@ -13,9 +13,9 @@ import { GetCredentials } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
-import { shellQuote } from "../Services/ExecCommandLine.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
+import { shellQuote } from "../Terminal/ShellQuote.js"
 
 /** How long the one-time link waits for the browser to follow it. */
 const LINK_WAIT = "60 seconds"
@@ -117,7 +117,13 @@ export const consoleCommand = Command.make(
       )
       const target = yield* consoleTarget({ ...consoleFlags, region: consoleFlags.region ?? plan.region }, overrides)
       const obtain = (yield* AgentClient).call(
-        new GetCredentials({ server: plan.server.id, role: plan.role, assumeRole: plan.assumeRole, noCache: false })
+        new GetCredentials({
+          server: plan.server.id,
+          role: plan.role,
+          assumeRole: plan.assumeRole,
+          noCache: false,
+          via: "console"
+        })
       )
       const credentials = yield* obtainWithLogin(plan, obtain, {
         login: true,

@@ -34,7 +34,7 @@ export const credentialProcessCommand = Command.make(
     Effect.gen(function*() {
       const assumeRole = yield* chainFromFlags(chainFlags)
       const credentials = yield* (yield* AgentClient).call(
-        new GetCredentials({ server: name, role, assumeRole, noCache })
+        new GetCredentials({ server: name, role, assumeRole, noCache, via: "credential-process" })
       )
       yield* (yield* Terminal).product(productOf(credentials) + "\n")
     })

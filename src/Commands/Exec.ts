@@ -13,14 +13,16 @@ import { obtainWithLogin, resolvePlan, serverOption } from "../Client/RolePlan.j
 import { commandEnv } from "../Exec/CommandProcess.js"
 import { ExitCode } from "../ProcessExit.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
-import { GetCredentials, WatchSession } from "../Schemas/AgentProtocol.js"
+import { GetCredentials, RecordHandOuts, WatchSession } from "../Schemas/AgentProtocol.js"
+import type { HandOutVia, ReportedRequester } from "../Schemas/Audit.js"
 import { type AgentCallError, AgentClient } from "../Services/AgentClient.js"
-import { EcsEndpoint } from "../Services/EcsEndpoint.js"
-import { ExecCommandLine, shellQuote } from "../Services/ExecCommandLine.js"
+import { EcsEndpoint, type EcsHandOuts } from "../Services/EcsEndpoint.js"
+import { ExecCommandLine } from "../Services/ExecCommandLine.js"
 import { ExecRunner } from "../Services/ExecRunner.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
 import { describeFailure } from "../Terminal/Messages.js"
+import { shellQuote } from "../Terminal/ShellQuote.js"
 import { oauthGrantTypeOption } from "./Login.js"
 
 const execOptions = {
@@ -71,14 +73,19 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
         .join(" ")
     const plan = yield* resolvePlan(flags, approveCommand)
     const what = `${plan.role} from ${plan.server.id}`
-    const obtain = agent.call(
-      new GetCredentials({
-        server: plan.server.id,
-        role: plan.role,
-        assumeRole: plan.assumeRole,
-        noCache: flags.noCache
-      })
-    )
+    const obtainFor = (via: HandOutVia, requester?: ReportedRequester) =>
+      agent.call(
+        new GetCredentials({
+          server: plan.server.id,
+          role: plan.role,
+          assumeRole: plan.assumeRole,
+          noCache: flags.noCache,
+          via,
+          ...(requester === undefined ? {} : { requester })
+        })
+      )
+    // Credentials exec fetches for itself in ecs mode (a first check, keeping the cache warm) never reach the command.
+    const obtain = obtainFor(plan.mode === "static" ? "exec-static" : "exec-keep-warm")
 
     let lastReported: string | undefined
     const reportWhileRunning = (error: AgentError | AgentCallError) => {
@@ -101,8 +108,22 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     )
 
     const first = plan.mode === "static" || !flags.noPreflightCheck ? yield* preflight : undefined
+    const record = ({ handOuts, unrecorded }: EcsHandOuts) =>
+      agent.call(
+        new RecordHandOuts({
+          server: plan.server.id,
+          role: plan.role,
+          assumeRole: plan.assumeRole,
+          handOuts,
+          unrecorded
+        })
+      ).pipe(Effect.ignore)
     const ecs = plan.mode === "ecs"
-      ? yield* (yield* EcsEndpoint).serve(obtain, reportWhileRunning, { reuse: !flags.noCache })
+      ? yield* (yield* EcsEndpoint).serve(
+        (requester) => obtainFor("exec-ecs", requester),
+        reportWhileRunning,
+        { reuse: !flags.noCache, record }
+      )
       : undefined
     if (first !== undefined) {
       // A session that ends while the command runs (mairu logout, or refused by its server) is told once,

@@ -39,6 +39,13 @@ const gather = Effect.gen(function*() {
   const unhardened = hello?._tag === "Right" ? hardeningProblem(hello.right.hardening) : undefined
   if (unhardened !== undefined) problems.push(unhardened)
   const now = yield* Clock.currentTimeMillis
+  const audit = hello?._tag === "Right" ? hello.right.audit : undefined
+  if (audit?.problem !== undefined) {
+    problems.push(
+      `the agent does not write the audit log ${audit.file} (MAIRU_AUDIT_LOG): ${audit.problem}; ` +
+        `once fixed, restart the agent: mairu kill-agent`
+    )
+  }
   const agentReport = {
     running,
     socket: paths.socketPath,
@@ -52,7 +59,10 @@ const gather = Effect.gen(function*() {
         inspector_closed: hello.right.hardening.inspectorClosed,
         problem: hello.right.hardening.problem ?? null
       }
-      : null
+      : null,
+    audit: audit === undefined
+      ? null
+      : { entries: audit.entries, file: audit.file ?? null, problem: audit.problem ?? null }
   }
 
   // A running agent's servers are the ones that count (it may be on another machine, through a forwarded
@@ -125,6 +135,14 @@ const text = (report: Report) => {
     ]),
     `platform: ${report.platform.name} ${report.platform.arch}`,
     ...report.platform.weaker.map((line) => `  weaker here: ${line}`),
+    ...(agent.audit === null ? [] : [
+      `  audit trail: ${agent.audit.entries} entries in memory (mairu audit)` +
+      (agent.audit.file === null
+        ? ""
+        : agent.audit.problem === null
+        ? `, appended to ${agent.audit.file}`
+        : `; ${agent.audit.file} is not written (see problems)`)
+    ]),
     report.agent.servers_dir === null
       ? `servers (${report.servers_dir}, read by an agent started here)${report.servers.length === 0 ? ": none" : ":"}`
       : `servers (the agent's, in ${report.agent.servers_dir})${report.servers.length === 0 ? ": none" : ":"}`,

@@ -40,7 +40,8 @@ export const runFastCredentialProcess = async (
     server: parsed.server,
     role: parsed.role,
     assumeRole: undefined,
-    noCache: parsed.noCache
+    noCache: parsed.noCache,
+    via: "credential-process"
   }
   const answers = await callAgent(paths.socketPath, [request], { version, start: false, env })
   if (answers === "not-running") return undefined

@@ -2,10 +2,11 @@ import type { AutoConfig, ExecMode } from "../AutoConfig/AutoConfigFile.js"
 import { showAutoRoleFromEnv } from "../AutoConfig/ShowAutoRole.js"
 import { keepWarm, type Obtained } from "../Credentials/CachePolicy.js"
 import { commandEnv, dieBy, runCommand } from "../Exec/CommandProcess.js"
-import type { EcsCredentials } from "../Exec/EcsServer.js"
+import type { EcsCredentials, EcsHandOut, EcsServer } from "../Exec/EcsServer.js"
 import { splitExecArgs } from "../Exec/ExecArgv.js"
 import { resolvePaths } from "../Files/XdgPaths.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
+import type { HandOutVia, ReportedRequester } from "../Schemas/Audit.js"
 import { type DescribableFailure, describeFailure, userMessages } from "../Terminal/Messages.js"
 import { agentUnavailable } from "../Wire/AgentWire.js"
 import { callAgent, type EncodedRequest } from "./AgentCall.js"
@@ -143,16 +144,20 @@ export const runFastExec = async (
   const plan = await planFor(split.mairuArgs.at(-1)!, flags, env, paths.trustDir)
   if (plan === undefined) return undefined
 
-  const credentialsFor = (server: string): EncodedRequest => ({
+  // Credentials exec fetches for itself in ecs mode (a first check, keeping the cache warm) never reach the command.
+  const ownVia = plan.mode === "static" ? "exec-static" : "exec-keep-warm"
+  const credentialsFor = (server: string, via: HandOutVia, requester?: ReportedRequester): EncodedRequest => ({
     _tag: "GetCredentials",
     server,
     role: plan.role,
     assumeRole: plan.assumeRole,
-    noCache: false
+    noCache: false,
+    via,
+    ...(requester === undefined ? {} : { requester })
   })
   const first = await callAgent(paths.socketPath, [
     { _tag: "ResolveServer", server: plan.serverName },
-    credentialsFor(plan.serverName)
+    credentialsFor(plan.serverName, ownVia)
   ], {
     version,
     start: false,
@@ -179,8 +184,12 @@ export const runFastExec = async (
     lastReported = text
     tell(text)
   }
-  const obtain = async (): Promise<Obtained<PlainCredentials, DescribableFailure>> => {
-    const answer = await callAgent(paths.socketPath, [credentialsFor(server.id)], { version, start: true, env })
+  const obtain = async (
+    via: HandOutVia = ownVia,
+    requester?: ReportedRequester
+  ): Promise<Obtained<PlainCredentials, DescribableFailure>> => {
+    const request = credentialsFor(server.id, via, requester)
+    const answer = await callAgent(paths.socketPath, [request], { version, start: true, env })
     if (answer === "not-running") return { ok: false, error: agentUnavailable("no agent answers") }
     if (answer._tag === "AgentUnavailable") return { ok: false, error: answer }
     const result = answer.results[0]!
@@ -189,19 +198,28 @@ export const runFastExec = async (
       : { ok: false, error: result.failure }
   }
 
-  let ecs:
-    | { readonly url: string; readonly token: string; readonly forget: () => void; readonly close: () => void }
-    | undefined
+  let ecs: EcsServer | undefined
   let stopKeepingWarm = () => {}
   if (plan.mode === "ecs") {
-    const reported = async (): Promise<Obtained<EcsCredentials, DescribableFailure>> => {
-      const result = await obtain()
+    const reported = async (requester: ReportedRequester): Promise<Obtained<EcsCredentials, DescribableFailure>> => {
+      const result = await obtain("exec-ecs", requester)
       if (!result.ok) reportWhileRunning(result.error)
       return result
     }
+    const record = async (handOuts: ReadonlyArray<EcsHandOut>, unrecorded: number) => {
+      const request: EncodedRequest = {
+        _tag: "RecordHandOuts",
+        server: server.id,
+        role: plan.role,
+        assumeRole: plan.assumeRole,
+        handOuts: handOuts.map((handOut) => ({ ...handOut, at: handOut.at.toISOString() })),
+        unrecorded
+      }
+      await callAgent(paths.socketPath, [request], { version, start: false, env })
+    }
     const { startEcsServer } = await import("../Exec/EcsServer.js")
-    ecs = await startEcsServer(reported, { reuse: true })
-    if (!flags.noAutoRefresh) stopKeepingWarm = keepWarm(credentials, obtain, reportWhileRunning)
+    ecs = await startEcsServer(reported, { reuse: true, record })
+    if (!flags.noAutoRefresh) stopKeepingWarm = keepWarm(credentials, () => obtain(), reportWhileRunning)
   }
   // A session that ends while the command runs (mairu logout, or refused by its server) is told once,
   // and the endpoint stops reusing credentials of the ended session.
@@ -228,7 +246,7 @@ export const runFastExec = async (
   )
   watching.abort()
   stopKeepingWarm()
-  ecs?.close()
+  await ecs?.close()
   switch (outcome._tag) {
     case "NotRunnable":
       tell(outcome.message)

@@ -3,9 +3,10 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
 import type { Obtained } from "../Credentials/CachePolicy.js"
-import { type EcsCredentials, startEcsServer } from "../Exec/EcsServer.js"
+import { type EcsCredentials, type EcsHandOut, startEcsServer } from "../Exec/EcsServer.js"
+import type { ReportedRequester } from "../Schemas/Audit.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
-import { EcsEndpoint } from "../Services/EcsEndpoint.js"
+import { EcsEndpoint, type EcsHandOuts } from "../Services/EcsEndpoint.js"
 
 const revealed = (credentials: AwsCredentials): EcsCredentials => ({
   accessKeyId: credentials.accessKeyId,
@@ -17,15 +18,15 @@ const revealed = (credentials: AwsCredentials): EcsCredentials => ({
 
 export const EcsEndpointLive = Layer.succeed(EcsEndpoint, {
   serve: <E>(
-    fetch: Effect.Effect<AwsCredentials, E>,
+    fetch: (requester: ReportedRequester) => Effect.Effect<AwsCredentials, E>,
     onError: (error: E) => Effect.Effect<void>,
-    options: { readonly reuse: boolean }
+    options: { readonly reuse: boolean; readonly record: (handOuts: EcsHandOuts) => Effect.Effect<void> }
   ) =>
     Effect.gen(function*() {
       const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
-      const fetchOnce = () =>
+      const fetchOnce = (requester: ReportedRequester) =>
         runPromise(
-          fetch.pipe(
+          fetch(requester).pipe(
             Effect.tapError(onError),
             Effect.match({
               onFailure: (error): Obtained<EcsCredentials, E> => ({ ok: false, error }),
@@ -33,9 +34,11 @@ export const EcsEndpointLive = Layer.succeed(EcsEndpoint, {
             })
           )
         )
+      const record = (handOuts: ReadonlyArray<EcsHandOut>, unrecorded: number) =>
+        runPromise(options.record({ handOuts, unrecorded }))
       const server = yield* Effect.acquireRelease(
-        Effect.promise(() => startEcsServer(fetchOnce, options)),
-        (server) => Effect.sync(server.close)
+        Effect.promise(() => startEcsServer(fetchOnce, { reuse: options.reuse, record })),
+        (server) => Effect.promise(server.close)
       )
       return { url: server.url, token: Redacted.make(server.token), forget: Effect.sync(server.forget) }
     })

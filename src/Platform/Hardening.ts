@@ -4,7 +4,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { IS_SEA, seaRawAsset } from "../Sea.js"
 import { openInspectorUrl } from "./Inspector.js"
-import type { Koffi, KoffiLibrary, Platform } from "./Platform.js"
+import type { Koffi, KoffiFunction, KoffiLibrary, Platform } from "./Platform.js"
 import { platform as thisPlatform } from "./ThisPlatform.js"
 
 /**
@@ -112,6 +112,50 @@ const coreLimitIsZero = (): boolean => {
   }
 }
 
+/** koffi and the C library it opened. */
+export interface Native {
+  readonly koffi: Koffi
+  readonly libc: KoffiLibrary
+}
+
+let native: Native | string | undefined
+
+/**
+ * koffi and the C library, loaded once: by hardenProcess as the agent starts, else at the
+ * first call (the single executable's asset, or the files shipped in dist/). A string
+ * says why they are not available.
+ */
+export const loadNative = (koffiPaths?: ReadonlyArray<string>, on: Platform = thisPlatform): Native | string => {
+  if (native !== undefined) return native
+  const koffi = koffiPaths !== undefined
+    ? loadKoffi(koffiPaths)
+    : IS_SEA
+    ? loadSeaKoffi()
+    : loadKoffi(bundledKoffiPaths(on))
+  if (typeof koffi === "string") return (native = koffi)
+  try {
+    native = { koffi, libc: openLibc(koffi, on) }
+  } catch (error) {
+    native = describe(error)
+  }
+  return native
+}
+
+/** The C library's functions `signatures` declares (name → C prototype); a string says why they are not available. */
+export const libcFunctions = <K extends string>(
+  signatures: Readonly<Record<K, string>>
+): Readonly<Record<K, KoffiFunction>> | string => {
+  const loaded = loadNative()
+  if (typeof loaded === "string") return loaded
+  try {
+    const functions = {} as Record<K, KoffiFunction>
+    for (const name of Object.keys(signatures) as Array<K>) functions[name] = loaded.libc.func(signatures[name])
+    return functions
+  } catch (error) {
+    return `the C library lacks a function: ${describe(error)}`
+  }
+}
+
 let applied: Omit<HardeningReport, "inspectorClosed"> | undefined
 
 /** `report` with the inspector checked now. */
@@ -127,20 +171,16 @@ export const withInspector = (report: Omit<HardeningReport, "inspectorClosed">):
  */
 export const hardenProcess = (koffiPaths?: ReadonlyArray<string>, on: Platform = thisPlatform): HardeningReport => {
   if (applied !== undefined) return withInspector(applied)
-  const koffi = koffiPaths !== undefined
-    ? loadKoffi(koffiPaths)
-    : IS_SEA
-    ? loadSeaKoffi()
-    : loadKoffi(bundledKoffiPaths(on))
-  if (typeof koffi === "string") {
-    applied = { coreDumpsOff: coreLimitIsZero(), debuggersBlocked: false, problem: koffi }
+  const loaded = loadNative(koffiPaths, on)
+  if (typeof loaded === "string") {
+    applied = { coreDumpsOff: coreLimitIsZero(), debuggersBlocked: false, problem: loaded }
     return withInspector(applied)
   }
+  const { koffi, libc } = loaded
   const problems: Array<string> = []
   let coreDumpsOff = false
   let debuggersBlocked = false
   try {
-    const libc = openLibc(koffi, on)
     koffi.struct("mairu_rlimit", { cur: "uint64_t", max: "uint64_t" })
     const setrlimit = libc.func("int setrlimit(int, const mairu_rlimit *)")
     coreDumpsOff = setrlimit(RLIMIT_CORE, { cur: 0, max: 0 }) === 0
@@ -172,8 +212,8 @@ export const hardeningProblem = (report: HardeningReport): string | undefined =>
   const next = !report.inspectorClosed
     ? "Restart it: mairu kill-agent (the next command starts a new one)"
     : !report.debuggersBlocked
-    ? "Debuggers are blocked through a native helper, which mairu's npm package carries for Linux and macOS: " +
-      "npm install -g mairu"
+    ? "Debuggers are blocked through a native helper, which mairu's package and single executable carry for " +
+      "Linux and macOS: install mairu again from its package (see Install in the README)"
     : "Restart it as commands start it, with core dumps off: mairu kill-agent; mairu agent"
   return `the agent runs without part of its hardening: ${missing.join("; ")}${why}. ${next}`
 }

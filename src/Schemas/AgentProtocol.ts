@@ -1,6 +1,8 @@
 import * as Schema from "effect/Schema"
 import { AgentError } from "./AgentErrors.js"
+import { AuditEntry, HandOutVia, ReportedRequester } from "./Audit.js"
 import { AwsCredentials, RoleInfo } from "./Credentials.js"
+import { MAX_HAND_OUTS_PER_RECORD } from "./ProtocolVersion.js"
 import { GrantType, type ServerConfig } from "./ServerConfig.js"
 import { LoginChallenge, SessionInfo } from "./Session.js"
 
@@ -34,6 +36,12 @@ export const AgentStatus = Schema.Struct({
     debuggersBlocked: Schema.Boolean,
     inspectorClosed: Schema.Boolean,
     problem: Schema.optional(Schema.String)
+  }),
+  /** The audit trail: entries held in memory, and the file MAIRU_AUDIT_LOG names, with why it is not written. */
+  audit: Schema.Struct({
+    entries: Schema.Int,
+    file: Schema.UndefinedOr(Schema.String),
+    problem: Schema.UndefinedOr(Schema.String)
   })
 })
 export type AgentStatus = typeof AgentStatus.Type
@@ -79,8 +87,44 @@ export class GetCredentials extends Schema.TaggedRequest<GetCredentials>()("GetC
     server: ServerName,
     role: Schema.String,
     assumeRole: Schema.UndefinedOr(AssumeRoleChain),
-    noCache: Schema.Boolean
+    noCache: Schema.Boolean,
+    /** How the credentials go out, for the audit trail. */
+    via: HandOutVia,
+    /** The process a request to exec's endpoint came from, as the exec process found it. */
+    requester: Schema.optional(ReportedRequester)
   }
+}) {}
+
+/**
+ * Tells the agent, for its audit trail, that exec's endpoint answered requests from
+ * the credentials the agent last gave it (so that the agent was not asked), and to whom.
+ */
+export class RecordHandOuts extends Schema.TaggedRequest<RecordHandOuts>()("RecordHandOuts", {
+  failure: AgentError,
+  success: Schema.Void,
+  payload: {
+    server: ServerName,
+    role: Schema.String,
+    assumeRole: Schema.UndefinedOr(AssumeRoleChain),
+    handOuts: Schema.Array(
+      Schema.Struct({ at: Schema.Date, accessKeyId: Schema.String, requester: ReportedRequester })
+    ).pipe(Schema.maxItems(MAX_HAND_OUTS_PER_RECORD)),
+    /** Hand-outs the exec process had to drop, too many waiting to be told. */
+    unrecorded: Schema.Int
+  }
+}) {}
+
+/** Audit entries at most in one ReadAudit answer; `more` says there are others after them. */
+export const AUDIT_PAGE = 500
+
+/**
+ * The audit entries recorded after entry number `after`, oldest first; with `wait`,
+ * answered once there is at least one (as long as the connection stays open).
+ */
+export class ReadAudit extends Schema.TaggedRequest<ReadAudit>()("ReadAudit", {
+  failure: AgentError,
+  success: Schema.Struct({ entries: Schema.Array(AuditEntry), more: Schema.Boolean }),
+  payload: { after: Schema.Int, wait: Schema.Boolean }
 }) {}
 
 /** The server a name stands for in the agent's configuration. */
@@ -193,6 +237,8 @@ export class Shutdown extends Schema.TaggedRequest<Shutdown>()("Shutdown", {
 export const AgentRequest = Schema.Union(
   Hello,
   GetCredentials,
+  RecordHandOuts,
+  ReadAudit,
   ResolveServer,
   ListServers,
   ListRoles,

@@ -10,6 +10,3 @@ export interface ExecCommandLineShape {
 }
 
 export class ExecCommandLine extends Context.Tag("mairu/ExecCommandLine")<ExecCommandLine, ExecCommandLineShape>() {}
-
-/** Quotes a word for a POSIX shell only when it needs it. */
-export const shellQuote = (word: string) => /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`

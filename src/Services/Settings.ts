@@ -41,6 +41,8 @@ export interface SettingsShape {
   readonly overSsh: boolean
   /** DISPLAY or WAYLAND_DISPLAY */
   readonly desktop: boolean
+  /** MAIRU_AUDIT_LOG: the file the agent appends its audit trail to, one JSON line per entry. */
+  readonly auditLog: Option.Option<string>
   /** MAIRU_AGENT_REFRESH_IDLE (seconds) */
   readonly refreshIdle: Duration.Duration
   /** MAIRU_AGENT_REFRESH_SPREAD (seconds) */
@@ -121,6 +123,7 @@ export const settingsConfig = Config.all({
   forceColor: flag("FORCE_COLOR"),
   awsRegion: either("AWS_REGION", "AWS_DEFAULT_REGION"),
   awsConfigFile: text("AWS_CONFIG_FILE"),
+  auditLog: text("MAIRU_AUDIT_LOG"),
   ssoOidcEndpoint: either("AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL")
 })
 

@@ -22,3 +22,6 @@ export const visible = (text: string): string => text.replace(UNSAFE, escape)
 
 /** True when `text` holds any control or bidirectional character, newline and tab included. */
 export const hasControlCharacters = (text: string): boolean => CONTROL.test(text)
+
+/** `text` as a single line: every control character, newline and tab included, shown as an escape. */
+export const visibleLine = (text: string): string => text.replace(new RegExp(CONTROL.source, "g"), escape)

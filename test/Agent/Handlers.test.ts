@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { Audit } from "../../src/Agent/Services/Audit.js"
 import { CredentialBackend } from "../../src/Agent/Services/CredentialBackend.js"
 import { Credentials, type CredentialsRequest } from "../../src/Agent/Services/Credentials.js"
 import type { RoleSpec } from "../../src/Agent/Services/Credentials.js"
@@ -34,7 +35,8 @@ const handlersOn = () => {
     CredentialBackend.layerTest({
       roles: [{ name: "123456789012/Admin", description: undefined }]
     }),
-    SsoRegistrations.Test
+    SsoRegistrations.Test,
+    Audit.layerTest()
   )
   return { layer, requests, touched }
 }
@@ -48,7 +50,13 @@ describe("the agent's handlers", () => {
     const sim = handlersOn()
     return withHandle(({ handle }) =>
       Effect.gen(function*() {
-        const request = new GetCredentials({ server: "local", role: "Admin", assumeRole: undefined, noCache: true })
+        const request = new GetCredentials({
+          server: "local",
+          role: "Admin",
+          assumeRole: undefined,
+          noCache: true,
+          via: "credential-process"
+        })
         expect((yield* ask(handle, request)).accessKeyId).toBe("AKID-Admin-1")
         expect(sim.requests.map(({ spec, noCache }) => [spec.server.id, spec.role, noCache])).toEqual([
           ["local", "Admin", true]
@@ -63,7 +71,16 @@ describe("the agent's handlers", () => {
     return withHandle(({ handle }) =>
       Effect.gen(function*() {
         const unknown = yield* Effect.flip(
-          ask(handle, new GetCredentials({ server: "nope", role: "R", assumeRole: undefined, noCache: false }))
+          ask(
+            handle,
+            new GetCredentials({
+              server: "nope",
+              role: "R",
+              assumeRole: undefined,
+              noCache: false,
+              via: "credential-process"
+            })
+          )
         )
         expect(unknown).toMatchObject({ _tag: "NotFound" })
         expect(unknown.message).toContain(`no server "nope" is configured in the agent's configuration`)

@@ -61,7 +61,13 @@ describe("the agent under load", () => {
         id: i + 1,
         version,
         request: Schema.encodeSync(AgentRequest)(
-          new GetCredentials({ server: local.id, role, assumeRole: undefined, noCache: false })
+          new GetCredentials({
+            server: local.id,
+            role,
+            assumeRole: undefined,
+            noCache: false,
+            via: "credential-process"
+          })
         )
       }) + "\n"
     )

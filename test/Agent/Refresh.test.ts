@@ -33,7 +33,16 @@ const agent = Effect.gen(function*() {
   )
   yield* ask(handle, new CompleteLogin({ handle: challenge.handle }))
   const get = (role: string) =>
-    ask(handle, new GetCredentials({ server: localServer.id, role, assumeRole: undefined, noCache: false }))
+    ask(
+      handle,
+      new GetCredentials({
+        server: localServer.id,
+        role,
+        assumeRole: undefined,
+        noCache: false,
+        via: "credential-process"
+      })
+    )
   return { get }
 })
 

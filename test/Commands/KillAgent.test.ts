@@ -15,7 +15,8 @@ const agentWithPid = (pid: number) =>
         protocol: 1,
         pid,
         startedAt: new Date(0),
-        hardening: { coreDumpsOff: true, debuggersBlocked: true, inspectorClosed: true }
+        hardening: { coreDumpsOff: true, debuggersBlocked: true, inspectorClosed: true },
+        audit: { entries: 0, file: undefined, problem: undefined }
       }),
     Shutdown: () => Effect.void
   })

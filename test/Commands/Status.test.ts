@@ -20,7 +20,8 @@ const hello = {
   protocol: 1,
   pid: 4242,
   startedAt: new Date(0),
-  hardening: { coreDumpsOff: true, debuggersBlocked: true, inspectorClosed: true }
+  hardening: { coreDumpsOff: true, debuggersBlocked: true, inspectorClosed: true },
+  audit: { entries: 0, file: undefined, problem: undefined }
 }
 const project = autoConfigAt("/work/project/.mairu.json", { server: "local", role: "demo" })
 
@@ -50,6 +51,7 @@ describe("status", () => {
           pid: 4242,
           uptime_seconds: 42,
           hardening: { core_dumps_off: true, debuggers_blocked: true, inspector_closed: true, problem: null },
+          audit: { entries: 0, file: null, problem: null },
           servers_dir: "/agent/servers.d"
         },
         platform: { name: "Linux", arch: process.arch, weaker: [] },

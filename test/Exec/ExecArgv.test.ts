@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { expandShortVersion } from "../../src/Client/ShortVersion.js"
 import { splitExecArgs } from "../../src/Exec/ExecArgv.js"
-import { shellQuote } from "../../src/Services/ExecCommandLine.js"
+import { shellQuote } from "../../src/Terminal/ShellQuote.js"
 
 describe("exec argv splitting", () => {
   it("gives everything after ROLE to the command, built-in flags included", () => {

@@ -57,7 +57,8 @@ describe("the fast credential-process path", () => {
         _tag: "GetCredentials",
         server: "local",
         role: "demo",
-        noCache: false
+        noCache: false,
+        via: "credential-process"
       })
     } finally {
       fs.rmSync(h.root, { recursive: true, force: true })

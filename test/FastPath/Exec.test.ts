@@ -90,10 +90,21 @@ describe("the fast exec path", () => {
       // Only the name crosses the socket: the agent resolves it in its own configuration.
       expect(seen.slice(0, 2)).toEqual([
         { _tag: "ResolveServer", server: "local" },
-        { _tag: "GetCredentials", server: "local", role: "demo", noCache: false }
+        { _tag: "GetCredentials", server: "local", role: "demo", noCache: false, via: "exec-static" }
       ])
-      // The endpoint's request, and the watch on the session, name the server the agent resolved.
-      expect(seen).toContainEqual({ _tag: "GetCredentials", server: "resolved-by-fake", role: "demo", noCache: false })
+      // The endpoint's request, and the watch on the session, name the server the agent resolved; the
+      // endpoint's names the process that asked it.
+      expect(seen).toContainEqual({
+        _tag: "GetCredentials",
+        server: "resolved-by-fake",
+        role: "demo",
+        noCache: false,
+        via: "exec-ecs",
+        requester: {
+          _tag: "Process",
+          process: expect.objectContaining({ executable: fs.realpathSync(process.execPath) })
+        }
+      })
       expect(seen).toContainEqual({ _tag: "WatchSession", server: "resolved-by-fake" })
     } finally {
       fs.rmSync(h.root, { recursive: true, force: true })

@@ -368,8 +368,8 @@ describe("the agent's process", () => {
     })
     expect(started.problems).toEqual([
       `the agent runs without part of its hardening: your other processes can attach a debugger to it and read ` +
-      `its memory (${helper}). Debuggers are blocked through a native helper, which mairu's npm package carries ` +
-      `for Linux and macOS: npm install -g mairu`
+      `its memory (${helper}). Debuggers are blocked through a native helper, which mairu's package and single ` +
+      `executable carry for Linux and macOS: install mairu again from its package (see Install in the README)`
     ])
     expect(started.code).toBe(1)
     expect(started.text).toContain("hardening: core dumps off, debuggers not blocked, Node's inspector closed")

@@ -76,8 +76,13 @@ export const agentHandle = (serversDir: string) =>
     return { handle, stop }
   })
 
-/** A client that never goes away, whose answers are written at once. */
-export const stayingClient: RequestContext = { notices: [], closed: Effect.never, answered: Effect.void }
+/** A client that never goes away, whose answers are written at once: this test process, as the kernel would tell. */
+export const stayingClient: RequestContext = {
+  peer: { _tag: "Local", pid: process.pid, uid: process.getuid?.() ?? 0 },
+  notices: [],
+  closed: Effect.never,
+  answered: Effect.void
+}
 
 /** The agent's answer to `request`, typed by the request's schemas (the table's handlers are typed so; `Handle` dispatches). */
 export const ask = <R extends AgentRequest>(handle: Handle, request: R, context: RequestContext = stayingClient) =>

@@ -1,5 +1,6 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Layer from "effect/Layer"
+import { AuditLive } from "./AuditLive.js"
 import { CredentialBackendLive } from "./CredentialBackendLive.js"
 import { CredentialCacheLive } from "./CredentialCacheLive.js"
 import { CredentialsLive } from "./CredentialsLive.js"
@@ -13,13 +14,13 @@ import { SsoRegistrationsLive } from "./SsoRegistrationsLive.js"
 
 /**
  * The agent's own logic (sessions, logins, credentials and keeping them warm, over
- * its memory-only store and cache), on the services that reach servers: OAuth,
- * CredentialBackend and RoleChain, and the agent's Settings.
+ * its memory-only store and cache, and the audit trail of what it hands out), on the
+ * services that reach servers: OAuth, CredentialBackend and RoleChain, and the agent's Settings.
  */
 export const AgentLogicLive = RoleRefresherLive.pipe(
   Layer.provideMerge(Layer.merge(LoginsLive, CredentialsLive)),
   Layer.provideMerge(SessionsLive),
-  Layer.provideMerge(Layer.merge(SessionStoreLive, CredentialCacheLive))
+  Layer.provideMerge(Layer.mergeAll(SessionStoreLive, CredentialCacheLive, AuditLive))
 )
 
 /** The whole agent: its logic on the servers' protocols (HTTP, the AWS SDK) and the SSO registrations it keeps. */

@@ -72,15 +72,18 @@ export const CredentialCacheLive = Layer.scoped(
           const now = yield* Clock.currentTimeMillis
           const sKey = serverKey(server)
           const slot = slotFor(sKey, key, now)
-          if (!noCache && slot.stored !== undefined && usable(slot.stored, now)) return slot.stored
+          if (!noCache && slot.stored !== undefined && usable(slot.stored, now)) {
+            return { credentials: slot.stored, source: "cache" as const }
+          }
           const generation = slot.generation
-          return yield* flights.run(
+          const credentials = yield* flights.run(
             flightKey(sKey, key, slot),
             Effect.tap(fetch, (credentials) =>
               Effect.sync(() => {
                 if (slot.generation === generation && !credentials.noCache) slot.stored = credentials
               }))
           )
+          return { credentials, source: "upstream" as const }
         }),
       clearServer: (server) =>
         Effect.sync(() => {

@@ -1,11 +1,10 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { AgentError } from "../../Schemas/AgentErrors.js"
-import type { AwsCredentials } from "../../Schemas/Credentials.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
 import { credentialSecrets, scrubbingFailures, sessionSecrets } from "../ScrubErrors.js"
 import { CredentialBackend } from "../Services/CredentialBackend.js"
-import { CredentialCache } from "../Services/CredentialCache.js"
+import { CredentialCache, type Served } from "../Services/CredentialCache.js"
 import {
   Credentials,
   type CredentialsShape,
@@ -47,7 +46,7 @@ const makeCredentials = (sessions: SessionsShape) =>
         )
       )
 
-    const get = (spec: RoleSpec, noCache: boolean): Effect.Effect<AwsCredentials, AgentError> =>
+    const get = (spec: RoleSpec, noCache: boolean): Effect.Effect<Served, AgentError> =>
       withSession(spec.server, (session) => {
         const { assumeRole, role, server } = spec
         const firstHop = cache.get(
@@ -60,7 +59,7 @@ const makeCredentials = (sessions: SessionsShape) =>
         return cache.get(
           server,
           roleSpecKey(spec),
-          Effect.flatMap(firstHop, (credentials) =>
+          Effect.flatMap(firstHop, ({ credentials }) =>
             roleChain.assume(credentials, assumeRole).pipe(scrubbingFailures(credentialSecrets(credentials)))),
           { noCache }
         )

@@ -75,7 +75,7 @@ export const RoleRefresherLive = Layer.scoped(
   Effect.gen(function*() {
     const settings = yield* Settings
     const credentials = yield* Credentials
-    return yield* makeRoleRefresher((spec) => credentials.get(spec, true), {
+    return yield* makeRoleRefresher((spec) => Effect.map(credentials.get(spec, true), (served) => served.credentials), {
       idleMs: Duration.toMillis(settings.refreshIdle),
       spreadMs: Duration.toMillis(settings.refreshSpread)
     })

@@ -5,6 +5,12 @@ import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../../Schemas/Credentials.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
 
+/** Credentials, and whether they came from the cache or from a fetch (one's own, or one joined). */
+export interface Served {
+  readonly credentials: AwsCredentials
+  readonly source: "cache" | "upstream"
+}
+
 export interface CredentialCacheShape {
   /**
    * Cached credentials for `key`, or the result of `fetch`, which runs once however
@@ -16,7 +22,7 @@ export interface CredentialCacheShape {
     key: string,
     fetch: Effect.Effect<AwsCredentials, AgentError>,
     options: { readonly noCache: boolean }
-  ) => Effect.Effect<AwsCredentials, AgentError>
+  ) => Effect.Effect<Served, AgentError>
   /** Forgets every credential of a server (a new token was issued for it). */
   readonly clearServer: (server: ServerConfig) => Effect.Effect<void>
 }
@@ -28,7 +34,7 @@ export class CredentialCache extends Context.Tag("mairu/CredentialCache")<Creden
    */
   static layerTest = (options: { readonly cleared?: Array<string> } = {}) =>
     Layer.succeed(CredentialCache, {
-      get: (_server, _key, fetch) => fetch,
+      get: (_server, _key, fetch) => Effect.map(fetch, (credentials) => ({ credentials, source: "upstream" as const })),
       clearServer: (server) => Effect.sync(() => void options.cleared?.push(server.id))
     })
 }

@@ -8,6 +8,7 @@ import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../../Schemas/Credentials.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
+import type { Served } from "./CredentialCache.js"
 import type { Session } from "./SessionStore.js"
 
 /** Upstream calls to one server at the same time; more wait their turn. */
@@ -26,8 +27,8 @@ export const roleSpecKey = (spec: RoleSpec) =>
 
 /** Credentials for a role specification, through the session, the cache, the backend and the role chain. */
 export interface CredentialsShape {
-  /** `noCache` skips the cached credentials (but still joins a fetch under way). */
-  readonly get: (spec: RoleSpec, noCache: boolean) => Effect.Effect<AwsCredentials, AgentError>
+  /** `noCache` skips the cached credentials (but still joins a fetch under way); says which it was. */
+  readonly get: (spec: RoleSpec, noCache: boolean) => Effect.Effect<Served, AgentError>
   /** Runs `use` with a valid session; a server that no longer accepts it ends the session. */
   readonly withSession: <A>(
     server: ServerConfig,
@@ -61,13 +62,14 @@ export class Credentials extends Context.Tag("mairu/Credentials")<Credentials, C
         get: (spec, noCache) =>
           Effect.map(Clock.currentTimeMillis, (at) => {
             options.requests?.push({ spec, noCache, at })
-            return {
+            const credentials = {
               accessKeyId: `AKID-${spec.role}-${++answered}`,
               secretAccessKey: Redacted.make("secret"),
               sessionToken: undefined,
               expiration: new Date(at + lifetime),
               noCache: false
             } satisfies AwsCredentials
+            return { credentials, source: "upstream" } satisfies Served
           }),
         withSession: (server, use) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>

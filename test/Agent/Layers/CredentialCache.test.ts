@@ -60,18 +60,25 @@ describe("CredentialCache", () => {
       yield* TestClock.adjust("1 second")
       const results = yield* Effect.forEach(fibers, Fiber.join)
       expect(runs()).toBe(1)
-      expect(new Set(results.map((r) => r.accessKeyId))).toEqual(new Set(["AKID1"]))
+      expect(new Set(results.map((r) => r.credentials.accessKeyId))).toEqual(new Set(["AKID1"]))
+      expect(results.filter((r) => r.source === "upstream")).toHaveLength(50)
     }).pipe(Effect.provide(CredentialCacheLive)))
 
   it.scoped("serves cached credentials only while more than 15 minutes are left", () =>
     Effect.gen(function*() {
       const cache = yield* CredentialCache
       const { fetch, runs } = countingFetch(HOUR)
-      yield* cache.get(server("a"), "role", fetch, { noCache: false })
+      expect((yield* cache.get(server("a"), "role", fetch, { noCache: false })).source).toBe("upstream")
       yield* TestClock.adjust(44 * MINUTE)
-      expect((yield* cache.get(server("a"), "role", fetch, { noCache: false })).accessKeyId).toBe("AKID1")
+      expect(yield* cache.get(server("a"), "role", fetch, { noCache: false })).toMatchObject({
+        credentials: { accessKeyId: "AKID1" },
+        source: "cache"
+      })
       yield* TestClock.adjust(1 * MINUTE)
-      expect((yield* cache.get(server("a"), "role", fetch, { noCache: false })).accessKeyId).toBe("AKID2")
+      expect(yield* cache.get(server("a"), "role", fetch, { noCache: false })).toMatchObject({
+        credentials: { accessKeyId: "AKID2" },
+        source: "upstream"
+      })
       expect(runs()).toBe(2)
     }).pipe(Effect.provide(CredentialCacheLive)))
 
@@ -94,8 +101,12 @@ describe("CredentialCache", () => {
 
       const normal = countingFetch(HOUR)
       yield* cache.get(server("a"), "r", normal.fetch, { noCache: false })
-      expect((yield* cache.get(server("a"), "r", normal.fetch, { noCache: true })).accessKeyId).toBe("AKID2")
-      expect((yield* cache.get(server("a"), "r", normal.fetch, { noCache: false })).accessKeyId).toBe("AKID2")
+      expect((yield* cache.get(server("a"), "r", normal.fetch, { noCache: true })).credentials.accessKeyId).toBe(
+        "AKID2"
+      )
+      expect((yield* cache.get(server("a"), "r", normal.fetch, { noCache: false })).credentials.accessKeyId).toBe(
+        "AKID2"
+      )
     }).pipe(Effect.provide(CredentialCacheLive)))
 
   it.scoped("forgets one server's credentials when it gets a new token", () =>
@@ -121,7 +132,7 @@ describe("CredentialCache", () => {
       yield* Fiber.interrupt(first)
       const second = yield* Effect.fork(cache.get(server("a"), "role", fetch, { noCache: false }))
       yield* TestClock.adjust("1 second")
-      expect((yield* Fiber.join(second)).accessKeyId).toBe("AKID1")
+      expect((yield* Fiber.join(second)).credentials.accessKeyId).toBe("AKID1")
       expect(runs()).toBe(1)
     }).pipe(Effect.provide(CredentialCacheLive)))
 })

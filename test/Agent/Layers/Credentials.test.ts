@@ -50,7 +50,7 @@ describe("Credentials", () => {
       yield* TestClock.adjust("1 second")
       expect(MAX_UPSTREAM_PER_SERVER).toBe(8)
       expect(sim.calls.filter((call) => call.at === 1_000)).toHaveLength(8 + 1)
-      expect((yield* Fiber.join(elsewhere)).accessKeyId).toMatch(/^AKID-Role-/)
+      expect((yield* Fiber.join(elsewhere)).credentials.accessKeyId).toMatch(/^AKID-Role-/)
       yield* TestClock.adjust("1 second")
       expect(sim.calls.filter((call) => call.at === 2_000)).toHaveLength(8)
       yield* TestClock.adjust("1 second")
@@ -73,13 +73,22 @@ describe("Credentials", () => {
         }
       }
       const first = yield* credentials.get(chained, false)
-      expect(first.accessKeyId).toBe("AKID-Base-1>arn:aws:iam::1:role/Next")
+      expect(first.credentials.accessKeyId).toBe("AKID-Base-1>arn:aws:iam::1:role/Next")
+      expect(first.source).toBe("upstream")
       expect(sim.calls.map((call) => [call.role, call.accessToken])).toEqual([["Base", "token-local"]])
-      expect((yield* credentials.get(spec("Base"), false)).accessKeyId).toBe("AKID-Base-1")
-      expect((yield* credentials.get(chained, false)).accessKeyId).toBe(first.accessKeyId)
+      expect(yield* credentials.get(spec("Base"), false)).toMatchObject({
+        credentials: { accessKeyId: "AKID-Base-1" },
+        source: "cache"
+      })
+      expect(yield* credentials.get(chained, false)).toMatchObject({
+        credentials: { accessKeyId: first.credentials.accessKeyId },
+        source: "cache"
+      })
       expect(sim.calls).toHaveLength(1)
       // --no-cache asks again, for both hops.
-      expect((yield* credentials.get(chained, true)).accessKeyId).toBe("AKID-Base-2>arn:aws:iam::1:role/Next")
+      expect((yield* credentials.get(chained, true)).credentials.accessKeyId).toBe(
+        "AKID-Base-2>arn:aws:iam::1:role/Next"
+      )
     }).pipe(Effect.provide(sim.layer))
   })
 
