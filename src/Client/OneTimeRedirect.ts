@@ -3,9 +3,8 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
-import * as fs from "node:fs"
-import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { createLoopbackServer, refuseOtherUser } from "../Platform/LoopbackServer.js"
 import { randomToken } from "../RandomToken.js"
 import { Unknown } from "../Schemas/AgentErrors.js"
 
@@ -15,51 +14,6 @@ export interface OneTimeRedirect {
   /** Completes when the link has been followed. */
   readonly followed: Effect.Effect<void>
   readonly wasFollowed: Effect.Effect<boolean>
-}
-
-/** `127.0.0.1` as /proc/net/tcp writes it: the 32-bit word in host byte order, in hex, either order accepted. */
-const ipv4Hex = (address: string): ReadonlyArray<string> => {
-  const bytes = address.replace(/^::ffff:/i, "").split(".").map((part) =>
-    Number(part).toString(16).padStart(2, "0").toUpperCase()
-  )
-  if (bytes.length !== 4) return []
-  return [[...bytes].reverse().join(""), bytes.join("")]
-}
-
-/**
- * The uid that owns the client end of a loopback connection, read from Linux's
- * /proc/net/tcp{,6}; "unknown" when those tables exist but hold no such
- * connection, undefined where there are no such tables (not Linux).
- */
-export const loopbackClientUid = (
-  client: { readonly address: string; readonly port: number },
-  server: { readonly address: string; readonly port: number }
-): number | "unknown" | undefined => {
-  const clientHex = ipv4Hex(client.address)
-  const serverHex = ipv4Hex(server.address)
-  let readable = false
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text: string
-    try {
-      text = fs.readFileSync(table, "latin1")
-    } catch {
-      continue
-    }
-    readable = true
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/)
-      if (fields.length < 8) continue
-      const [localAddress, localPort] = fields[1]!.split(":")
-      const [remoteAddress, remotePort] = fields[2]!.split(":")
-      if (
-        parseInt(localPort ?? "", 16) === client.port && parseInt(remotePort ?? "", 16) === server.port &&
-        clientHex.some((hex) => localAddress?.endsWith(hex)) && serverHex.some((hex) => remoteAddress?.endsWith(hex))
-      ) {
-        return Number(fields[7])
-      }
-    }
-  }
-  return readable ? "unknown" : undefined
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -76,15 +30,14 @@ const sameToken = (a: string, b: string) =>
  * A one-time link on 127.0.0.1 that redirects (302) to `target`, for as long as
  * the scope lives: the first GET from a process of this user gets the redirect,
  * every later one a page saying the link was used (`usedText`). On Linux a
- * connection from another user's process is refused and does not use the link up.
+ * request from another user's process is refused (403) and does not use the link up.
  */
 export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText: string) =>
   Effect.gen(function*() {
     const followed = Deferred.unsafeMake<void>(FiberId.none)
     const path = `/${randomToken(32)}`
-    const uid = process.getuid?.()
     let used = false
-    const server = http.createServer((req, res) => {
+    const server = createLoopbackServer((req, res, peer) => {
       const send = (status: number, title: string, text: string) => {
         res.writeHead(status, {
           "content-type": "text/html; charset=utf-8",
@@ -93,18 +46,16 @@ export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText
         })
         res.end(page(title, text))
       }
+      if (peer._tag === "Other") {
+        return refuseOtherUser(
+          res,
+          page("Refused", "This link belongs to another user's session."),
+          "text/html; charset=utf-8"
+        )
+      }
       const pathname = new URL(req.url ?? "/", "http://127.0.0.1").pathname
       if (!sameToken(pathname, path)) return send(404, "Not found", "There is nothing here.")
       if (req.method !== "GET") return send(405, "Not allowed", "Open this link in your browser.")
-      if (uid !== undefined) {
-        const owner = loopbackClientUid(
-          { address: req.socket.remoteAddress ?? "", port: req.socket.remotePort ?? 0 },
-          { address: req.socket.localAddress ?? "", port: req.socket.localPort ?? 0 }
-        )
-        if (owner !== undefined && owner !== uid) {
-          return send(403, "Refused", "This link belongs to another user's session.")
-        }
-      }
       if (used) return send(410, "Link already used", usedText)
       used = true
       res.writeHead(302, {

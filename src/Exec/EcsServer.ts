@@ -1,14 +1,16 @@
 import * as crypto from "node:crypto"
-import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { type Expiring, type Obtained, servedFromCache } from "../Credentials/CachePolicy.js"
 import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
+import { createLoopbackServer } from "../Platform/LoopbackServer.js"
 
 /**
  * The container-credentials endpoint of one `exec` (ecs mode) on 127.0.0.1: a
  * fresh 256-bit token compared in constant time, one fetch for any number of
  * concurrent requests, an error status (never stale credentials) when the fetch
- * fails. EcsEndpointLive wraps it; the fast exec path uses it as is.
+ * fails. Other local users can connect, but not hold enough connections to keep the
+ * command's own requests out (a container of the user's may run as another uid, so
+ * they are capped, not refused). EcsEndpointLive wraps it; the fast exec path uses it as is.
  */
 
 export interface EcsCredentials extends Expiring {
@@ -71,7 +73,7 @@ export const startEcsServer = <E>(
     return inFlight
   }
 
-  const server = http.createServer((req, res) => {
+  const server = createLoopbackServer((req, res) => {
     const reply = (status: number, text: string) => {
       res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" })
       res.end(text)
@@ -94,7 +96,6 @@ export const startEcsServer = <E>(
         )
     )
   })
-  server.keepAliveTimeout = 1000
   return new Promise((resolve, reject) => {
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () => {
