@@ -2,7 +2,7 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { readOwnFile } from "../Files/FileOwner.js"
-import { hasControlCharacters } from "../Terminal/Visible.js"
+import { hasControlCharacters, visibleLine } from "../Terminal/Visible.js"
 
 /** `.mairu.json` files, their digests and their trust records (a project's `auto` role, trusted per content), shared by TrustStoreLive, AutoConfigsLive and the fast exec path. */
 
@@ -45,7 +45,9 @@ const recordedDigest = (digest: unknown): Buffer | undefined => {
 
 /** The error for a `.mairu.json` whose `field` holds control characters. */
 export const controlCharacterMessage = (file: string, field: string) =>
-  `${file} is not a valid ${AUTO_CONFIG_NAME}: ${field} holds control characters, which could disguise what it asks for; ` +
+  `${
+    visibleLine(file)
+  } is not a valid ${AUTO_CONFIG_NAME}: ${field} holds control characters, which could disguise what it asks for; ` +
   `mairu does not use it. Review the file and remove them.`
 
 /** True when the trust record of `file` approves exactly these bytes. */
@@ -126,13 +128,15 @@ export const readAutoFile = (
   return {
     ok: false,
     message: read.foreign
-      ? `${file} is not used: ${read.reason}. mairu never uses a ${AUTO_CONFIG_NAME} that another user owns; ` +
+      ? `${
+        visibleLine(file)
+      } is not used: ${read.reason}. mairu never uses a ${AUTO_CONFIG_NAME} that another user owns; ` +
         `work in a folder of your own, or name the role: mairu exec --server SERVER ROLE …`
-      : `cannot read ${file}: ${read.reason}`
+      : `cannot read ${visibleLine(file)}: ${visibleLine(read.reason)}`
   }
 }
 
-/** The path of the first key or string in `json` that holds a control or bidirectional character, if any. */
+/** The path of the first key or string in `json` that holds a control, bidirectional or invisible character, if any. */
 export const controlCharacterField = (json: unknown, at: ReadonlyArray<string> = []): string | undefined => {
   const name = () => (at.length === 0 ? "the file" : `"${at.join(".")}"`)
   if (typeof json === "string") return hasControlCharacters(json) ? name() : undefined

@@ -6,7 +6,9 @@ import type { AutoConfig } from "../Schemas/AutoConfig.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
+import { visibleLine } from "../Terminal/Visible.js"
 
+/** Every field of the file that changes what is assumed, for the trust prompt. */
 const describe = (auto: AutoConfig) => {
   const { assume_role, mode, region, role, server } = auto.config
   return [
@@ -14,7 +16,12 @@ const describe = (auto: AutoConfig) => {
     `  role:   ${role}`,
     ...(mode === undefined ? [] : [`  mode:   ${mode}`]),
     ...(region === undefined ? [] : [`  region: ${region}`]),
-    ...(assume_role === undefined ? [] : [`  then assume: ${assume_role.role_arn}`])
+    ...(assume_role === undefined ? [] : [
+      `  then assume: ${assume_role.role_arn}`,
+      ...(assume_role.external_id === undefined ? [] : [`    external id:  ${assume_role.external_id}`]),
+      ...(assume_role.role_session_name === undefined ? [] : [`    session name: ${assume_role.role_session_name}`]),
+      ...(assume_role.duration_seconds === undefined ? [] : [`    duration:     ${assume_role.duration_seconds} s`])
+    ])
   ].join("\n")
 }
 
@@ -51,22 +58,25 @@ export const ensureTrusted = (
     if (Option.isSome(confirmDigest)) {
       if (confirmDigest.value !== digest) {
         return yield* new InvalidArgument({
-          message: `--confirm-trust ${confirmDigest.value} does not match ${auto.path} as it is now ` +
+          message: `--confirm-trust ${confirmDigest.value} does not match ${visibleLine(auto.path)} as it is now ` +
             `(it may have changed); review the file, then run:\n  ${approveCommand(digest)}`
         })
       }
       return yield* trust.trust(auto).pipe(Effect.mapError((e) => new InvalidArgument({ message: e.message })))
     }
-    yield* terminal.message(`${auto.path} asks mairu for credentials:\n${describe(auto)}`)
+    yield* terminal.message(`${visibleLine(auto.path)} asks mairu for credentials:\n${describe(auto)}`)
     const answer = yield* terminal.prompt("Trust this file? (yes/no) ")
     if (Option.isNone(answer)) {
       return yield* new InvalidArgument({
-        message: `${auto.path} is not trusted yet and there is no terminal to ask on; review it, then run:\n` +
+        message:
+          `${visibleLine(auto.path)} is not trusted yet and there is no terminal to ask on; review it, then run:\n` +
           `  ${approveCommand(digest)}`
       })
     }
     if (answer.value.toLowerCase() !== "yes") {
-      return yield* new InvalidArgument({ message: `${auto.path} was not trusted; the command was not run` })
+      return yield* new InvalidArgument({
+        message: `${visibleLine(auto.path)} was not trusted; the command was not run`
+      })
     }
     yield* trust.trust(auto).pipe(Effect.mapError((e) => new InvalidArgument({ message: e.message })))
   })

@@ -13,6 +13,7 @@ import { InvalidArgument } from "../Schemas/AgentErrors.js"
 import { type AutoConfig, AutoConfigFile } from "../Schemas/AutoConfig.js"
 import { describeParseError } from "../Schemas/ParseIssues.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"
+import { visibleLine } from "../Terminal/Visible.js"
 
 const decode = Schema.decodeUnknownEither(AutoConfigFile, { errors: "all" })
 
@@ -23,7 +24,10 @@ export const readAutoConfig = (file: string): Effect.Effect<AutoConfig, InvalidA
     const bytes = read.bytes
     const json = yield* Effect.try({
       try: () => JSON.parse(bytes.toString("utf8")) as unknown,
-      catch: (error) => new InvalidArgument({ message: `${file} is not valid JSON (${(error as Error).message})` })
+      catch: (error) =>
+        new InvalidArgument({
+          message: `${visibleLine(file)} is not valid JSON (${visibleLine((error as Error).message)})`
+        })
     })
     const controlField = controlCharacterField(json)
     if (controlField !== undefined) {
@@ -32,7 +36,9 @@ export const readAutoConfig = (file: string): Effect.Effect<AutoConfig, InvalidA
     const config = decode(json)
     if (config._tag === "Left") {
       return yield* new InvalidArgument({
-        message: `${file} is not a valid ${AUTO_CONFIG_NAME}: ${describeParseError(config.left, "the file")}`
+        message: `${visibleLine(file)} is not a valid ${AUTO_CONFIG_NAME}: ${
+          describeParseError(config.left, "the file")
+        }`
       })
     }
     return { path: file, bytes, config: config.right }

@@ -1,5 +1,5 @@
 import * as fs from "node:fs"
-import { visible } from "./Visible.js"
+import { visible, visibleLine } from "./Visible.js"
 
 export const MESSAGE_PREFIX = ":: mairu :: "
 
@@ -36,7 +36,7 @@ export const describeFailure = (error: DescribableFailure): string => {
 
 /** The warning for a `servers.d` file that could not be used. */
 export const skippedFileWarning = (problem: { readonly path: string; readonly reason: string }) =>
-  `warning: skipped server file ${problem.path}: ${problem.reason}`
+  `warning: skipped server file ${visibleLine(problem.path)}: ${problem.reason}`
 
 /** `text` with every line prefixed `:: mairu ::`, control characters made visible. */
 export const messageText = (text: string) =>
