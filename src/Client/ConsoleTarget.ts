@@ -1,5 +1,6 @@
 import * as Effect from "effect/Effect"
 import { InvalidArgument } from "../Schemas/AgentErrors.js"
+import { ALLOWED_URLS, unopenableUrlReason } from "../Schemas/UrlPolicy.js"
 
 /** What `mairu console` asks the federation endpoint for. */
 export interface ConsoleTarget {
@@ -82,6 +83,13 @@ export const consoleTarget = (flags: ConsoleFlags, overrides: ConsoleOverrides) 
     const region = flags.region
     if (region !== undefined && !REGION.test(region)) {
       return yield* invalid(`--region ${region} is not an AWS region name such as us-east-1 or eu-west-2`)
+    }
+    for (const [name, url] of Object.entries(overrides)) {
+      const reason = url === undefined ? undefined : unopenableUrlReason(url)
+      if (reason !== undefined) {
+        const variable = name === "federationEndpoint" ? "MAIRU_FEDERATION_ENDPOINT" : "MAIRU_CONSOLE_DESTINATION"
+        return yield* invalid(`${variable} ${reason}; mairu opens only ${ALLOWED_URLS}. Fix or unset it`)
+      }
     }
     const partition = partitionOf(region)
     const federationEndpoint = overrides.federationEndpoint ?? `https://${partition.signin}/federation`

@@ -1,10 +1,11 @@
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { InvalidArgument } from "../Schemas/AgentErrors.js"
+import { InvalidArgument, Unknown } from "../Schemas/AgentErrors.js"
 import { CompleteLogin, StartLogin } from "../Schemas/AgentProtocol.js"
 import type { GrantType, GrantTypeFlag } from "../Schemas/ServerConfig.js"
 import type { LoginChallenge } from "../Schemas/Session.js"
+import { serverUrlRefusal } from "../Schemas/UrlPolicy.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
 import { Settings } from "../Services/Settings.js"
@@ -30,6 +31,25 @@ const instructions = (serverId: string, challenge: LoginChallenge): string => {
   }
 }
 
+/**
+ * Fails as the server's fault when a page of the challenge may not be opened or shown.
+ * The agent checks them as it builds the challenge; an agent elsewhere (a forwarded
+ * socket) or of another version is not taken on trust.
+ */
+const checkChallenge = (serverId: string, challenge: LoginChallenge) => {
+  const pages = challenge._tag === "CodeGrant"
+    ? { url: challenge.url }
+    : {
+      verification_uri: challenge.verificationUri,
+      verification_uri_complete: challenge.verificationUriComplete
+    }
+  for (const [field, url] of Object.entries(pages)) {
+    const refusal = url === undefined ? undefined : serverUrlRefusal(serverId, field, url)
+    if (refusal !== undefined) return Effect.fail(new Unknown({ message: refusal }))
+  }
+  return Effect.void
+}
+
 /** `MAIRU_LOCAL_PORT`: the code grant's callback port on the agent's machine. */
 const localPortFromEnv = Effect.flatMap(Settings, (settings) => {
   if (Option.isNone(settings.localPort)) return Effect.succeed(undefined)
@@ -52,6 +72,7 @@ export const runLogin = (server: string, grantType: GrantType | undefined, optio
     const terminal = yield* Terminal
     const localPort = yield* localPortFromEnv
     const { challenge, joined, serverId } = yield* agent.call(new StartLogin({ server, grantType, localPort }))
+    yield* checkChallenge(serverId, challenge)
     if (joined) yield* terminal.message(`A login to ${serverId} is already in progress; joining it.`)
     yield* terminal.message(instructions(serverId, challenge))
     // Whoever started the login opened the page; joining it must not open another tab.

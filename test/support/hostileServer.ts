@@ -20,6 +20,8 @@ export interface HostileServer {
   readonly secrets: () => ReadonlyArray<string>
   /** `GET /roles`: a list with hostile names, or 401 echoing the request. */
   readonly rolesAnswer: (mode: "echo-401" | "list") => void
+  /** The pages its device authorizations name (a loopback page unless set). */
+  readonly devicePages: (pages: { verification_uri?: string; verification_uri_complete?: string }) => void
   readonly stop: () => Promise<void>
 }
 
@@ -37,6 +39,9 @@ export const startHostileServer = async (): Promise<HostileServer> => {
     `you sent Authorization: ${request.headers.authorization ?? "(none)"} and body ${body} ${TERMINAL_ATTACK}`
 
   const rolesMode: { next: "echo-401" | "list" } = { next: "list" }
+  let pages: { verification_uri?: string; verification_uri_complete?: string } = {
+    verification_uri: "http://127.0.0.1/device"
+  }
   const server = http.createServer((request, response) => {
     let body = ""
     request.on("data", (chunk: Buffer) => (body += chunk.toString()))
@@ -51,7 +56,7 @@ export const startHostileServer = async (): Promise<HostileServer> => {
         return json(200, {
           device_code: "dc-" + crypto.randomBytes(8).toString("hex"),
           user_code: "HOST-ILE",
-          verification_uri: "http://127.0.0.1/device",
+          ...pages,
           expires_in: 600,
           interval: 1
         })
@@ -121,6 +126,7 @@ export const startHostileServer = async (): Promise<HostileServer> => {
     clientSecret,
     secrets: () => [...issued],
     rolesAnswer: (mode) => void (rolesMode.next = mode),
+    devicePages: (next) => void (pages = next),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

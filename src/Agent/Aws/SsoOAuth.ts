@@ -15,6 +15,7 @@ import {
 import type { AwsSsoConfig, GrantType, ServerConfig } from "../../Schemas/ServerConfig.js"
 import { Settings } from "../../Services/Settings.js"
 import { authorizationCode, listenForCallback } from "../OAuth/LoopbackCallback.js"
+import { checkPageUrls } from "../OAuth/PageUrls.js"
 import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import type { PendingGrant } from "../Services/OAuth.js"
@@ -90,6 +91,7 @@ const codeGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, 
     const pkce = makePkce()
     const state = randomToken(16)
     const authorize = authorizeEndpoint(sdk, config.region, (yield* Settings).ssoOidcEndpoint)
+    yield* checkPageUrls(server.id, { authorize: authorize })
     const callback = yield* listenForCallback({
       host: "127.0.0.1",
       port: config.localPort,
@@ -147,6 +149,10 @@ const deviceGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig
     if (device.deviceCode === undefined || device.userCode === undefined || device.verificationUri === undefined) {
       return yield* new Unknown({ message: `sso-oidc:StartDeviceAuthorization for ${server.id}: incomplete answer` })
     }
+    yield* checkPageUrls(server.id, {
+      verificationUri: device.verificationUri,
+      verificationUriComplete: device.verificationUriComplete
+    })
     const deviceCode = device.deviceCode
     const expiresIn = device.expiresIn ?? 600
     let interval = Math.max(device.interval ?? 5, 1)

@@ -14,6 +14,7 @@ import {
 } from "../../Schemas/AgentErrors.js"
 import type { CodeGrantConfig, GrantType, OAuthConfig, ServerConfig } from "../../Schemas/ServerConfig.js"
 import { authorizationCode, listenForCallback } from "../OAuth/LoopbackCallback.js"
+import { checkPageUrls } from "../OAuth/PageUrls.js"
 import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
 import type { PendingGrant } from "../Services/OAuth.js"
 import { clientAuthenticated, describeAnswer, nullable, requestToken, Seconds } from "./TokenEndpoint.js"
@@ -23,6 +24,7 @@ const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 const codeGrant = (server: ServerConfig, oauth: OAuthConfig, config: CodeGrantConfig) =>
   Effect.gen(function*() {
+    yield* checkPageUrls(server.id, { authorization_endpoint: config.authorizationEndpoint })
     const pkce = makePkce()
     const state = randomToken(16)
     const callback = yield* listenForCallback({
@@ -86,6 +88,14 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
     if (verificationUri === undefined) {
       return yield* new Unknown({ message: `${what}: the answer has no "verification_uri"` })
     }
+    // An empty `verification_uri_complete` is no page: the user enters the code at `verification_uri`.
+    const verificationUriComplete = device.verification_uri_complete === ""
+      ? undefined
+      : device.verification_uri_complete
+    yield* checkPageUrls(server.id, {
+      [device.verification_uri === undefined ? "verification_url" : "verification_uri"]: verificationUri,
+      verification_uri_complete: verificationUriComplete
+    })
     const expiresAt = new Date(Date.now() + device.expires_in * 1000)
     const expired = new Unauthenticated({
       serverId: server.id,
@@ -124,7 +134,7 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
         _tag: "DeviceGrant",
         userCode: device.user_code,
         verificationUri,
-        verificationUriComplete: device.verification_uri_complete,
+        verificationUriComplete,
         expiresAt
       },
       tokens: poll
