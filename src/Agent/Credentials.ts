@@ -3,9 +3,10 @@ import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
-import { credentialSecrets, scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
+import { credentialSecrets } from "./ScrubErrors.js"
 import { CredentialBackend } from "./Services/CredentialBackend.js"
 import { CredentialCache } from "./Services/CredentialCache.js"
+import { KnownSecrets } from "./Services/KnownSecrets.js"
 import { RoleChain } from "./Services/RoleChain.js"
 import { serverKey, type Session } from "./Services/SessionStore.js"
 import type { Sessions } from "./Sessions.js"
@@ -30,6 +31,7 @@ export const makeCredentials = (sessions: Sessions) =>
     const cache = yield* CredentialCache
     const backend = yield* CredentialBackend
     const roleChain = yield* RoleChain
+    const known = yield* KnownSecrets
     const limits = new Map<string, Effect.Semaphore>()
 
     /** At most MAX_UPSTREAM_PER_SERVER calls to one server at a time; the others queue. */
@@ -49,7 +51,7 @@ export const makeCredentials = (sessions: Sessions) =>
       sessions.active(server).pipe(
         Effect.flatMap((session) =>
           use(session).pipe(
-            scrubbingFailures(sessionSecrets(session)),
+            known.scrubbing(server),
             Effect.tapErrorTag("Unauthenticated", () => sessions.invalidate(session))
           )
         )
@@ -69,7 +71,9 @@ export const makeCredentials = (sessions: Sessions) =>
           server,
           roleSpecKey(spec),
           Effect.flatMap(firstHop, (credentials) =>
-            roleChain.assume(credentials, assumeRole).pipe(scrubbingFailures(credentialSecrets(credentials)))),
+            roleChain.assume(credentials, assumeRole).pipe(
+              Effect.tap((chained) => known.remember(server, credentialSecrets(chained)))
+            )),
           { noCache }
         )
       })

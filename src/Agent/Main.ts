@@ -9,6 +9,7 @@ import { VERSION } from "../Version.js"
 import { makeHandlers } from "./Handlers.js"
 import { CredentialBackendLive } from "./Layers/CredentialBackendLive.js"
 import { CredentialCacheLive } from "./Layers/CredentialCacheLive.js"
+import { KnownSecretsLive } from "./Layers/KnownSecretsLive.js"
 import { OAuthLive } from "./Layers/OAuthLive.js"
 import { RoleChainLive } from "./Layers/RoleChainLive.js"
 import { SessionStoreLive } from "./Layers/SessionStoreLive.js"
@@ -17,7 +18,7 @@ import { preparePrivateFolder } from "./SocketPath.js"
 import { serveSocket } from "./SocketServer.js"
 
 export const AgentLive = Layer.mergeAll(SessionStoreLive, CredentialBackendLive, OAuthLive, RoleChainLive).pipe(
-  Layer.provideMerge(Layer.merge(CredentialCacheLive, SsoRegistrationsLive)),
+  Layer.provideMerge(Layer.mergeAll(CredentialCacheLive, SsoRegistrationsLive, KnownSecretsLive)),
   Layer.provide(NodeHttpClient.layer)
 )
 

@@ -7,8 +7,8 @@ import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
 import type { Logout } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { renewalRetries } from "./RenewalSchedule.js"
-import { scrubbingFailures, sessionSecrets } from "./ScrubErrors.js"
 import { CredentialCache } from "./Services/CredentialCache.js"
+import { KnownSecrets } from "./Services/KnownSecrets.js"
 import { OAuth } from "./Services/OAuth.js"
 import { refreshDueAt, serverKey, type Session, SessionStore, type Tokens } from "./Services/SessionStore.js"
 import { makeSingleFlight } from "./SingleFlight.js"
@@ -22,6 +22,7 @@ export const makeSessions = Effect.gen(function*() {
   const store = yield* SessionStore
   const cache = yield* CredentialCache
   const oauth = yield* OAuth
+  const known = yield* KnownSecrets
   const scope = yield* Effect.scope
   const refreshFlight = makeSingleFlight<Session, AgentError>(scope)
   /** Sessions that ended (by logout, or refused by their server), for the clients that watch them. */
@@ -63,7 +64,12 @@ export const makeSessions = Effect.gen(function*() {
 
   /** Stores tokens as the server's session and keeps them fresh. */
   const saveSession = (server: ServerConfig, tokens: Tokens): Effect.Effect<Session> =>
-    store.put(server, tokens).pipe(Effect.tap((session) => Effect.forkIn(keepFresh(session), scope)))
+    Effect.gen(function*() {
+      yield* known.remember(server, [tokens.accessToken, tokens.refreshToken])
+      const session = yield* store.put(server, tokens)
+      yield* Effect.forkIn(keepFresh(session), scope)
+      return session
+    })
 
   /**
    * A login's tokens replace the session and clear the server's cached credentials
@@ -98,7 +104,7 @@ export const makeSessions = Effect.gen(function*() {
           return Effect.fail(notLoggedIn(session.server, `the session with ${session.server.id} cannot be refreshed`))
         }
         return oauth.refresh(session.server, session.refreshToken).pipe(
-          scrubbingFailures(sessionSecrets(session)),
+          known.scrubbing(session.server),
           Effect.tapErrorTag("Unauthenticated", (error) =>
             Effect.logInfo(`the session with ${session.server.id} ended: ${error.message}`).pipe(
               Effect.zipRight(invalidate(session))
@@ -144,7 +150,7 @@ export const makeSessions = Effect.gen(function*() {
         const refreshToken = found.value.refreshToken
         if (refreshToken === undefined) revocation = "no-refresh-token"
         else {
-          const revoked = yield* Effect.either(oauth.revoke(server, refreshToken))
+          const revoked = yield* Effect.either(oauth.revoke(server, refreshToken).pipe(known.scrubbing(server)))
           if (revoked._tag === "Right") revocation = revoked.right
           else {
             revocation = "failed"
@@ -152,6 +158,7 @@ export const makeSessions = Effect.gen(function*() {
           }
         }
         yield* store.remove(server)
+        yield* known.forget(server)
       }
       yield* cache.clearServer(server)
       if (Option.isSome(found)) {

@@ -11,6 +11,7 @@ import * as path from "node:path"
 import type { Handle, RequestContext } from "../../src/Agent/Handle.js"
 import { makeHandlers } from "../../src/Agent/Handlers.js"
 import { CredentialCacheLive } from "../../src/Agent/Layers/CredentialCacheLive.js"
+import { KnownSecretsLive } from "../../src/Agent/Layers/KnownSecretsLive.js"
 import { SessionStoreLive } from "../../src/Agent/Layers/SessionStoreLive.js"
 import { CredentialBackend } from "../../src/Agent/Services/CredentialBackend.js"
 import { OAuth } from "../../src/Agent/Services/OAuth.js"
@@ -101,7 +102,12 @@ const fakeServer = (failing: Set<string> = new Set()) => {
     }),
     Layer.succeed(RoleChain, { assume: () => Effect.die("unused") }),
     Layer.succeed(SsoRegistrations, { obtain: () => Effect.die("unused"), existing: () => Effect.die("unused") })
-  ).pipe(Layer.merge(SessionStoreLive), Layer.merge(CredentialCacheLive), Layer.merge(settingsFrom()))
+  ).pipe(
+    Layer.merge(SessionStoreLive),
+    Layer.merge(CredentialCacheLive),
+    Layer.merge(KnownSecretsLive),
+    Layer.merge(settingsFrom())
+  )
   return { layer, fetches, refreshes }
 }
 

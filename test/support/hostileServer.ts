@@ -35,6 +35,8 @@ export const startHostileServer = async (): Promise<HostileServer> => {
     issued.push(secret)
     return secret
   }
+  /** Every secret access key it issued, which a debugging page of `echo-keys` lists. */
+  const issuedKeys: Array<string> = []
   const echo = (request: http.IncomingMessage, body: string) =>
     `you sent Authorization: ${request.headers.authorization ?? "(none)"} and body ${body} ${TERMINAL_ATTACK}`
 
@@ -54,12 +56,16 @@ export const startHostileServer = async (): Promise<HostileServer> => {
       const url = new URL(request.url ?? "/", "http://127.0.0.1")
       if (url.pathname === "/oauth/device") {
         return json(200, {
-          device_code: "dc-" + crypto.randomBytes(8).toString("hex"),
+          device_code: issue("dc-"),
           user_code: "HOST-ILE",
           ...pages,
           expires_in: 600,
           interval: 1
         })
+      }
+      if (url.pathname === "/oauth/revoke") {
+        // A refusal that quotes the request: the very refresh token it did not revoke.
+        return send(400, echo(request, body))
       }
       if (url.pathname === "/oauth/token") {
         const form = new URLSearchParams(body)
@@ -95,6 +101,9 @@ export const startHostileServer = async (): Promise<HostileServer> => {
           Expiration: new Date(Date.now() + 3600_000).toISOString()
         }
         switch (role) {
+          case "echo-keys":
+            // A debugging page listing the keys it issued for the other roles of this session.
+            return send(500, `recently issued: ${issuedKeys.join(" ")}`)
           case "echo-403":
             return send(403, echo(request, body))
           case "echo-500":
@@ -113,6 +122,7 @@ export const startHostileServer = async (): Promise<HostileServer> => {
               "application/json"
             )
           default:
+            issuedKeys.push(credentials.SecretAccessKey)
             return json(200, credentials)
         }
       }
@@ -135,10 +145,13 @@ export const startHostileServer = async (): Promise<HostileServer> => {
   }
 }
 
-/** Writes `servers.d/ID.json` for the hostile server (a confidential client with the device grant). */
-export const writeHostileConfig = (configDir: string, server: HostileServer, id = "hostile") =>
+/**
+ * Writes `servers.d/ID.json` for the hostile server (a confidential client with the device
+ * grant), with `oauth` added to its `oauth` (`revocation_endpoint: server.url + "oauth/revoke"`).
+ */
+export const writeHostileConfig = (configDir: string, server: HostileServer, id = "hostile", oauth: object = {}) =>
   writeServerFile(configDir, id, {
     id,
     url: server.url,
-    oauth: { client_id: "hostile-client", client_secret: server.clientSecret, device_grant: {} }
+    oauth: { client_id: "hostile-client", client_secret: server.clientSecret, device_grant: {}, ...oauth }
   })

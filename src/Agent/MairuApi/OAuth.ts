@@ -16,6 +16,7 @@ import type { CodeGrantConfig, GrantType, OAuthConfig, ServerConfig } from "../.
 import { authorizationCode, listenForCallback } from "../OAuth/LoopbackCallback.js"
 import { checkPageUrls } from "../OAuth/PageUrls.js"
 import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
+import { type KnownSecrets, rememberSecrets } from "../Services/KnownSecrets.js"
 import type { PendingGrant } from "../Services/OAuth.js"
 import { clientAuthenticated, describeAnswer, nullable, requestToken, Seconds } from "./TokenEndpoint.js"
 import { decodeAnswer, excerpt, send } from "./Upstream.js"
@@ -26,6 +27,7 @@ const codeGrant = (server: ServerConfig, oauth: OAuthConfig, config: CodeGrantCo
   Effect.gen(function*() {
     yield* checkPageUrls(server.id, { authorization_endpoint: config.authorizationEndpoint })
     const pkce = makePkce()
+    yield* rememberSecrets(server, [pkce.verifier])
     const state = randomToken(16)
     const callback = yield* listenForCallback({
       host: config.useLocalhost ? "localhost" : "127.0.0.1",
@@ -58,7 +60,7 @@ const codeGrant = (server: ServerConfig, oauth: OAuthConfig, config: CodeGrantCo
       }
       respond(true, `mairu is logged in to ${server.id}. You can close this window.`)
       return answer.right
-    }).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient>()))
+    }).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient | KnownSecrets>()))
     return { challenge: { _tag: "CodeGrant", url: callback.shortUrl }, tokens } satisfies PendingGrant
   })
 
@@ -84,6 +86,7 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
       return yield* new Unknown({ message: `${what}: ${endpoint} answered ${response.status} (${excerpt(response)})` })
     }
     const device = yield* decodeAnswer(DeviceAuthorization, response, what)
+    yield* rememberSecrets(server, [device.device_code])
     const verificationUri = device.verification_uri ?? device.verification_url
     if (verificationUri === undefined) {
       return yield* new Unknown({ message: `${what}: the answer has no "verification_uri"` })
@@ -102,7 +105,7 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
       message: `the login code for ${server.id} expired before it was approved`
     })
     let interval = Math.max(device.interval ?? DEFAULT_INTERVAL_S, 1)
-    const context = yield* Effect.context<HttpClient.HttpClient>()
+    const context = yield* Effect.context<HttpClient.HttpClient | KnownSecrets>()
     const poll = Effect.gen(function*() {
       while (true) {
         yield* Effect.sleep(Duration.seconds(interval))
@@ -146,7 +149,7 @@ export const mairuApiStartLogin = (
   server: ServerConfig,
   oauth: OAuthConfig,
   grantType: GrantType | undefined
-): Effect.Effect<PendingGrant, AgentError, Scope.Scope | HttpClient.HttpClient> => {
+): Effect.Effect<PendingGrant, AgentError, Scope.Scope | HttpClient.HttpClient | KnownSecrets> => {
   const chosen = grantType ?? oauth.defaultGrantType
   if (chosen === "code_grant") {
     return oauth.codeGrant === undefined

@@ -8,6 +8,8 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { Unauthenticated, Unknown } from "../../Schemas/AgentErrors.js"
 import type { OAuthConfig, ServerConfig } from "../../Schemas/ServerConfig.js"
+import { formSecrets } from "../Scrub.js"
+import { type KnownSecrets, rememberSecrets } from "../Services/KnownSecrets.js"
 import type { Tokens } from "../Services/SessionStore.js"
 import { parseBoundedJson } from "./BoundedJson.js"
 import { excerpt, send } from "./Upstream.js"
@@ -24,7 +26,9 @@ const TokenResponse = Schema.Struct({
   access_token: Schema.NonEmptyString,
   token_type: nullable(Schema.String),
   expires_in: nullable(Seconds),
-  refresh_token: nullable(Schema.NonEmptyString)
+  refresh_token: nullable(Schema.NonEmptyString),
+  /** Not used, but a secret of the session all the same. */
+  id_token: nullable(Schema.String)
 })
 
 const ErrorResponse = Schema.Struct({
@@ -62,13 +66,16 @@ export const clientAuthenticated = (oauth: OAuthConfig, endpoint: string, params
 /**
  * Posts a grant to the token endpoint. An OAuth error answer is returned as a
  * value so that the device flow can keep polling; anything else unexpected fails.
+ * What it sends (a code, a verifier, a refresh token) and the tokens it gets become
+ * known secrets of the server's session.
  */
 export const requestToken = (
   server: ServerConfig,
   oauth: OAuthConfig,
   params: Record<string, string>
-): Effect.Effect<Either.Either<Tokens, OAuthErrorAnswer>, Unknown, HttpClient.HttpClient> =>
+): Effect.Effect<Either.Either<Tokens, OAuthErrorAnswer>, Unknown, HttpClient.HttpClient | KnownSecrets> =>
   Effect.gen(function*() {
+    yield* rememberSecrets(server, formSecrets(Object.entries(params)))
     const what = `token request (${params.grant_type}) to ${server.id}`
     const response = yield* send(clientAuthenticated(oauth, oauth.tokenEndpoint, params), what)
     const json = parseBoundedJson(response.text)
@@ -79,6 +86,7 @@ export const requestToken = (
       }
       const now = yield* Clock.currentTimeMillis
       const token = decoded.value
+      yield* rememberSecrets(server, [token.access_token, token.refresh_token, token.id_token])
       return Either.right<Tokens>({
         accessToken: Redacted.make(token.access_token),
         issuedAt: new Date(now),

@@ -9,7 +9,7 @@ import * as Stream from "effect/Stream"
 import { Unknown } from "../../Schemas/AgentErrors.js"
 import { describeParseError } from "../../Schemas/ParseIssues.js"
 import { VERSION } from "../../Version.js"
-import { authorizationSecrets, makeScrubber, redactSecretFields, type Scrubber, SECRET_FORM_FIELDS } from "../Scrub.js"
+import { authorizationSecrets, formSecrets, makeScrubber, redactSecretFields, type Scrubber } from "../Scrub.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
 import { parseBoundedJson } from "./BoundedJson.js"
 
@@ -28,7 +28,7 @@ export interface UpstreamResponse {
   readonly scrub: Scrubber
 }
 
-/** The secrets a request carries: its credentials header and the secret fields of a form body. */
+/** The secrets a request carries: its credentials header and every field of a form body but the public ones. */
 const requestSecrets = (request: HttpClientRequest.HttpClientRequest): Array<string> => {
   const secrets = [
     ...authorizationSecrets(request.headers["authorization"]),
@@ -38,8 +38,7 @@ const requestSecrets = (request: HttpClientRequest.HttpClientRequest): Array<str
   ]
   const body = request.body
   if (body._tag === "Uint8Array" && body.contentType.startsWith("application/x-www-form-urlencoded")) {
-    const form = new URLSearchParams(Buffer.from(body.body).toString("utf8"))
-    for (const field of SECRET_FORM_FIELDS) secrets.push(...form.getAll(field))
+    secrets.push(...formSecrets(new URLSearchParams(Buffer.from(body.body).toString("utf8"))))
   }
   return secrets
 }
