@@ -6,6 +6,7 @@ import * as PubSub from "effect/PubSub"
 import { type AgentError, Unauthenticated } from "../Schemas/AgentErrors.js"
 import type { Logout } from "../Schemas/AgentProtocol.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
+import { expiredTokensNotice, makeRefreshPace } from "./RefreshPace.js"
 import { renewalRetries } from "./RenewalSchedule.js"
 import { CredentialCache } from "./Services/CredentialCache.js"
 import { KnownSecrets } from "./Services/KnownSecrets.js"
@@ -25,6 +26,7 @@ export const makeSessions = Effect.gen(function*() {
   const known = yield* KnownSecrets
   const scope = yield* Effect.scope
   const refreshFlight = makeSingleFlight<Session, AgentError>(scope)
+  const pace = makeRefreshPace()
   /** Sessions that ended (by logout, or refused by their server), for the clients that watch them. */
   const endings = yield* PubSub.unbounded<{ readonly key: string; readonly error: Unauthenticated }>()
 
@@ -43,7 +45,8 @@ export const makeSessions = Effect.gen(function*() {
   const keepFresh = (session: Session) =>
     Effect.gen(function*() {
       if (session.refreshToken === undefined) return
-      const wait = refreshDueAt(session) - (yield* Clock.currentTimeMillis)
+      const dueAt = Math.max(refreshDueAt(session), pace.notBefore(serverKey(session.server)))
+      const wait = dueAt - (yield* Clock.currentTimeMillis)
       if (wait > 0) yield* Effect.sleep(Duration.millis(wait))
       yield* Effect.whenEffect(refresh(session), isCurrent(session)).pipe(
         Effect.retry({
@@ -66,6 +69,9 @@ export const makeSessions = Effect.gen(function*() {
   const saveSession = (server: ServerConfig, tokens: Tokens): Effect.Effect<Session> =>
     Effect.gen(function*() {
       yield* known.remember(server, [tokens.accessToken, tokens.refreshToken])
+      if (pace.received(serverKey(server), tokens.expiresAt.getTime(), yield* Clock.currentTimeMillis) === "expired") {
+        yield* Effect.logWarning(expiredTokensNotice(server.id))
+      }
       const session = yield* store.put(server, tokens)
       yield* Effect.forkIn(keepFresh(session), scope)
       return session
@@ -126,6 +132,8 @@ export const makeSessions = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const left = session.expiresAt.getTime() - now
       if (now < refreshDueAt(session)) return session
+      // Refreshed a moment ago: the server will say whether these tokens still work.
+      if (session.refreshToken !== undefined && now < pace.notBefore(serverKey(server))) return session
       if (session.refreshToken !== undefined) {
         const refreshed = yield* refresh(session).pipe(Effect.either)
         if (refreshed._tag === "Right") return refreshed.right

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
@@ -51,14 +52,17 @@ fs.writeFileSync(
   JSON.stringify({ id: server.id, url: server.url, oauth: { client_id: "c", device_grant: {} } })
 )
 
-/** A simulated server: hour-long tokens and credentials, every call recorded with the simulated time. */
-const fakeServer = (failing: Set<string> = new Set()) => {
+/**
+ * A simulated server: hour-long credentials and tokens (unless `tokenLifetimeMs`), every
+ * call recorded with the simulated time.
+ */
+const fakeServer = (failing: Set<string> = new Set(), tokenLifetimeMs = HOUR) => {
   const fetches: Array<{ role: string; at: number; expiresAt: number }> = []
   const refreshes: Array<{ at: number }> = []
   const tokens = Effect.map(Clock.currentTimeMillis, (now): Tokens => ({
     accessToken: Redacted.make(`token-${now}`),
     issuedAt: new Date(now),
-    expiresAt: new Date(now + HOUR),
+    expiresAt: new Date(now + tokenLifetimeMs),
     refreshToken: Redacted.make("refresh")
   }))
   const layer = Layer.mergeAll(
@@ -110,6 +114,10 @@ const fakeServer = (failing: Set<string> = new Set()) => {
   )
   return { layer, fetches, refreshes }
 }
+
+/** The time between the login (at 0) and each refresh, and between refreshes. */
+const gapsOf = (refreshes: ReadonlyArray<{ readonly at: number }>) =>
+  refreshes.map(({ at }, i) => at - (i === 0 ? 0 : refreshes[i - 1]!.at))
 
 /** The agent's answer to `request`, typed by the request's schemas (the table's handlers are typed so; `Handle` dispatches). */
 const ask = <R extends AgentRequest>(handle: Handle, request: R, context: RequestContext) =>
@@ -191,6 +199,44 @@ describe("the agent's refresh fibers over a simulated day", () => {
       expect(Math.max(...scheduled)).toBeLessThanOrEqual(2 * MINUTE + 5_000)
       expect(scheduled.slice(0, 4).every((gap, i, all) => i === 0 || gap >= all[i - 1]! * 0.5)).toBe(true)
       expect(Math.max(...scheduled)).toBeGreaterThanOrEqual(MINUTE)
+    }).pipe(Effect.provide(sim.layer))
+  })
+
+  it.scoped("refresh a server that issues already expired tokens less and less often, and say so once", () => {
+    const sim = fakeServer(new Set(), 0)
+    const warnings: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      if (logLevel._tag === "Warning") warnings.push(String(message))
+    })
+    return Effect.gen(function*() {
+      const { get } = yield* agent
+      for (let second = 1; second <= 15 * 60; second++) {
+        yield* TestClock.adjust("1 second")
+        // Requests keep coming, each of which would refresh a session past its expiry.
+        yield* get("used")
+      }
+      const gaps = gapsOf(sim.refreshes)
+      expect(gaps.length).toBeGreaterThanOrEqual(3)
+      expect(gaps.length).toBeLessThanOrEqual(10)
+      expect(gaps[0]).toBe(10_000)
+      for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThanOrEqual(gaps[i - 1]!)
+      expect(gaps.at(-1)).toBe(5 * MINUTE)
+      expect(warnings.filter((warning) => warning.includes("issued tokens that had already expired"))).toHaveLength(1)
+    }).pipe(Effect.provide(sim.layer), Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+  })
+
+  it.scoped("never refresh one session twice within a second, however short its tokens live", () => {
+    const sim = fakeServer(new Set(), 10)
+    return Effect.gen(function*() {
+      const { get } = yield* agent
+      for (let tick = 1; tick <= 600; tick++) {
+        yield* TestClock.adjust("100 millis")
+        yield* get("used")
+      }
+      const gaps = gapsOf(sim.refreshes)
+      expect(gaps.length).toBeGreaterThanOrEqual(30)
+      expect(gaps.length).toBeLessThanOrEqual(60)
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1_000)
     }).pipe(Effect.provide(sim.layer))
   })
 })

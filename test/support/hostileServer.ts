@@ -22,6 +22,12 @@ export interface HostileServer {
   readonly rolesAnswer: (mode: "echo-401" | "list") => void
   /** The pages its device authorizations name (a loopback page unless set). */
   readonly devicePages: (pages: { verification_uri?: string; verification_uri_complete?: string }) => void
+  /** The `expires_in` of the tokens it issues (3600 unless set). */
+  readonly tokenLifetime: (seconds: number) => void
+  /** A refresh: refused with 400 echoing the request (unless set), or new tokens issued. */
+  readonly refreshAnswer: (mode: "echo-400" | "issue") => void
+  /** How many token requests it answered, by grant type. */
+  readonly tokenRequests: () => Record<string, number>
   readonly stop: () => Promise<void>
 }
 
@@ -35,8 +41,6 @@ export const startHostileServer = async (): Promise<HostileServer> => {
     issued.push(secret)
     return secret
   }
-  /** Every secret access key it issued, which a debugging page of `echo-keys` lists. */
-  const issuedKeys: Array<string> = []
   const echo = (request: http.IncomingMessage, body: string) =>
     `you sent Authorization: ${request.headers.authorization ?? "(none)"} and body ${body} ${TERMINAL_ATTACK}`
 
@@ -44,6 +48,11 @@ export const startHostileServer = async (): Promise<HostileServer> => {
   let pages: { verification_uri?: string; verification_uri_complete?: string } = {
     verification_uri: "http://127.0.0.1/device"
   }
+  let lifetime = 3600
+  let refreshMode: "echo-400" | "issue" = "echo-400"
+  const tokenRequests: Record<string, number> = {}
+  /** Every secret access key it issued, which a debugging page of `echo-keys` lists. */
+  const issuedKeys: Array<string> = []
   const server = http.createServer((request, response) => {
     let body = ""
     request.on("data", (chunk: Buffer) => (body += chunk.toString()))
@@ -69,7 +78,9 @@ export const startHostileServer = async (): Promise<HostileServer> => {
       }
       if (url.pathname === "/oauth/token") {
         const form = new URLSearchParams(body)
-        if (form.get("grant_type") === "refresh_token") {
+        const grant = form.get("grant_type") ?? "none"
+        tokenRequests[grant] = (tokenRequests[grant] ?? 0) + 1
+        if (grant === "refresh_token" && refreshMode === "echo-400") {
           // A refusal that quotes the request: the refresh token and the client's basic credentials.
           return json(400, { error: "invalid_grant", error_description: echo(request, body) })
         }
@@ -77,7 +88,7 @@ export const startHostileServer = async (): Promise<HostileServer> => {
           access_token: issue("at-"),
           refresh_token: issue("rt-"),
           token_type: "Bearer",
-          expires_in: 3600
+          expires_in: lifetime
         })
       }
       if (url.pathname === "/roles") {
@@ -137,6 +148,9 @@ export const startHostileServer = async (): Promise<HostileServer> => {
     secrets: () => [...issued],
     rolesAnswer: (mode) => void (rolesMode.next = mode),
     devicePages: (next) => void (pages = next),
+    tokenLifetime: (seconds) => void (lifetime = seconds),
+    refreshAnswer: (mode) => void (refreshMode = mode),
+    tokenRequests: () => ({ ...tokenRequests }),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
