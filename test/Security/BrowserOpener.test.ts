@@ -6,6 +6,7 @@ import * as path from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { Unauthenticated } from "../../src/Schemas/AgentErrors.js"
 import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
+import { writeRecordingBrowser } from "../support/browser.js"
 import { runCli } from "../support/cli.js"
 import { type HostileServer, startHostileServer, writeHostileConfig } from "../support/hostileServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
@@ -22,13 +23,7 @@ beforeAll(async () => {
   // A browser for BROWSER that records each argv it was started with as one JSON line.
   opened = path.join(home.root, "browser.jsonl")
   browser = path.join(home.root, "record-browser")
-  fs.writeFileSync(
-    browser,
-    `#!${process.execPath}\nrequire("node:fs").appendFileSync(${
-      JSON.stringify(opened)
-    }, JSON.stringify(process.argv.slice(2)) + "\\n")\n`,
-    { mode: 0o755 }
-  )
+  writeRecordingBrowser(browser, opened)
 })
 afterEach(() => fs.rmSync(opened, { force: true }))
 afterAll(async () => {

@@ -51,8 +51,16 @@ export const startHostileServer = async (): Promise<HostileServer> => {
   let lifetime = 3600
   let refreshMode: "echo-400" | "issue" = "echo-400"
   const tokenRequests: Record<string, number> = {}
-  /** Every secret access key it issued, which a debugging page of `echo-keys` lists. */
-  const issuedKeys: Array<string> = []
+  /**
+   * Every secret it handed out as such (the client's, tokens, device codes, the keys of the
+   * roles it answered), which a debugging page of the role `echo-keys` lists.
+   */
+  const handedOut: Array<string> = [clientSecret]
+  const handOut = (prefix: string) => {
+    const secret = issue(prefix)
+    handedOut.push(secret)
+    return secret
+  }
   const server = http.createServer((request, response) => {
     let body = ""
     request.on("data", (chunk: Buffer) => (body += chunk.toString()))
@@ -65,7 +73,7 @@ export const startHostileServer = async (): Promise<HostileServer> => {
       const url = new URL(request.url ?? "/", "http://127.0.0.1")
       if (url.pathname === "/oauth/device") {
         return json(200, {
-          device_code: issue("dc-"),
+          device_code: handOut("dc-"),
           user_code: "HOST-ILE",
           ...pages,
           expires_in: 600,
@@ -85,8 +93,9 @@ export const startHostileServer = async (): Promise<HostileServer> => {
           return json(400, { error: "invalid_grant", error_description: echo(request, body) })
         }
         return json(200, {
-          access_token: issue("at-"),
-          refresh_token: issue("rt-"),
+          access_token: handOut("at-"),
+          refresh_token: handOut("rt-"),
+          id_token: handOut("it-"),
           token_type: "Bearer",
           expires_in: lifetime
         })
@@ -113,8 +122,9 @@ export const startHostileServer = async (): Promise<HostileServer> => {
         }
         switch (role) {
           case "echo-keys":
-            // A debugging page listing the keys it issued for the other roles of this session.
-            return send(500, `recently issued: ${issuedKeys.join(" ")}`)
+            // A debugging page listing what it handed out, latest first: the keys of the session's other
+            // roles, its tokens, codes.
+            return send(500, `recently issued: ${[...handedOut].reverse().join(" ")}`)
           case "echo-403":
             return send(403, echo(request, body))
           case "echo-500":
@@ -133,7 +143,7 @@ export const startHostileServer = async (): Promise<HostileServer> => {
               "application/json"
             )
           default:
-            issuedKeys.push(credentials.SecretAccessKey)
+            handedOut.push(credentials.SecretAccessKey, credentials.SessionToken)
             return json(200, credentials)
         }
       }

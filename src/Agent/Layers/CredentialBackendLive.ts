@@ -18,7 +18,7 @@ import { KnownSecrets } from "../Services/KnownSecrets.js"
 export const CredentialBackendLive = Layer.effect(
   CredentialBackend,
   Effect.gen(function*() {
-    const context = yield* Effect.context<HttpClient.HttpClient>()
+    const context = yield* Effect.context<HttpClient.HttpClient | KnownSecrets>()
     const known = yield* KnownSecrets
     const assumeRole = (
       server: ServerConfig,

@@ -46,7 +46,7 @@ export const KnownSecretsLive = Layer.sync(KnownSecrets, () => {
           if (known.size > MAX_SECRETS_PER_SERVER) known.delete(known.values().next().value!)
         }
       }),
-    scrub: (server, text) => Effect.sync(() => scrubberOf(server)(text)),
+    scrubberOf: (server) => Effect.sync(() => scrubberOf(server)),
     scrubbing: (server) => (effect) => Effect.mapError(effect, (error) => scrubError(scrubberOf(server))(error)),
     forget: (server) =>
       Effect.sync(() => {

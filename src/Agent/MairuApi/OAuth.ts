@@ -81,7 +81,7 @@ const DEFAULT_INTERVAL_S = 5
 const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string) =>
   Effect.gen(function*() {
     const what = `device authorization at ${server.id}`
-    const response = yield* send(clientAuthenticated(oauth, endpoint, { scope: oauth.scope.join(" ") }), what)
+    const response = yield* send(server, clientAuthenticated(oauth, endpoint, { scope: oauth.scope.join(" ") }), what)
     if (response.status !== 200) {
       return yield* new Unknown({ message: `${what}: ${endpoint} answered ${response.status} (${excerpt(response)})` })
     }

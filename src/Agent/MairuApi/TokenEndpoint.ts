@@ -27,8 +27,8 @@ const TokenResponse = Schema.Struct({
   token_type: nullable(Schema.String),
   expires_in: nullable(Seconds),
   refresh_token: nullable(Schema.NonEmptyString),
-  /** Not used, but a secret of the session all the same. */
-  id_token: nullable(Schema.String)
+  /** Not used, but a secret of the session all the same (whatever its form: it decides nothing). */
+  id_token: nullable(Schema.Unknown)
 })
 
 const ErrorResponse = Schema.Struct({
@@ -77,7 +77,7 @@ export const requestToken = (
   Effect.gen(function*() {
     yield* rememberSecrets(server, formSecrets(Object.entries(params)))
     const what = `token request (${params.grant_type}) to ${server.id}`
-    const response = yield* send(clientAuthenticated(oauth, oauth.tokenEndpoint, params), what)
+    const response = yield* send(server, clientAuthenticated(oauth, oauth.tokenEndpoint, params), what)
     const json = parseBoundedJson(response.text)
     if (response.status === 200) {
       const decoded = json.ok ? decodeToken(json.value) : Option.none()
@@ -86,7 +86,11 @@ export const requestToken = (
       }
       const now = yield* Clock.currentTimeMillis
       const token = decoded.value
-      yield* rememberSecrets(server, [token.access_token, token.refresh_token, token.id_token])
+      yield* rememberSecrets(server, [
+        token.access_token,
+        token.refresh_token,
+        typeof token.id_token === "string" ? token.id_token : undefined
+      ])
       return Either.right<Tokens>({
         accessToken: Redacted.make(token.access_token),
         issuedAt: new Date(now),
@@ -155,6 +159,7 @@ export const revokeRefreshToken = (
   Effect.gen(function*() {
     const what = `token revocation at ${server.id}`
     const response = yield* send(
+      server,
       clientAuthenticated(oauth, endpoint, { token: Redacted.value(refreshToken), token_type_hint: "refresh_token" }),
       what
     )

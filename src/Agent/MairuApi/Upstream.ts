@@ -8,9 +8,11 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { Unknown } from "../../Schemas/AgentErrors.js"
 import { describeParseError } from "../../Schemas/ParseIssues.js"
+import type { ServerConfig } from "../../Schemas/ServerConfig.js"
 import { VERSION } from "../../Version.js"
 import { authorizationSecrets, formSecrets, makeScrubber, redactSecretFields, type Scrubber } from "../Scrub.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
+import { KnownSecrets } from "../Services/KnownSecrets.js"
 import { parseBoundedJson } from "./BoundedJson.js"
 
 /** Sent with every request to a server, as the original Mairu does. */
@@ -24,7 +26,10 @@ export const MAX_BODY_BYTES = 1024 * 1024
 export interface UpstreamResponse {
   readonly status: number
   readonly text: string
-  /** Removes from server text every secret the request carried (a server may echo them). */
+  /**
+   * Removes from server text every secret the request carried and every known secret of
+   * the server's session (a server may echo them), before any of it is cut to an excerpt.
+   */
   readonly scrub: Scrubber
 }
 
@@ -44,10 +49,11 @@ const requestSecrets = (request: HttpClientRequest.HttpClientRequest): Array<str
 }
 
 /**
- * One HTTP exchange with a server, bounded in time and size; transport
+ * One HTTP exchange with `server`, bounded in time and size; transport
  * failures become `Unknown` errors that name the server's url.
  */
 export const send = (
+  server: ServerConfig,
   request: HttpClientRequest.HttpClientRequest,
   what: string,
   options: { readonly retrying: boolean } = { retrying: false }
@@ -72,7 +78,9 @@ export const send = (
     const parts = Chunk.toReadonlyArray(chunks)
     if ((parts.at(-1)?.size ?? 0) > MAX_BODY_BYTES) return yield* tooLarge
     const text = Buffer.concat(parts.map(({ chunk }) => chunk)).toString("utf8")
-    return { status: response.status, text, scrub: makeScrubber(requestSecrets(request)) } satisfies UpstreamResponse
+    const known = yield* (yield* KnownSecrets).scrubberOf(server)
+    const carried = makeScrubber(requestSecrets(request))
+    return { status: response.status, text, scrub: (text) => known(carried(text)) } satisfies UpstreamResponse
   }).pipe(
     Effect.scoped,
     Effect.timeoutFail({
@@ -138,5 +146,5 @@ export const decodeAnswer = <A, I>(schema: Schema.Schema<A, I>, response: Upstre
  * (408, 429, 500, 502, 503, 504) is tried again, twice at most, after about 0.2 s and 0.4 s;
  * the last answer is reported as it is.
  */
-export const sendRetrying = (request: HttpClientRequest.HttpClientRequest, what: string) =>
-  send(request, what, { retrying: true })
+export const sendRetrying = (server: ServerConfig, request: HttpClientRequest.HttpClientRequest, what: string) =>
+  send(server, request, what, { retrying: true })

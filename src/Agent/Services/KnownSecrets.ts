@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
+import type { Scrubber } from "../Scrub.js"
 
 export type Secret = Redacted.Redacted<string> | string | undefined
 
@@ -16,8 +17,8 @@ export type Secret = Redacted.Redacted<string> | string | undefined
 export interface KnownSecretsShape {
   /** Remembers secrets of `server`'s session (undefined and short values are ignored). */
   readonly remember: (server: ServerConfig, secrets: ReadonlyArray<Secret>) => Effect.Effect<void>
-  /** `text` with every known secret of `server` replaced by `<redacted>`, in any of its encoded forms. */
-  readonly scrub: (server: ServerConfig, text: string) => Effect.Effect<string>
+  /** What replaces every known secret of `server` by `<redacted>` in a text, in any of its encoded forms. */
+  readonly scrubberOf: (server: ServerConfig) => Effect.Effect<Scrubber>
   /** `effect` with every known secret of `server` removed from the message of any failure. */
   readonly scrubbing: (
     server: ServerConfig
