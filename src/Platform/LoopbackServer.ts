@@ -4,20 +4,21 @@ import { loopbackPeer } from "./LoopbackPeer.js"
 
 /**
  * An HTTP server on loopback that other local users can reach but not starve: every
- * local user can connect to 127.0.0.1, so connections are capped (in all, and per
- * other user), a connection that sends no request is closed after a few seconds, and
- * one that sends its headers slowly is answered 408. The user's own clients keep
- * their connections alive between requests, as the AWS SDKs do.
+ * local user can connect to 127.0.0.1, so other users' connections are capped (in all,
+ * and per user), a connection that sends no request is closed after a few seconds, and
+ * one that sends its headers slowly is answered 408. The user's own processes are not
+ * capped (a tool may ask a hundred things at once) and keep their connections alive
+ * between requests, as the AWS SDKs do.
  */
 
 export interface LoopbackServerLimits {
-  /** Connections open at once, from anyone. */
-  readonly maxConnections: number
-  /** Connections open at once from each other user (and from peers whose user cannot be found). */
+  /** Connections open at once from all other users together (and from peers whose user cannot be found). */
+  readonly maxFromOthers: number
+  /** Connections open at once from each other user. */
   readonly maxPerOtherUser: number
 }
 
-export const DEFAULT_LOOPBACK_LIMITS: LoopbackServerLimits = { maxConnections: 64, maxPerOtherUser: 8 }
+export const DEFAULT_LOOPBACK_LIMITS: LoopbackServerLimits = { maxFromOthers: 32, maxPerOtherUser: 8 }
 
 /** A connection that has not started a request is closed after this long. */
 const IDLE_MS = 5_000
@@ -37,6 +38,7 @@ export const createLoopbackServer = (
 ): http.Server => {
   const peers = new WeakMap<net.Socket, Peer>()
   const perOtherUser = new Map<number | "unknown", number>()
+  let fromOthers = 0
   const server = http.createServer({
     headersTimeout: HEADERS_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -47,19 +49,20 @@ export const createLoopbackServer = (
     req.socket.setTimeout(0)
     handler(req, res, peers.get(req.socket) ?? SELF)
   })
-  server.maxConnections = limits.maxConnections
   server.on("connection", (socket: net.Socket) => {
     socket.setTimeout(IDLE_MS)
     const peer = loopbackPeer(socket)
     if (peer === "self") return
     const count = perOtherUser.get(peer) ?? 0
-    if (count >= limits.maxPerOtherUser) {
+    if (count >= limits.maxPerOtherUser || fromOthers >= limits.maxFromOthers) {
       socket.destroy()
       return
     }
     perOtherUser.set(peer, count + 1)
+    fromOthers++
     peers.set(socket, { _tag: "Other", uid: peer })
     socket.once("close", () => {
+      fromOthers--
       const left = (perOtherUser.get(peer) ?? 1) - 1
       if (left <= 0) perOtherUser.delete(peer)
       else perOtherUser.set(peer, left)
