@@ -59,17 +59,12 @@ export const authorizationSecrets = (header: string | undefined): Array<string> 
   return [value, password, unescaped]
 }
 
-/** Form fields whose values are secrets in OAuth 2.0 requests. */
-export const SECRET_FORM_FIELDS = [
-  "client_secret",
-  "code",
-  "code_verifier",
-  "device_code",
-  "refresh_token",
-  "access_token",
-  "assertion",
-  "password"
-]
+/** Form fields of OAuth 2.0 requests whose values are no secret; every other field's value is one. */
+const PUBLIC_FORM_FIELDS = new Set(["grant_type", "token_type_hint", "scope", "redirect_uri", "client_id"])
+
+/** The values of a form's secret fields: all but the fields known to be public. */
+export const formSecrets = (form: Iterable<readonly [string, string]>): Array<string> =>
+  [...form].filter(([field]) => !PUBLIC_FORM_FIELDS.has(field)).map(([, value]) => value)
 
 /** JSON fields whose values are secrets, removed from excerpts of a server's answer whatever their value. */
 const SECRET_JSON_FIELD =

@@ -1,5 +1,4 @@
-import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import {
   type AgentError,
   InvalidArgument,
@@ -12,13 +11,13 @@ import {
 } from "../Schemas/AgentErrors.js"
 import type { AwsCredentials } from "../Schemas/Credentials.js"
 import type { ServerConfig } from "../Schemas/ServerConfig.js"
-import { makeScrubber, type Scrubber } from "./Scrub.js"
-import type { Session } from "./Services/SessionStore.js"
+import type { Scrubber } from "./Scrub.js"
 
 /**
  * Failures leave the agent (to a client, to the log) only with the secrets of the
- * session they concern removed from their messages: whatever a backend or an SDK
- * quoted from a server, the tokens, the client secret and the AWS keys are not in it.
+ * session they concern removed from their messages (KnownSecrets does it with this):
+ * whatever a backend or an SDK quoted from a server, the tokens, the client secret and
+ * the AWS keys are not in it.
  */
 
 type Secret = Redacted.Redacted<string> | undefined
@@ -42,7 +41,7 @@ const withMessage = (error: AgentError, message: string): AgentError => {
   }
 }
 
-const scrubError = (scrub: Scrubber) => (error: AgentError): AgentError => {
+export const scrubError = (scrub: Scrubber) => (error: AgentError): AgentError => {
   const message = scrub(error.message)
   return message === error.message ? error : withMessage(error, message)
 }
@@ -50,23 +49,7 @@ const scrubError = (scrub: Scrubber) => (error: AgentError): AgentError => {
 export const serverSecrets = (server: ServerConfig): Array<Secret> =>
   server._tag === "MairuApi" ? [server.oauth.clientSecret] : []
 
-export const sessionSecrets = (session: Session): Array<Secret> => [
-  session.accessToken,
-  session.refreshToken,
-  ...serverSecrets(session.server)
-]
-
 export const credentialSecrets = (credentials: AwsCredentials): Array<Secret> => [
   credentials.secretAccessKey,
   credentials.sessionToken
 ]
-
-/** `effect` with `secrets` removed from the message of any failure. */
-export const scrubbingFailures =
-  (secrets: ReadonlyArray<Secret>) =>
-  <A, R>(effect: Effect.Effect<A, AgentError, R>): Effect.Effect<A, AgentError, R> =>
-    Effect.mapError(effect, (error) =>
-      // Built only on failure: the success path stays as cheap as before.
-      scrubError(makeScrubber(secrets.map((secret) => secret === undefined ? undefined : Redacted.value(secret))))(
-        error
-      ))

@@ -1,5 +1,6 @@
 import { readOwnFile } from "../Files/FileOwner.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
+import { visibleLine } from "../Terminal/Visible.js"
 import { AUTO_CONFIG_NAME, controlCharacterField } from "./AutoFile.js"
 
 /**
@@ -129,17 +130,21 @@ export const loadAutoConfig = (
 }
 
 /** What the user is told about a `.mairu.json` that is not used. */
-export const autoConfigProblemText = (file: string, problem: AutoConfigProblem): string => {
+export const autoConfigProblemText = (path: string, problem: AutoConfigProblem): string => {
+  // A newline in a folder's name must not start a line of its own (a fake `:: mairu ::` line, say).
+  const file = visibleLine(path)
   switch (problem._tag) {
     case "NotOwned":
       return `${file} is not used: ${problem.reason}. mairu never uses a ${AUTO_CONFIG_NAME} that another user owns; ` +
         `work in a folder of your own, or name the role: mairu exec --server SERVER ROLE …`
     case "Unreadable":
-      return `cannot read ${file}: ${problem.reason}`
+      return `cannot read ${file}: ${visibleLine(problem.reason)}`
     case "NotJson":
-      return `${file} is not valid JSON (${problem.reason})`
+      return `${file} is not valid JSON (${visibleLine(problem.reason)})`
     case "ControlCharacters":
-      return `${file} is not a valid ${AUTO_CONFIG_NAME}: ${problem.field} holds control characters, which could ` +
+      return `${file} is not a valid ${AUTO_CONFIG_NAME}: ${
+        visibleLine(problem.field)
+      } holds control characters, which could ` +
         `disguise what it asks for; mairu does not use it. Review the file and remove them.`
     case "NotValid":
       return `${file} is not a valid ${AUTO_CONFIG_NAME}: ${problem.issues.join("; ")}`

@@ -4,8 +4,10 @@ import type { AutoConfig } from "../AutoConfig/AutoConfigFile.js"
 import { AutoConfigs } from "../Services/AutoConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
+import { visibleLine } from "../Terminal/Visible.js"
 import { AutoConfigNotFound, TrustRefused } from "./Errors.js"
 
+/** Every field of the file that changes what is assumed, for the trust prompt. */
 const describe = (auto: AutoConfig) => {
   const { assume_role, mode, region, role, server } = auto.config
   return [
@@ -13,7 +15,12 @@ const describe = (auto: AutoConfig) => {
     `  role:   ${role}`,
     ...(mode === undefined ? [] : [`  mode:   ${mode}`]),
     ...(region === undefined ? [] : [`  region: ${region}`]),
-    ...(assume_role === undefined ? [] : [`  then assume: ${assume_role.role_arn}`])
+    ...(assume_role === undefined ? [] : [
+      `  then assume: ${assume_role.role_arn}`,
+      ...(assume_role.external_id === undefined ? [] : [`    external id:  ${assume_role.external_id}`]),
+      ...(assume_role.role_session_name === undefined ? [] : [`    session name: ${assume_role.role_session_name}`]),
+      ...(assume_role.duration_seconds === undefined ? [] : [`    duration:     ${assume_role.duration_seconds} s`])
+    ])
   ].join("\n")
 }
 
@@ -53,7 +60,7 @@ export const ensureTrusted = (
       if (confirmDigest.value !== digest) return yield* refused("DigestMismatch")
       return yield* trust.trust(auto)
     }
-    yield* terminal.message(`${auto.path} asks mairu for credentials:\n${describe(auto)}`)
+    yield* terminal.message(`${visibleLine(auto.path)} asks mairu for credentials:\n${describe(auto)}`)
     const answer = yield* terminal.prompt("Trust this file? (yes/no) ")
     if (Option.isNone(answer)) return yield* refused("NoTerminal")
     if (answer.value.toLowerCase() !== "yes") return yield* refused("Declined")

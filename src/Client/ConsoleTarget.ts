@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import { unopenableUrlReason } from "../Schemas/UrlPolicy.js"
 import { isAwsRegion } from "./AwsRegion.js"
 import { InvalidOption, UsageError } from "./Errors.js"
 
@@ -75,6 +76,14 @@ export const consoleTarget = (flags: ConsoleFlags, overrides: ConsoleOverrides) 
     const region = flags.region
     if (region !== undefined && !isAwsRegion(region)) {
       return yield* invalid("--region", region, "NotARegion")
+    }
+    for (const [name, url] of Object.entries(overrides)) {
+      if (url === undefined) continue
+      const reason = unopenableUrlReason(url)
+      if (reason !== undefined) {
+        const variable = name === "federationEndpoint" ? "MAIRU_FEDERATION_ENDPOINT" : "MAIRU_CONSOLE_DESTINATION"
+        return yield* invalid(variable, url, "UnopenableUrl", reason)
+      }
     }
     const partition = partitionOf(region)
     const federationEndpoint = overrides.federationEndpoint ?? `https://${partition.signin}/federation`

@@ -24,6 +24,7 @@ export class InvalidOption extends Schema.TaggedError<InvalidOption>()("InvalidO
     "NotAnIdentityCenterRegion",
     "NotAStartUrl",
     "InsecureStartUrl",
+    "UnopenableUrl",
     "NotAPort"
   ),
   /** What the value amounts to (a duration's seconds), or why it is refused (an insecure URL's reason). */
@@ -100,6 +101,14 @@ export class LoopbackUnavailable extends Schema.TaggedError<LoopbackUnavailable>
   code: Schema.String
 }) {}
 
+/** A page of a login's challenge that may not be opened or shown: the server's fault. */
+export class ServerPageRefused extends Schema.TaggedError<ServerPageRefused>()("ServerPageRefused", {
+  serverId: Schema.String,
+  /** The answer's field that held it (`verification_uri`, …). */
+  field: Schema.String,
+  reason: Schema.String
+}) {}
+
 export type ClientError =
   | InvalidOption
   | UsageError
@@ -112,3 +121,4 @@ export type ClientError =
   | ConsoleSigninFailed
   | LinkNotFollowed
   | LoopbackUnavailable
+  | ServerPageRefused

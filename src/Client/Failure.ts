@@ -2,11 +2,13 @@ import * as Effect from "effect/Effect"
 import { autoConfigProblemText } from "../AutoConfig/AutoConfigFile.js"
 import { ExitCode } from "../ProcessExit.js"
 import { AgentError } from "../Schemas/AgentErrors.js"
+import { ALLOWED_URLS, serverUrlRefusalText } from "../Schemas/UrlPolicy.js"
 import { AgentUnavailable, AgentVersionMismatch } from "../Services/AgentClient.js"
 import { AutoConfigUnusable } from "../Services/AutoConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustNotRecorded } from "../Services/TrustStore.js"
 import { describeFailure } from "../Terminal/Messages.js"
+import { visibleLine } from "../Terminal/Visible.js"
 import { MAX_SESSION_DURATION, MIN_SESSION_DURATION } from "./ConsoleTarget.js"
 import {
   AutoConfigNotFound,
@@ -17,6 +19,7 @@ import {
   LoopbackUnavailable,
   NoServer,
   ServerFileExists,
+  ServerPageRefused,
   TrustRefused,
   TwoServers,
   UsageError
@@ -39,7 +42,8 @@ const REPORTED = [
   FileNotWritten,
   ConsoleSigninFailed,
   LinkNotFollowed,
-  LoopbackUnavailable
+  LoopbackUnavailable,
+  ServerPageRefused
 ] as const
 
 export type CommandFailure = InstanceType<(typeof REPORTED)[number]>
@@ -81,6 +85,8 @@ const invalidOptionText = ({ detail, option, problem, value }: InvalidOption): s
       return `"${value}" is not a URL (like https://my-org.awsapps.com/start)`
     case "InsecureStartUrl":
       return `${option} ${value} ${detail}; use https (like https://my-org.awsapps.com/start)`
+    case "UnopenableUrl":
+      return `${option} ${detail}; mairu opens only ${ALLOWED_URLS}. Fix or unset it`
     case "NotAPort":
       return `${option}="${value}" is not a port number (1-65535)`
   }
@@ -103,7 +109,8 @@ const usageText = ({ problem, value }: UsageError): string => {
   }
 }
 
-const trustText = ({ approveCommand, confirmed, path, reason }: TrustRefused): string => {
+const trustText = ({ approveCommand, confirmed, path: file, reason }: TrustRefused): string => {
+  const path = visibleLine(file)
   switch (reason) {
     case "DigestMismatch":
       return `--confirm-trust ${confirmed} does not match ${path} as it is now ` +
@@ -139,7 +146,9 @@ export const failureText = (error: CommandFailure): string => {
     case "TwoServers":
       return `two servers given (${error.option} and ${error.argument}); name one, as SERVER or --server`
     case "AutoConfigNotFound":
-      return `no .mairu.json in ${error.cwd} or any folder above it; create one, or name a role instead of auto`
+      return `no .mairu.json in ${
+        visibleLine(error.cwd)
+      } or any folder above it; create one, or name a role instead of auto`
     case "AutoConfigUnusable":
       return autoConfigProblemText(error.path, error.problem)
     case "TrustRefused":
@@ -155,6 +164,8 @@ export const failureText = (error: CommandFailure): string => {
     case "LinkNotFollowed":
       return `the browser did not open the console sign-in link within ${error.wait}. ` +
         `To get the sign-in URL and open it yourself, run: ${error.printCommand}`
+    case "ServerPageRefused":
+      return serverUrlRefusalText(error.serverId, error.field, error.reason)
     case "LoopbackUnavailable":
       return `cannot listen on 127.0.0.1 for a one-time link (${error.code})`
     default:

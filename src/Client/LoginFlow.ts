@@ -4,11 +4,12 @@ import * as Option from "effect/Option"
 import { CompleteLogin, StartLogin } from "../Schemas/AgentProtocol.js"
 import type { GrantType, GrantTypeFlag } from "../Schemas/ServerConfig.js"
 import type { LoginChallenge } from "../Schemas/Session.js"
+import { unopenableUrlReason } from "../Schemas/UrlPolicy.js"
 import { AgentClient } from "../Services/AgentClient.js"
 import { Browser } from "../Services/Browser.js"
 import { Settings } from "../Services/Settings.js"
 import { Terminal } from "../Services/Terminal.js"
-import { InvalidOption } from "./Errors.js"
+import { InvalidOption, ServerPageRefused } from "./Errors.js"
 import { formatTime } from "./Format.js"
 
 export const grantTypeOf = (flag: GrantTypeFlag | undefined): GrantType | undefined =>
@@ -28,6 +29,25 @@ const instructions = (serverId: string, challenge: LoginChallenge): string => {
         `and confirm the code: ${challenge.userCode}` +
         (challenge.verificationUriComplete === undefined ? "" : ` (or enter it at ${challenge.verificationUri})`)
   }
+}
+
+/**
+ * Fails as the server's fault when a page of the challenge may not be opened or shown.
+ * The agent checks them as it builds the challenge; an agent elsewhere (a forwarded
+ * socket) or of another version is not taken on trust.
+ */
+const checkChallenge = (serverId: string, challenge: LoginChallenge) => {
+  const pages = challenge._tag === "CodeGrant"
+    ? { url: challenge.url }
+    : {
+      verification_uri: challenge.verificationUri,
+      verification_uri_complete: challenge.verificationUriComplete
+    }
+  for (const [field, url] of Object.entries(pages)) {
+    const reason = url === undefined ? undefined : unopenableUrlReason(url)
+    if (reason !== undefined) return Effect.fail(new ServerPageRefused({ serverId, field, reason }))
+  }
+  return Effect.void
 }
 
 /** `MAIRU_LOCAL_PORT`: the code grant's callback port on the agent's machine. */
@@ -52,6 +72,7 @@ export const runLogin = (server: string, grantType: GrantType | undefined, optio
     const terminal = yield* Terminal
     const localPort = yield* localPortFromEnv
     const { challenge, joined, serverId } = yield* agent.call(new StartLogin({ server, grantType, localPort }))
+    yield* checkChallenge(serverId, challenge)
     if (joined) yield* terminal.message(`A login to ${serverId} is already in progress; joining it.`)
     yield* terminal.message(instructions(serverId, challenge))
     // Whoever started the login opened the page; joining it must not open another tab.

@@ -3,9 +3,8 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
-import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { platform } from "../Platform/ThisPlatform.js"
+import { createLoopbackServer, refuseOtherUser } from "../Platform/LoopbackServer.js"
 import { randomToken } from "../RandomToken.js"
 import { LoopbackUnavailable } from "./Errors.js"
 
@@ -30,17 +29,15 @@ const sameToken = (a: string, b: string) =>
 /**
  * A one-time link on 127.0.0.1 that redirects (302) to `target`, for as long as
  * the scope lives: the first GET from a process of this user gets the redirect,
- * every later one a page saying the link was used (`usedText`). A connection from
- * another user's process (as the platform's loopbackPeer tells) is refused and does
- * not use the link up.
+ * every later one a page saying the link was used (`usedText`). On Linux a
+ * request from another user's process is refused (403) and does not use the link up.
  */
 export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText: string) =>
   Effect.gen(function*() {
     const followed = Deferred.unsafeMake<void>(FiberId.none)
     const path = `/${randomToken(32)}`
-    const uid = process.getuid?.()
     let used = false
-    const server = http.createServer((req, res) => {
+    const server = createLoopbackServer((req, res, peer) => {
       const send = (status: number, title: string, text: string) => {
         res.writeHead(status, {
           "content-type": "text/html; charset=utf-8",
@@ -49,32 +46,25 @@ export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText
         })
         res.end(page(title, text))
       }
+      if (peer._tag === "Other") {
+        return refuseOtherUser(
+          res,
+          page("Refused", "This link belongs to another user's session."),
+          "text/html; charset=utf-8"
+        )
+      }
       const pathname = new URL(req.url ?? "/", "http://127.0.0.1").pathname
       if (!sameToken(pathname, path)) return send(404, "Not found", "There is nothing here.")
       if (req.method !== "GET") return send(405, "Not allowed", "Open this link in your browser.")
-      const connection = {
-        client: { address: req.socket.remoteAddress ?? "", port: req.socket.remotePort ?? 0 },
-        server: { address: req.socket.localAddress ?? "", port: req.socket.localPort ?? 0 }
-      }
-      const follow = () => {
-        if (used) return send(410, "Link already used", usedText)
-        used = true
-        res.writeHead(302, {
-          location: Redacted.value(target),
-          "cache-control": "no-store",
-          "referrer-policy": "no-referrer"
-        })
-        res.end()
-        Deferred.unsafeDone(followed, Effect.void)
-      }
-      if (uid === undefined) return follow()
-      void platform.loopbackPeer(connection).then((peer) => {
-        // A connection that the system lists for no process of this user is another user's (or gone).
-        if (peer._tag === "NotListed" || (peer._tag === "Found" && peer.uid !== uid)) {
-          return send(403, "Refused", "This link belongs to another user's session.")
-        }
-        follow()
+      if (used) return send(410, "Link already used", usedText)
+      used = true
+      res.writeHead(302, {
+        location: Redacted.value(target),
+        "cache-control": "no-store",
+        "referrer-policy": "no-referrer"
       })
+      res.end()
+      Deferred.unsafeDone(followed, Effect.void)
     })
     const port = yield* Effect.acquireRelease(
       Effect.async<number, LoopbackUnavailable>((resume) => {

@@ -19,6 +19,7 @@ import { ServerConfigs } from "../Services/ServerConfigs.js"
 import { Terminal } from "../Services/Terminal.js"
 import { TrustStore } from "../Services/TrustStore.js"
 import { describeFailure, skippedFileWarning } from "../Terminal/Messages.js"
+import { visibleLine } from "../Terminal/Visible.js"
 import { VERSION } from "../Version.js"
 import { checkSocketPath } from "../Wire/SocketTrust.js"
 
@@ -102,9 +103,11 @@ const gather = Effect.gen(function*() {
     const config = found.right.value
     const trusted = yield* (yield* TrustStore).isTrusted(config)
     auto = { path: config.path, server: config.config.server, role: config.config.role, trusted }
-    if (!trusted) problems.push(`${config.path} is not trusted yet; run mairu exec auto … here to review and trust it`)
+    if (!trusted) {
+      problems.push(`${visibleLine(config.path)} is not trusted yet; run mairu exec auto … here to review and trust it`)
+    }
     if (!shown.some((s) => s.id === config.config.server || s.url === config.config.server)) {
-      problems.push(`${config.path} names server "${config.config.server}", which is not configured`)
+      problems.push(`${visibleLine(config.path)} names server "${config.config.server}", which is not configured`)
     }
   }
   return {
@@ -154,7 +157,7 @@ const text = (report: Report) => {
     ),
     report.auto === null
       ? "auto role: no .mairu.json here"
-      : `auto role: server ${report.auto.server}, role ${report.auto.role} (${report.auto.path}, ${
+      : `auto role: server ${report.auto.server}, role ${report.auto.role} (${visibleLine(report.auto.path)}, ${
         report.auto.trusted ? "trusted" : "not trusted"
       })`,
     ...(report.problems.length === 0 ? ["problems: none"] : ["problems:", ...report.problems.map((p) => `  - ${p}`)])

@@ -1,8 +1,8 @@
 import * as crypto from "node:crypto"
-import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { type Expiring, type Obtained, servedFromCache } from "../Credentials/CachePolicy.js"
 import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
+import { createLoopbackServer } from "../Platform/LoopbackServer.js"
 import type { ReportedRequester } from "../Schemas/Audit.js"
 import { MAX_HAND_OUTS_PER_RECORD } from "../Schemas/ProtocolVersion.js"
 import { makeRequesterLookup } from "./EcsRequester.js"
@@ -11,7 +11,9 @@ import { makeRequesterLookup } from "./EcsRequester.js"
  * The container-credentials endpoint of one `exec` (ecs mode) on 127.0.0.1: a
  * fresh 256-bit token compared in constant time, one fetch for any number of
  * concurrent requests, an error status (never stale credentials) when the fetch
- * fails. EcsEndpointLive wraps it; the fast exec path uses it as is.
+ * fails. Other local users can connect, but not hold enough connections to keep the
+ * command's own requests out (a container of the user's may run as another uid, so
+ * they are capped, not refused). EcsEndpointLive wraps it; the fast exec path uses it as is.
  *
  * Every answer with credentials reaches the agent's audit trail, with the process
  * that asked (found once per connection, before its first answer): the request that
@@ -155,7 +157,7 @@ export const startEcsServer = <E>(
     }
   }
 
-  const server = http.createServer((req, res) => {
+  const server = createLoopbackServer((req, res) => {
     const reply = (status: number, text: string) => {
       res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" })
       res.end(text)
@@ -181,7 +183,6 @@ export const startEcsServer = <E>(
       if (!asked) tell({ at: new Date(), accessKeyId: credentials.accessKeyId, requester })
     })
   })
-  server.keepAliveTimeout = 5000
   return new Promise((resolve, reject) => {
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () => {

@@ -8,6 +8,7 @@ import { resolvePaths } from "../Files/XdgPaths.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type { HandOutVia, ReportedRequester } from "../Schemas/Audit.js"
 import { type DescribableFailure, describeFailure, userMessages } from "../Terminal/Messages.js"
+import { visibleLine } from "../Terminal/Visible.js"
 import { agentUnavailable } from "../Wire/AgentWire.js"
 import { callAgent, type EncodedRequest } from "./AgentCall.js"
 import { type EncodedCredentials, fromEncoded, type PlainCredentials } from "./EncodedCredentials.js"
@@ -173,7 +174,7 @@ export const runFastExec = async (
   const tell = userMessages()
   for (const notice of resolved.notices) tell(notice)
   if (plan.autoPath !== undefined && (flags.showAuto || showAutoRoleFromEnv(env))) {
-    tell(`auto: server ${server.id}, role ${plan.role} (from ${plan.autoPath})`)
+    tell(`auto: server ${server.id}, role ${plan.role} (from ${visibleLine(plan.autoPath)})`)
   }
 
   const what = `${plan.role} from ${server.id}`

@@ -4,6 +4,7 @@ import * as Option from "effect/Option"
 import { spawn } from "node:child_process"
 import type { Platform } from "../Platform/Platform.js"
 import { platform } from "../Platform/ThisPlatform.js"
+import { unopenableUrlReason } from "../Schemas/UrlPolicy.js"
 import { Browser } from "../Services/Browser.js"
 import { Settings, type SettingsShape } from "../Services/Settings.js"
 
@@ -112,7 +113,8 @@ export const BrowserLive = Layer.effect(
     open: (url: string) =>
       Effect.suspend(() => {
         const opener = browserOpener(settings)
-        if (opener === undefined) return Effect.succeed(false)
+        // The last guard: callers check server URLs first and say whose fault a refused one is.
+        if (opener === undefined || unopenableUrlReason(url) !== undefined) return Effect.succeed(false)
         return opener._tag === "BrowserVariable"
           ? runBrowserCommands(opener.commands, url)
           : runDesktopOpener(opener.command, url)

@@ -1,6 +1,8 @@
 /**
- * Where mairu may send tokens: `https`, or plain `http` to this machine only
- * (127.0.0.0/8, ::1, localhost), for a server's `url` and every endpoint of its file.
+ * The one rule for URLs mairu did not write itself: `https`, or plain `http` to this
+ * machine only (127.0.0.0/8, ::1, localhost). Tokens are sent only to such URLs (a
+ * server's `url` and every endpoint of its file), and only such URLs from a server (a
+ * login page, a console page) are opened in a browser or shown as something to open.
  */
 
 const isLoopbackHost = (hostname: string): boolean => {
@@ -52,3 +54,32 @@ export const serverUrlProblem = (config: object): string | undefined => {
   }
   return visit(config, 0)
 }
+
+/** What the rule allows, said the same way wherever a URL is refused. */
+export const ALLOWED_URLS = "https, or http to this machine (127.0.0.1, ::1, localhost)"
+
+/**
+ * Why `url` may not be opened in a browser or shown to the user as a link, or undefined
+ * when it may: it must be one allowed URL and nothing else, so that a browser opener,
+ * which takes it as an argument, can never read it as an option.
+ */
+export const unopenableUrlReason = (url: string): string | undefined => {
+  if (url.startsWith("-")) return "starts with \"-\", as an option of the browser would"
+  if (/[\s\p{Cc}\p{Cf}]/u.test(url)) return "holds blanks, control or invisible characters"
+  return insecureUrlReason(url)
+}
+
+/**
+ * The failure message for `field` of `serverId`'s answer when it may not be opened or
+ * shown, else undefined. The URL itself is not repeated: it is no link to follow.
+ */
+export const serverUrlRefusal = (serverId: string, field: string, url: string): string | undefined => {
+  const reason = unopenableUrlReason(url)
+  return reason === undefined ? undefined : serverUrlRefusalText(serverId, field, reason)
+}
+
+/** What the user is told of a page of `serverId`'s answer that is not opened, and why (`reason`). */
+export const serverUrlRefusalText = (serverId: string, field: string, reason: string): string =>
+  `${serverId} sent a page to open (${field}) that ${reason}; mairu opens ` +
+  `and shows only ${ALLOWED_URLS}, so it did not start a browser. This is a fault of ${serverId}: ` +
+  `tell its administrator`

@@ -10,7 +10,8 @@ import * as Layer from "effect/Layer"
 export interface BrowserShape {
   /**
    * True when the page was handed to a browser (a `BROWSER` command exited 0, or
-   * the desktop opener started); false when the user has to open the URL.
+   * the desktop opener started); false when the user has to open the URL, and for a
+   * URL that the URL policy does not let mairu open (no opener is started for it).
    */
   readonly open: (url: string) => Effect.Effect<boolean>
 }

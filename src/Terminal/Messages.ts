@@ -1,6 +1,6 @@
 import * as fs from "node:fs"
 import type { AgentUnavailableFailure } from "../Wire/AgentWire.js"
-import { visible } from "./Visible.js"
+import { visible, visibleLine } from "./Visible.js"
 
 export const MESSAGE_PREFIX = ":: mairu :: "
 
@@ -37,7 +37,7 @@ export const describeFailure = (error: DescribableFailure): string => {
 
 /** The warning for a `servers.d` file that could not be used. */
 export const skippedFileWarning = (problem: { readonly path: string; readonly reason: string }) =>
-  `warning: skipped server file ${problem.path}: ${problem.reason}`
+  `warning: skipped server file ${visibleLine(problem.path)}: ${problem.reason}`
 
 /** `text` with every line prefixed `:: mairu ::`, control characters made visible. */
 export const messageText = (text: string) =>

@@ -13,15 +13,25 @@ const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028
 
 /** The same set, newline and tab included: for fields that must be a single plain line. */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
 const escape = (char: string) => "\\u" + char.charCodeAt(0).toString(16).padStart(4, "0")
 
 /** `text` with every unsafe control character shown as an escape (`\u001b`, `\u202e`). */
 export const visible = (text: string): string => text.replace(UNSAFE, escape)
 
-/** True when `text` holds any control or bidirectional character, newline and tab included. */
-export const hasControlCharacters = (text: string): boolean => CONTROL.test(text)
+/**
+ * `text` on one line, newline and tab shown as escapes too: for what is quoted inside a
+ * message (a path, a name), where a newline would start a line of its own, such as a
+ * fake `:: mairu ::` line.
+ */
+export const visibleLine = (text: string): string => text.replace(CONTROL, escape)
 
-/** `text` as a single line: every control character, newline and tab included, shown as an escape. */
-export const visibleLine = (text: string): string => text.replace(new RegExp(CONTROL.source, "g"), escape)
+/** The same set and the invisible format characters (Unicode Cf: U+200B, U+FEFF, U+00AD, …). */
+const CONTROL_OR_INVISIBLE = new RegExp(`${CONTROL.source}|\\p{Cf}`, "u")
+
+/**
+ * True when `text` holds any control, bidirectional or invisible format character,
+ * newline and tab included.
+ */
+export const hasControlCharacters = (text: string): boolean => CONTROL_OR_INVISIBLE.test(text)

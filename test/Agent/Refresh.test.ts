@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as TestClock from "effect/TestClock"
 import { type BackendCall, CredentialBackend } from "../../src/Agent/Services/CredentialBackend.js"
 import { OAuth, type OAuthCall } from "../../src/Agent/Services/OAuth.js"
@@ -12,17 +14,28 @@ const HOUR = 60 * MINUTE
 
 /** The agent's logic on a simulated server that records every call with the simulated time. */
 const simulated = (
-  options: { readonly backend?: Parameters<typeof CredentialBackend.layerTest>[0]; env?: Record<string, string> } = {}
+  options: {
+    readonly backend?: Parameters<typeof CredentialBackend.layerTest>[0]
+    readonly tokenLifetime?: Duration.DurationInput
+    readonly env?: Record<string, string>
+  } = {}
 ) => {
   const fetches: Array<BackendCall> = []
   const oauthCalls: Array<OAuthCall> = []
   const layer = agentTestLayer({
     backend: CredentialBackend.layerTest({ ...options.backend, calls: fetches }),
-    oauth: OAuth.layerTest({ calls: oauthCalls }),
+    oauth: OAuth.layerTest({
+      calls: oauthCalls,
+      ...(options.tokenLifetime === undefined ? {} : { tokenLifetime: options.tokenLifetime })
+    }),
     ...(options.env === undefined ? {} : { env: options.env })
   })
   return { layer, fetches, refreshes: () => oauthCalls.filter((call) => call.kind === "refresh") }
 }
+
+/** The time between the login (at 0) and each refresh, and between refreshes. */
+const gapsOf = (refreshes: ReadonlyArray<{ readonly at: number }>) =>
+  refreshes.map(({ at }, i) => at - (i === 0 ? 0 : refreshes[i - 1]!.at))
 
 /** The agent, logged in to `local` by a device grant approved at once. */
 const agent = Effect.gen(function*() {
@@ -125,6 +138,44 @@ describe("the agent's refresh fibers over a simulated day", () => {
       expect(next.accessKeyId).not.toBe(first.accessKeyId)
       expect(next.expiration!.getTime()).toBeGreaterThan(first.expiration!.getTime())
       expect(sim.fetches.filter((f) => f.role === "Ahead")).toHaveLength(2)
+    }).pipe(Effect.provide(sim.layer))
+  })
+
+  it.scoped("refresh a server that issues already expired tokens less and less often, and say so once", () => {
+    const sim = simulated({ tokenLifetime: 0 })
+    const warnings: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      if (logLevel._tag === "Warning") warnings.push(String(message))
+    })
+    return Effect.gen(function*() {
+      const { get } = yield* agent
+      for (let second = 1; second <= 15 * 60; second++) {
+        yield* TestClock.adjust("1 second")
+        // Requests keep coming, each of which would refresh a session past its expiry.
+        yield* get("used")
+      }
+      const gaps = gapsOf(sim.refreshes())
+      expect(gaps.length).toBeGreaterThanOrEqual(3)
+      expect(gaps.length).toBeLessThanOrEqual(10)
+      expect(gaps[0]).toBe(10_000)
+      for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThanOrEqual(gaps[i - 1]!)
+      expect(gaps.at(-1)).toBe(5 * MINUTE)
+      expect(warnings.filter((warning) => warning.includes("issued tokens that had already expired"))).toHaveLength(1)
+    }).pipe(Effect.provide(sim.layer), Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+  })
+
+  it.scoped("never refresh one session twice within a second, however short its tokens live", () => {
+    const sim = simulated({ tokenLifetime: 10 })
+    return Effect.gen(function*() {
+      const { get } = yield* agent
+      for (let tick = 1; tick <= 600; tick++) {
+        yield* TestClock.adjust("100 millis")
+        yield* get("used")
+      }
+      const gaps = gapsOf(sim.refreshes())
+      expect(gaps.length).toBeGreaterThanOrEqual(30)
+      expect(gaps.length).toBeLessThanOrEqual(60)
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1_000)
     }).pipe(Effect.provide(sim.layer))
   })
 })

@@ -1,6 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { writeRecordingBrowser } from "../support/browser.js"
 import { type DevServer, startDevServer } from "../support/devServer.js"
 import {
   cleanupHome,
@@ -33,13 +34,7 @@ beforeAll(async () => {
   // A browser for BROWSER that records each argv as one JSON line.
   browserRecord = path.join(home.root, "browser.jsonl")
   browserScript = path.join(bin, "record-browser")
-  fs.writeFileSync(
-    browserScript,
-    `#!${process.execPath}\nrequire("node:fs").appendFileSync(${
-      JSON.stringify(browserRecord)
-    }, JSON.stringify(process.argv.slice(2)) + "\\n")\n`,
-    { mode: 0o755 }
-  )
+  writeRecordingBrowser(browserScript, browserRecord)
 })
 afterAll(async () => {
   await cleanupHome(home)

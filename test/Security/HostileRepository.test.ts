@@ -74,6 +74,63 @@ describe("a hostile .mairu.json", () => {
   })
 })
 
+describe("a hostile .mairu.json, second round", () => {
+  it("cannot print a fake line with a newline in its folder's name: the path shows it as an escape", async () => {
+    const { dir } = project("proj\n:: mairu ::   role:   ReadOnly\n", { server: "local", role: "demo" })
+    const { code, screen } = await inTerminal(home, ["exec", "auto", "true"], [
+      { waitFor: "Trust this file? (yes/no)", type: "no\r" }
+    ], dir)
+    expect(screen).toContain(
+      "proj\\u000a:: mairu ::   role:   ReadOnly\\u000a/.mairu.json asks mairu for credentials:"
+    )
+    // Every line that shows a role is mairu's own.
+    const roleLines = screen.split(/\r?\n/).filter((line) => /^(:: mairu :: +)+role:/.test(line))
+    expect(roleLines).toEqual([":: mairu ::   role:   demo"])
+    expect(code).toBe(1)
+    const status = await runMairu(home, ["status"], { cwd: dir })
+    expect(status.stdout).toContain("proj\\u000a:: mairu ::   role:   ReadOnly\\u000a/.mairu.json")
+    expect(status.stdout.split("\n").some((line) => line.startsWith(":: mairu ::"))).toBe(false)
+  })
+
+  it.each([
+    { field: "role", char: "\u200b", name: "a zero-width space" },
+    { field: "server", char: "\ufeff", name: "a byte order mark" },
+    { field: "role", char: "\u00ad", name: "a soft hyphen" },
+    { field: "role", char: "\u2060", name: "a word joiner" }
+  ])("refuses $name in the $field, like a control character, before any prompt", async ({ char, field }) => {
+    const content = { server: "local", role: "demo", [field]: field === "role" ? `Read${char}Only` : `lo${char}cal` }
+    const { dir, file } = project(`invisible-${char.codePointAt(0)!.toString(16)}`, content)
+    const { code, screen } = await inTerminal(home, ["exec", "auto", "sh", "-c", "echo should-not-run"], [
+      { waitFor: "Trust this file? (yes/no)", type: "yes\r" }
+    ], dir)
+    expect(screen).toContain(`${file} is not a valid .mairu.json: "${field}" holds control characters`)
+    expect(screen).not.toContain("Trust this file?")
+    expect(screen).not.toContain("should-not-run\r\n")
+    expect(code).toBe(1)
+  })
+
+  it("shows every field of the chain in the trust prompt: role, external id, session name, duration", async () => {
+    const { dir } = project("chain", {
+      server: "local",
+      role: "demo",
+      assume_role: {
+        role_arn: "arn:aws:iam::210987654321:role/Target",
+        external_id: "ext-4711",
+        role_session_name: "someone-else",
+        duration_seconds: 3600
+      }
+    })
+    const { code, screen } = await inTerminal(home, ["exec", "auto", "true"], [
+      { waitFor: "Trust this file? (yes/no)", type: "no\r" }
+    ], dir)
+    expect(screen).toContain(":: mairu ::   then assume: arn:aws:iam::210987654321:role/Target")
+    expect(screen).toContain(":: mairu ::     external id:  ext-4711")
+    expect(screen).toContain(":: mairu ::     session name: someone-else")
+    expect(screen).toContain(":: mairu ::     duration:     3600 s")
+    expect(code).toBe(1)
+  })
+})
+
 describe("a .mairu.json that another user owns", () => {
   it("is never used, not with its digest nor with a trust record, and the error names its owner", async () => {
     const { dir, file } = project("foreign", { server: "local", role: "demo" })

@@ -2,15 +2,24 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type HostileServer, startHostileServer, writeHostileConfig } from "../support/hostileServer.js"
-import { cleanupHome, type MairuHome, makeHome, runMairu, type RunResult } from "../support/mairu.js"
+import {
+  cleanupHome,
+  collect,
+  type MairuHome,
+  makeHome,
+  runMairu,
+  type RunResult,
+  startMairu,
+  waitForStderr
+} from "../support/mairu.js"
 import { inTerminal } from "../support/terminal.js"
 
 let server: HostileServer
 let home: MairuHome
 const outputs: Array<{ args: ReadonlyArray<string>; text: string }> = []
 
-const run = async (args: ReadonlyArray<string>) => {
-  const result = await runMairu(home, args)
+const run = async (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const result = await runMairu(home, args, { env })
   outputs.push({ args, text: result.stdout + result.stderr })
   return result
 }
@@ -37,7 +46,7 @@ const expectNoSecret = (result: RunResult) => {
 beforeAll(async () => {
   server = await startHostileServer()
   home = makeHome({ MAIRU_AGENT_LOG: "debug", MAIRU_NO_BROWSER: "1" })
-  writeHostileConfig(home.configDir, server)
+  writeHostileConfig(home.configDir, server, "hostile", { revocation_endpoint: `${server.url}oauth/revoke` })
   await login()
 })
 afterAll(async () => {
@@ -145,6 +154,50 @@ describe("a hostile credential server", () => {
     expect(result.stderr).toContain("refresh_token=<redacted>")
     expectNoRawControls(result.stderr)
     expectNoSecret(result)
+  })
+
+  it("cannot get printed a key it issued for another role of the session, nor any token, id token or code", async () => {
+    await login()
+    const fine = await runMairu(home, ["credential-process", "hostile", "fine"])
+    expect(fine.code).toBe(0)
+    const issuedKey = (JSON.parse(fine.stdout) as { SecretAccessKey: string }).SecretAccessKey
+    const result = await run(["credential-process", "hostile", "echo-keys"])
+    expect(result.code).toBe(1)
+    // Cut to an excerpt after the secrets are gone: no piece of one is left either.
+    expect(result.stderr).toMatch(/recently issued: (<redacted> ){10,}<redact…\)/)
+    expect(result.stderr).not.toContain(issuedKey)
+    expectNoSecret(result)
+  })
+
+  it("cannot get the refresh token it did not revoke printed by logout", async () => {
+    await login()
+    const result = await run(["logout", "hostile"])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain("revoking its refresh token failed")
+    expect(result.stderr).toContain("token=<redacted>")
+    expectNoRawControls(result.stderr)
+    expectNoSecret(result)
+  })
+
+  it("cannot get it handed to another host through a restricted socket that allows logging out", async () => {
+    await login()
+    const folder = path.join(home.root, "forward")
+    fs.mkdirSync(folder, { mode: 0o700 })
+    const restricted = path.join(folder, "agent.sock")
+    const forward = startMairu(home, ["forward-socket", restricted, "--allow", "hostile/*", "--allow-login"])
+    forward.stdin.end()
+    const forwardDone = collect(forward)
+    try {
+      await waitForStderr(forward, /Serving hostile\/\* \(logins allowed\) at/)
+      const result = await run(["logout", "hostile"], { MAIRU_AGENT_SOCK: restricted, MAIRU_NO_AUTO_AGENT: "1" })
+      expect(result.code).toBe(0)
+      expect(result.stderr).toContain("revoking its refresh token failed")
+      expect(result.stderr).toContain("token=<redacted>")
+      expectNoSecret(result)
+    } finally {
+      forward.kill("SIGTERM")
+      await forwardDone
+    }
   })
 
   it("left no issued secret in any output, nor in the debug log", () => {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
-import { withPage } from "../support/browser.js"
+import { approveInBrowser, withPage } from "../support/browser.js"
 import type { DevServer } from "../support/devServer.js"
 import {
   cleanupHome,
@@ -13,34 +13,9 @@ import {
   startMairu,
   waitForStderr
 } from "../support/mairu.js"
+import { AS_OTHER_USER, otherUserGets, otherUserHolds } from "../support/otherUser.js"
 import { writeServerConfig } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
-
-const asOther = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-/** Runs `script` (node) as another local user (nobody) and returns what it printed. */
-const asOtherUser = (script: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(asOther[0]!, [...asOther.slice(1), process.execPath, "-e", script], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let out = ""
-    let err = ""
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()))
-    child.once("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`as nobody: exit ${code}: ${err}`))))
-  })
-
-/** A plain GET from another local user: status, Location and body. */
-const otherUserGets = async (url: string) =>
-  JSON.parse(
-    await asOtherUser(`
-      require("node:http").get(${JSON.stringify(url)}, (res) => {
-        let body = ""
-        res.on("data", (d) => (body += d))
-        res.on("end", () => process.stdout.write(JSON.stringify({ status: res.statusCode, location: res.headers.location ?? null, body })))
-      })`)
-  ) as { status: number; location: string | null; body: string }
 
 const SHORT_URL = /http:\/\/(?:127\.0\.0\.1|localhost):\d+\/auth\/[A-Za-z0-9_-]+/
 
@@ -53,12 +28,26 @@ beforeAll(async () => {
 afterAll(() => tearDownLocal({ server, home }))
 
 describe("logins against other local users", () => {
-  it("the short URL works once, and only the browser that opened it can finish the login", async () => {
+  it("another local user gets 403 from the short URL and the callback and learns nothing; the user's browser then logs in", async () => {
     const child = startMairu(home, ["login", "local"])
     child.stdin.end()
     const done = collect(child)
     onTestFinished(() => void child.kill("SIGKILL"))
     const [shortUrl] = await waitForStderr(child, SHORT_URL)
+    const callbackUrl = new URL("/oauth2callback", shortUrl!).toString()
+
+    // Another user who read the short URL (on the browser opener's command line) opens it first.
+    const stolen = await otherUserGets(shortUrl!)
+    expect(stolen.status).toBe(403)
+    expect(stolen.location).toBeNull()
+    expect(stolen.cookie).toBeNull()
+    expect(stolen.body).toContain("This login belongs to another user.")
+    expect(stolen.body).not.toContain(server.url)
+    expect(stolen.body).not.toContain("state")
+    // ... and tries the callback with a code of their own.
+    const forged = await otherUserGets(`${callbackUrl}?code=attacker-code&state=guess`)
+    expect(forged.status).toBe(403)
+    expect(forged.body).toContain("This login belongs to another user.")
 
     const message = await withPage(async (page) => {
       const requested: Array<string> = []
@@ -67,19 +56,18 @@ describe("logins against other local users", () => {
       expect(page.url().startsWith(server.url)).toBe(true)
       const authorize = new URL(requested.find((url) => url.startsWith(server.url) && url.includes("state="))!)
       const state = authorize.searchParams.get("state")!
-      const redirectUri = authorize.searchParams.get("redirect_uri")!
 
-      // Another user who read the short URL (on the browser opener's command line) opens it.
-      const reused = await otherUserGets(shortUrl!)
+      // The short URL works once, for the user too: opened again, it only says the login is in progress.
+      const reused = await fetch(shortUrl!, { redirect: "manual" })
       expect(reused.status).toBe(409)
-      expect(reused.location).toBeNull()
-      expect(reused.body).toContain("Login already in progress")
-      expect(reused.body).not.toContain(state)
-
-      // Even knowing the state, a callback from anywhere but this browser is refused.
-      const forged = await otherUserGets(`${redirectUri}?code=attacker-code&state=${encodeURIComponent(state)}`)
-      expect(forged.status).toBe(403)
-      expect(forged.body).toContain("started in another browser")
+      expect(reused.headers.get("location")).toBeNull()
+      expect(await reused.text()).toContain("Login already in progress")
+      // Even knowing the state, the other user is refused; and so is any client but this browser.
+      const withState = `${callbackUrl}?code=attacker-code&state=${encodeURIComponent(state)}`
+      expect((await otherUserGets(withState)).status).toBe(403)
+      const elsewhere = await fetch(withState)
+      expect(elsewhere.status).toBe(403)
+      expect(await elsewhere.text()).toContain("started in another browser")
 
       await page.click("#approve")
       await page.waitForURL(/\/oauth2callback/)
@@ -90,6 +78,24 @@ describe("logins against other local users", () => {
     expect(result.code).toBe(0)
     expect(result.stderr).toContain("Logged in to local")
     expect((await server.stats()).token.authorization_code).toBe(1)
+  })
+
+  it("another local user cannot hold the callback's connections: it keeps at most 8, the login goes on", async () => {
+    const child = startMairu(home, ["login", "--no-browser", "local"])
+    child.stdin.end()
+    const done = collect(child)
+    onTestFinished(() => void child.kill("SIGKILL"))
+    const [shortUrl] = await waitForStderr(child, SHORT_URL)
+    const held = await otherUserHolds(Number(new URL(shortUrl!).port), 100, 8)
+    try {
+      expect(held.report.connected + held.report.closed).toBeGreaterThan(0)
+      expect(held.report.connected - held.report.closed).toBeLessThanOrEqual(8)
+      const message = await approveInBrowser(shortUrl!, server.url, /\/oauth2callback/)
+      expect(message).toContain("You can close this window")
+    } finally {
+      await held.release()
+    }
+    expect((await done).code).toBe(0)
   })
 
   it("cancels a login whose client was interrupted within 10 s, and closes its callback", async () => {
@@ -136,6 +142,8 @@ describe("logins against other local users", () => {
         const answer = await fetch(`http://${host}:${port}/oauth2callback?state=wrong`)
         expect(answer.status).toBe(400)
         expect(await answer.text()).toContain("state mismatch")
+        // Another user learns not even that.
+        expect((await otherUserGets(`http://${host}:${port}/oauth2callback?state=wrong`)).status).toBe(403)
       }
       child.kill("SIGTERM")
       await done
@@ -143,8 +151,8 @@ describe("logins against other local users", () => {
       await runMairu(fresh, ["kill-agent"])
 
       // Another user takes [::1] at that port first.
-      const squatter = spawn(asOther[0]!, [
-        ...asOther.slice(1),
+      const squatter = spawn(AS_OTHER_USER[0]!, [
+        ...AS_OTHER_USER.slice(1),
         process.execPath,
         "-e",
         `

@@ -8,6 +8,7 @@ import * as path from "node:path"
 import type { Handle, RequestContext } from "../../src/Agent/Handle.js"
 import { makeHandlers } from "../../src/Agent/Handlers.js"
 import { AgentLogicLive } from "../../src/Agent/Layers/AgentLive.js"
+import { KnownSecretsLive } from "../../src/Agent/Layers/KnownSecretsLive.js"
 import { CredentialBackend } from "../../src/Agent/Services/CredentialBackend.js"
 import { OAuth } from "../../src/Agent/Services/OAuth.js"
 import { RoleChain } from "../../src/Agent/Services/RoleChain.js"
@@ -37,7 +38,7 @@ export const agentServersDir = Effect.acquireRelease(
 /**
  * The agent's own logic as it runs (AgentLogicLive), on the test layers of what it
  * reaches outside: the credential and token servers, STS and SSO registrations,
- * with the agent's settings from `env`.
+ * with the agent's settings from `env` (and the secrets it knows, in memory as it keeps them).
  */
 export const agentTestLayer = (
   upstream: {
@@ -55,6 +56,8 @@ export const agentTestLayer = (
         SsoRegistrations.Test
       )
     ),
+    // In memory, as the agent keeps it: the secrets to scrub are part of what the tests check.
+    Layer.provideMerge(KnownSecretsLive),
     Layer.provideMerge(settingsFrom(upstream.env))
   )
 

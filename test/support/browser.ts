@@ -1,4 +1,15 @@
+import * as fs from "node:fs"
 import { type Browser, chromium, type Page } from "playwright-core"
+
+/** Writes `script`, a browser for BROWSER that records each argv it is started with as one JSON line in `record`. */
+export const writeRecordingBrowser = (script: string, record: string) =>
+  fs.writeFileSync(
+    script,
+    `#!${process.execPath}\nrequire("node:fs").appendFileSync(${
+      JSON.stringify(record)
+    }, JSON.stringify(process.argv.slice(2)) + "\\n")\n`,
+    { mode: 0o755 }
+  )
 
 /** Debian's chromium, headless, with nothing reaching beyond loopback. */
 export const launchBrowser = () =>

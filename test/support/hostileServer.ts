@@ -20,6 +20,14 @@ export interface HostileServer {
   readonly secrets: () => ReadonlyArray<string>
   /** `GET /roles`: a list with hostile names, or 401 echoing the request. */
   readonly rolesAnswer: (mode: "echo-401" | "list") => void
+  /** The pages its device authorizations name (a loopback page unless set). */
+  readonly devicePages: (pages: { verification_uri?: string; verification_uri_complete?: string }) => void
+  /** The `expires_in` of the tokens it issues (3600 unless set). */
+  readonly tokenLifetime: (seconds: number) => void
+  /** A refresh: refused with 400 echoing the request (unless set), or new tokens issued. */
+  readonly refreshAnswer: (mode: "echo-400" | "issue") => void
+  /** How many token requests it answered, by grant type. */
+  readonly tokenRequests: () => Record<string, number>
   readonly stop: () => Promise<void>
 }
 
@@ -37,6 +45,22 @@ export const startHostileServer = async (): Promise<HostileServer> => {
     `you sent Authorization: ${request.headers.authorization ?? "(none)"} and body ${body} ${TERMINAL_ATTACK}`
 
   const rolesMode: { next: "echo-401" | "list" } = { next: "list" }
+  let pages: { verification_uri?: string; verification_uri_complete?: string } = {
+    verification_uri: "http://127.0.0.1/device"
+  }
+  let lifetime = 3600
+  let refreshMode: "echo-400" | "issue" = "echo-400"
+  const tokenRequests: Record<string, number> = {}
+  /**
+   * Every secret it handed out as such (the client's, tokens, device codes, the keys of the
+   * roles it answered), which a debugging page of the role `echo-keys` lists.
+   */
+  const handedOut: Array<string> = [clientSecret]
+  const handOut = (prefix: string) => {
+    const secret = issue(prefix)
+    handedOut.push(secret)
+    return secret
+  }
   const server = http.createServer((request, response) => {
     let body = ""
     request.on("data", (chunk: Buffer) => (body += chunk.toString()))
@@ -49,24 +73,31 @@ export const startHostileServer = async (): Promise<HostileServer> => {
       const url = new URL(request.url ?? "/", "http://127.0.0.1")
       if (url.pathname === "/oauth/device") {
         return json(200, {
-          device_code: "dc-" + crypto.randomBytes(8).toString("hex"),
+          device_code: handOut("dc-"),
           user_code: "HOST-ILE",
-          verification_uri: "http://127.0.0.1/device",
+          ...pages,
           expires_in: 600,
           interval: 1
         })
       }
+      if (url.pathname === "/oauth/revoke") {
+        // A refusal that quotes the request: the very refresh token it did not revoke.
+        return send(400, echo(request, body))
+      }
       if (url.pathname === "/oauth/token") {
         const form = new URLSearchParams(body)
-        if (form.get("grant_type") === "refresh_token") {
+        const grant = form.get("grant_type") ?? "none"
+        tokenRequests[grant] = (tokenRequests[grant] ?? 0) + 1
+        if (grant === "refresh_token" && refreshMode === "echo-400") {
           // A refusal that quotes the request: the refresh token and the client's basic credentials.
           return json(400, { error: "invalid_grant", error_description: echo(request, body) })
         }
         return json(200, {
-          access_token: issue("at-"),
-          refresh_token: issue("rt-"),
+          access_token: handOut("at-"),
+          refresh_token: handOut("rt-"),
+          id_token: handOut("it-"),
           token_type: "Bearer",
-          expires_in: 3600
+          expires_in: lifetime
         })
       }
       if (url.pathname === "/roles") {
@@ -90,6 +121,10 @@ export const startHostileServer = async (): Promise<HostileServer> => {
           Expiration: new Date(Date.now() + 3600_000).toISOString()
         }
         switch (role) {
+          case "echo-keys":
+            // A debugging page listing what it handed out, latest first: the keys of the session's other
+            // roles, its tokens, codes.
+            return send(500, `recently issued: ${[...handedOut].reverse().join(" ")}`)
           case "echo-403":
             return send(403, echo(request, body))
           case "echo-500":
@@ -108,6 +143,7 @@ export const startHostileServer = async (): Promise<HostileServer> => {
               "application/json"
             )
           default:
+            handedOut.push(credentials.SecretAccessKey, credentials.SessionToken)
             return json(200, credentials)
         }
       }
@@ -121,6 +157,10 @@ export const startHostileServer = async (): Promise<HostileServer> => {
     clientSecret,
     secrets: () => [...issued],
     rolesAnswer: (mode) => void (rolesMode.next = mode),
+    devicePages: (next) => void (pages = next),
+    tokenLifetime: (seconds) => void (lifetime = seconds),
+    refreshAnswer: (mode) => void (refreshMode = mode),
+    tokenRequests: () => ({ ...tokenRequests }),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
@@ -129,10 +169,13 @@ export const startHostileServer = async (): Promise<HostileServer> => {
   }
 }
 
-/** Writes `servers.d/ID.json` for the hostile server (a confidential client with the device grant). */
-export const writeHostileConfig = (configDir: string, server: HostileServer, id = "hostile") =>
+/**
+ * Writes `servers.d/ID.json` for the hostile server (a confidential client with the device
+ * grant), with `oauth` added to its `oauth` (`revocation_endpoint: server.url + "oauth/revoke"`).
+ */
+export const writeHostileConfig = (configDir: string, server: HostileServer, id = "hostile", oauth: object = {}) =>
   writeServerFile(configDir, id, {
     id,
     url: server.url,
-    oauth: { client_id: "hostile-client", client_secret: server.clientSecret, device_grant: {} }
+    oauth: { client_id: "hostile-client", client_secret: server.clientSecret, device_grant: {}, ...oauth }
   })

@@ -15,8 +15,10 @@ import {
 import type { AwsSsoConfig, GrantType, ServerConfig } from "../../Schemas/ServerConfig.js"
 import { Settings } from "../../Services/Settings.js"
 import { authorizationCode, listenForCallback } from "../OAuth/LoopbackCallback.js"
+import { checkPageUrls } from "../OAuth/PageUrls.js"
 import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
+import { type KnownSecrets, rememberSecrets } from "../Services/KnownSecrets.js"
 import type { PendingGrant } from "../Services/OAuth.js"
 import type { Tokens } from "../Services/SessionStore.js"
 import { type SsoRegistration, SsoRegistrations } from "../Services/SsoRegistrations.js"
@@ -45,34 +47,40 @@ export const authorizeEndpoint = (sdk: SsoOidcSdk, region: string, configured: O
   return new URL("authorize", base.endsWith("/") ? base : base + "/").toString()
 }
 
-/** One CreateToken call; an OAuth error answer comes back as the SDK error's name. */
+/**
+ * One CreateToken call; an OAuth error answer comes back as the SDK error's name. What
+ * it sends and the tokens it gets become known secrets of the server's session.
+ */
 const createToken = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, input: CreateTokenInput) =>
-  Effect.tryPromise({
-    try: (abortSignal) => oidcClient(sdk, config).send(new sdk.CreateTokenCommand(input), { abortSignal }),
-    catch: (error) =>
-      scrubSdkError(error, [input.clientSecret, input.code, input.codeVerifier, input.deviceCode, input.refreshToken])
-  }).pipe(
-    Effect.timeoutFail({
-      duration: UPSTREAM_TIMEOUT,
-      onTimeout: () =>
-        new Unknown({ message: `sso-oidc:CreateToken for ${server.id}: no answer within ${UPSTREAM_TIMEOUT}` })
-    }),
-    Effect.flatMap((answer) =>
-      Clock.currentTimeMillis.pipe(Effect.flatMap((now) => {
-        if (answer.accessToken === undefined) {
-          return Effect.fail(
-            new Unknown({ message: `sso-oidc:CreateToken for ${server.id}: the answer has no access token` })
+  rememberSecrets(server, [input.clientSecret, input.code, input.codeVerifier, input.deviceCode, input.refreshToken])
+    .pipe(Effect.zipRight(Effect.tryPromise({
+      try: (abortSignal) => oidcClient(sdk, config).send(new sdk.CreateTokenCommand(input), { abortSignal }),
+      catch: (error) =>
+        scrubSdkError(error, [input.clientSecret, input.code, input.codeVerifier, input.deviceCode, input.refreshToken])
+    }))).pipe(
+      Effect.timeoutFail({
+        duration: UPSTREAM_TIMEOUT,
+        onTimeout: () =>
+          new Unknown({ message: `sso-oidc:CreateToken for ${server.id}: no answer within ${UPSTREAM_TIMEOUT}` })
+      }),
+      Effect.flatMap((answer) =>
+        Clock.currentTimeMillis.pipe(Effect.flatMap((now) => {
+          if (answer.accessToken === undefined) {
+            return Effect.fail(
+              new Unknown({ message: `sso-oidc:CreateToken for ${server.id}: the answer has no access token` })
+            )
+          }
+          return rememberSecrets(server, [answer.accessToken, answer.refreshToken, answer.idToken]).pipe(
+            Effect.as<Tokens>({
+              accessToken: Redacted.make(answer.accessToken),
+              issuedAt: new Date(now),
+              expiresAt: new Date(now + (answer.expiresIn ?? 3600) * 1000),
+              refreshToken: answer.refreshToken === undefined ? undefined : Redacted.make(answer.refreshToken)
+            })
           )
-        }
-        return Effect.succeed<Tokens>({
-          accessToken: Redacted.make(answer.accessToken),
-          issuedAt: new Date(now),
-          expiresAt: new Date(now + (answer.expiresIn ?? 3600) * 1000),
-          refreshToken: answer.refreshToken === undefined ? undefined : Redacted.make(answer.refreshToken)
-        })
-      }))
+        }))
+      )
     )
-  )
 
 const loginFailed = (server: ServerConfig, error: unknown): AgentError => {
   const e = asSdkError(error)
@@ -88,8 +96,10 @@ const loginFailed = (server: ServerConfig, error: unknown): AgentError => {
 const codeGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, registration: SsoRegistration) =>
   Effect.gen(function*() {
     const pkce = makePkce()
+    yield* rememberSecrets(server, [registration.clientSecret, pkce.verifier])
     const state = randomToken(16)
     const authorize = authorizeEndpoint(sdk, config.region, (yield* Settings).ssoOidcEndpoint)
+    yield* checkPageUrls(server.id, { authorize: authorize })
     const callback = yield* listenForCallback({
       host: "127.0.0.1",
       port: config.localPort,
@@ -121,12 +131,13 @@ const codeGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, 
             Effect.sync(() => respond(true, `mairu is logged in to ${server.id}. You can close this window.`))
         })
       )
-    })
+    }).pipe(Effect.provide(yield* Effect.context<KnownSecrets>()))
     return { challenge: { _tag: "CodeGrant", url: callback.shortUrl }, tokens } satisfies PendingGrant
   })
 
 const deviceGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig, registration: SsoRegistration) =>
   Effect.gen(function*() {
+    yield* rememberSecrets(server, [registration.clientSecret])
     const device = yield* Effect.tryPromise({
       try: (abortSignal) =>
         oidcClient(sdk, config).send(
@@ -147,7 +158,12 @@ const deviceGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig
     if (device.deviceCode === undefined || device.userCode === undefined || device.verificationUri === undefined) {
       return yield* new Unknown({ message: `sso-oidc:StartDeviceAuthorization for ${server.id}: incomplete answer` })
     }
+    yield* checkPageUrls(server.id, {
+      verificationUri: device.verificationUri,
+      verificationUriComplete: device.verificationUriComplete
+    })
     const deviceCode = device.deviceCode
+    yield* rememberSecrets(server, [deviceCode])
     const expiresIn = device.expiresIn ?? 600
     let interval = Math.max(device.interval ?? 5, 1)
     const expired = new Unauthenticated({
@@ -172,7 +188,10 @@ const deviceGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig
         }
         return yield* Effect.fail(loginFailed(server, answer.left))
       }
-    }).pipe(Effect.timeoutFail({ duration: Duration.seconds(expiresIn), onTimeout: () => expired }))
+    }).pipe(
+      Effect.timeoutFail({ duration: Duration.seconds(expiresIn), onTimeout: () => expired }),
+      Effect.provide(yield* Effect.context<KnownSecrets>())
+    )
     return {
       challenge: {
         _tag: "DeviceGrant",
@@ -189,7 +208,7 @@ const deviceGrant = (server: ServerConfig, sdk: SsoOidcSdk, config: AwsSsoConfig
 export const awsSsoStartLogin = (
   server: ServerConfig,
   grantType: GrantType | undefined
-): Effect.Effect<PendingGrant, AgentError, Scope.Scope | SsoRegistrations | Settings> =>
+): Effect.Effect<PendingGrant, AgentError, Scope.Scope | SsoRegistrations | Settings | KnownSecrets> =>
   Effect.gen(function*() {
     const config = yield* ssoServer(server)
     const sdk = yield* loadSsoOidc

@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
-import { credentialSecrets, scrubbingFailures, sessionSecrets } from "../ScrubErrors.js"
+import { credentialSecrets } from "../ScrubErrors.js"
 import { CredentialBackend } from "../Services/CredentialBackend.js"
 import { CredentialCache, type Served } from "../Services/CredentialCache.js"
 import {
@@ -12,6 +12,7 @@ import {
   type RoleSpec,
   roleSpecKey
 } from "../Services/Credentials.js"
+import { KnownSecrets } from "../Services/KnownSecrets.js"
 import { RoleChain } from "../Services/RoleChain.js"
 import { Sessions, type SessionsShape } from "../Services/Sessions.js"
 import { serverKey, type Session } from "../Services/SessionStore.js"
@@ -21,6 +22,7 @@ const makeCredentials = (sessions: SessionsShape) =>
     const cache = yield* CredentialCache
     const backend = yield* CredentialBackend
     const roleChain = yield* RoleChain
+    const known = yield* KnownSecrets
     const limits = new Map<string, Effect.Semaphore>()
 
     /** At most MAX_UPSTREAM_PER_SERVER calls to one server at a time; the others queue. */
@@ -40,7 +42,7 @@ const makeCredentials = (sessions: SessionsShape) =>
       sessions.active(server).pipe(
         Effect.flatMap((session) =>
           use(session).pipe(
-            scrubbingFailures(sessionSecrets(session)),
+            known.scrubbing(server),
             Effect.tapErrorTag("Unauthenticated", () => sessions.invalidate(session))
           )
         )
@@ -60,7 +62,9 @@ const makeCredentials = (sessions: SessionsShape) =>
           server,
           roleSpecKey(spec),
           Effect.flatMap(firstHop, ({ credentials }) =>
-            roleChain.assume(credentials, assumeRole).pipe(scrubbingFailures(credentialSecrets(credentials)))),
+            roleChain.assume(credentials, assumeRole).pipe(
+              Effect.tap((chained) => known.remember(server, credentialSecrets(chained)))
+            )),
           { noCache }
         )
       })

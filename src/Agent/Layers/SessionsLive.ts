@@ -7,8 +7,9 @@ import * as PubSub from "effect/PubSub"
 import { renewalRetries } from "../../RenewalSchedule.js"
 import { type AgentError, Unauthenticated } from "../../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
-import { scrubbingFailures, sessionSecrets } from "../ScrubErrors.js"
+import { expiredTokensNotice, makeRefreshPace } from "../RefreshPace.js"
 import { CredentialCache } from "../Services/CredentialCache.js"
+import { KnownSecrets } from "../Services/KnownSecrets.js"
 import { OAuth } from "../Services/OAuth.js"
 import { type LogoutResult, Sessions, type SessionsShape } from "../Services/Sessions.js"
 import { refreshDueAt, serverKey, type Session, SessionStore, type Tokens } from "../Services/SessionStore.js"
@@ -21,8 +22,10 @@ const makeSessions = Effect.gen(function*() {
   const store = yield* SessionStore
   const cache = yield* CredentialCache
   const oauth = yield* OAuth
+  const known = yield* KnownSecrets
   const scope = yield* Effect.scope
   const refreshFlight = makeSingleFlight<Session, AgentError>(scope)
+  const pace = makeRefreshPace()
   /** Sessions that ended (by logout, or refused by their server), for the clients that watch them. */
   const endings = yield* PubSub.unbounded<{ readonly key: string; readonly error: Unauthenticated }>()
 
@@ -41,7 +44,8 @@ const makeSessions = Effect.gen(function*() {
   const keepFresh = (session: Session) =>
     Effect.gen(function*() {
       if (session.refreshToken === undefined) return
-      const wait = refreshDueAt(session) - (yield* Clock.currentTimeMillis)
+      const dueAt = Math.max(refreshDueAt(session), pace.notBefore(serverKey(session.server)))
+      const wait = dueAt - (yield* Clock.currentTimeMillis)
       if (wait > 0) yield* Effect.sleep(Duration.millis(wait))
       yield* Effect.whenEffect(refresh(session), isCurrent(session)).pipe(
         Effect.retry({
@@ -62,7 +66,15 @@ const makeSessions = Effect.gen(function*() {
 
   /** Stores tokens as the server's session and keeps them fresh. */
   const saveSession = (server: ServerConfig, tokens: Tokens): Effect.Effect<Session> =>
-    store.put(server, tokens).pipe(Effect.tap((session) => Effect.forkIn(keepFresh(session), scope)))
+    Effect.gen(function*() {
+      yield* known.remember(server, [tokens.accessToken, tokens.refreshToken])
+      if (pace.received(serverKey(server), tokens.expiresAt.getTime(), yield* Clock.currentTimeMillis) === "expired") {
+        yield* Effect.logWarning(expiredTokensNotice(server.id))
+      }
+      const session = yield* store.put(server, tokens)
+      yield* Effect.forkIn(keepFresh(session), scope)
+      return session
+    })
 
   /**
    * A login's tokens replace the session and clear the server's cached credentials
@@ -97,7 +109,7 @@ const makeSessions = Effect.gen(function*() {
           return Effect.fail(notLoggedIn(session.server, `the session with ${session.server.id} cannot be refreshed`))
         }
         return oauth.refresh(session.server, session.refreshToken).pipe(
-          scrubbingFailures(sessionSecrets(session)),
+          known.scrubbing(session.server),
           Effect.tapErrorTag("Unauthenticated", (error) =>
             Effect.logInfo(`the session with ${session.server.id} ended: ${error.message}`).pipe(
               Effect.zipRight(invalidate(session))
@@ -119,6 +131,8 @@ const makeSessions = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const left = session.expiresAt.getTime() - now
       if (now < refreshDueAt(session)) return session
+      // Refreshed a moment ago: the server will say whether these tokens still work.
+      if (session.refreshToken !== undefined && now < pace.notBefore(serverKey(server))) return session
       if (session.refreshToken !== undefined) {
         const refreshed = yield* refresh(session).pipe(Effect.either)
         if (refreshed._tag === "Right") return refreshed.right
@@ -143,7 +157,7 @@ const makeSessions = Effect.gen(function*() {
         const refreshToken = found.value.refreshToken
         if (refreshToken === undefined) revocation = "no-refresh-token"
         else {
-          const revoked = yield* Effect.either(oauth.revoke(server, refreshToken))
+          const revoked = yield* Effect.either(oauth.revoke(server, refreshToken).pipe(known.scrubbing(server)))
           if (revoked._tag === "Right") revocation = revoked.right
           else {
             revocation = "failed"
@@ -151,6 +165,7 @@ const makeSessions = Effect.gen(function*() {
           }
         }
         yield* store.remove(server)
+        yield* known.forget(server)
       }
       yield* cache.clearServer(server)
       if (Option.isSome(found)) {

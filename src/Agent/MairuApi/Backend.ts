@@ -48,7 +48,7 @@ export const mairuApiAssumeRole = (server: ServerConfig, accessToken: Redacted.R
       HttpClientRequest.setHeaders({ ...bearer(accessToken), accept: "application/json" }),
       HttpClientRequest.bodyUnsafeJson({ Role: role })
     )
-    const response = yield* sendRetrying(request, what)
+    const response = yield* sendRetrying(server, request, what)
     if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))
     const body = yield* decodeBody(MairuAssumeRoleResponse, response, what)
     return {
@@ -68,7 +68,7 @@ export const mairuApiListRoles = (server: ServerConfig, accessToken: Redacted.Re
     const request = HttpClientRequest.get(resolveEndpoint(server.url, "roles")).pipe(
       HttpClientRequest.setHeaders({ ...bearer(accessToken), accept: "application/json" })
     )
-    const response = yield* sendRetrying(request, what)
+    const response = yield* sendRetrying(server, request, what)
     // A server without a list of roles: logged in, with nothing to list.
     if (response.status === 404 || response.status === 405) return []
     if (response.status !== 200) return yield* Effect.fail(statusError(server, what, response))

@@ -15,7 +15,9 @@ import {
 } from "../../Schemas/AgentErrors.js"
 import type { CodeGrantConfig, GrantType, OAuthConfig, ServerConfig } from "../../Schemas/ServerConfig.js"
 import { authorizationCode, listenForCallback } from "../OAuth/LoopbackCallback.js"
+import { checkPageUrls } from "../OAuth/PageUrls.js"
 import { authorizationUrl, makePkce } from "../OAuth/Pkce.js"
+import { type KnownSecrets, rememberSecrets } from "../Services/KnownSecrets.js"
 import type { PendingGrant } from "../Services/OAuth.js"
 import { clientAuthenticated, describeAnswer, nullable, requestToken, Seconds } from "./TokenEndpoint.js"
 import { decodeAnswer, excerpt, send } from "./Upstream.js"
@@ -24,7 +26,9 @@ const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 const codeGrant = (server: ServerConfig, oauth: OAuthConfig, config: CodeGrantConfig) =>
   Effect.gen(function*() {
+    yield* checkPageUrls(server.id, { authorization_endpoint: config.authorizationEndpoint })
     const pkce = makePkce()
+    yield* rememberSecrets(server, [pkce.verifier])
     const state = randomToken(16)
     const callback = yield* listenForCallback({
       host: config.useLocalhost ? "localhost" : "127.0.0.1",
@@ -57,7 +61,7 @@ const codeGrant = (server: ServerConfig, oauth: OAuthConfig, config: CodeGrantCo
       }
       respond(true, `mairu is logged in to ${server.id}. You can close this window.`)
       return answer.right
-    }).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient>()))
+    }).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient | KnownSecrets>()))
     return { challenge: { _tag: "CodeGrant", url: callback.shortUrl }, tokens } satisfies PendingGrant
   })
 
@@ -78,22 +82,31 @@ const DEFAULT_INTERVAL_S = 5
 const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string) =>
   Effect.gen(function*() {
     const what = `device authorization at ${server.id}`
-    const response = yield* send(clientAuthenticated(oauth, endpoint, { scope: oauth.scope.join(" ") }), what)
+    const response = yield* send(server, clientAuthenticated(oauth, endpoint, { scope: oauth.scope.join(" ") }), what)
     if (response.status !== 200) {
       return yield* new Unknown({ message: `${what}: ${endpoint} answered ${response.status} (${excerpt(response)})` })
     }
     const device = yield* decodeAnswer(DeviceAuthorization, response, what)
+    yield* rememberSecrets(server, [device.device_code])
     const verificationUri = device.verification_uri ?? device.verification_url
     if (verificationUri === undefined) {
       return yield* new Unknown({ message: `${what}: the answer has no "verification_uri"` })
     }
+    // An empty `verification_uri_complete` is no page: the user enters the code at `verification_uri`.
+    const verificationUriComplete = device.verification_uri_complete === ""
+      ? undefined
+      : device.verification_uri_complete
+    yield* checkPageUrls(server.id, {
+      [device.verification_uri === undefined ? "verification_url" : "verification_uri"]: verificationUri,
+      verification_uri_complete: verificationUriComplete
+    })
     const expiresAt = new Date((yield* Clock.currentTimeMillis) + device.expires_in * 1000)
     const expired = new Unauthenticated({
       serverId: server.id,
       message: `the login code for ${server.id} expired before it was approved`
     })
     let interval = Math.max(device.interval ?? DEFAULT_INTERVAL_S, 1)
-    const context = yield* Effect.context<HttpClient.HttpClient>()
+    const context = yield* Effect.context<HttpClient.HttpClient | KnownSecrets>()
     const poll = Effect.gen(function*() {
       while (true) {
         yield* Effect.sleep(Duration.seconds(interval))
@@ -125,7 +138,7 @@ const deviceGrant = (server: ServerConfig, oauth: OAuthConfig, endpoint: string)
         _tag: "DeviceGrant",
         userCode: device.user_code,
         verificationUri,
-        verificationUriComplete: device.verification_uri_complete,
+        verificationUriComplete,
         expiresAt
       },
       tokens: poll
@@ -137,7 +150,7 @@ export const mairuApiStartLogin = (
   server: ServerConfig,
   oauth: OAuthConfig,
   grantType: GrantType | undefined
-): Effect.Effect<PendingGrant, AgentError, Scope.Scope | HttpClient.HttpClient> => {
+): Effect.Effect<PendingGrant, AgentError, Scope.Scope | HttpClient.HttpClient | KnownSecrets> => {
   const chosen = grantType ?? oauth.defaultGrantType
   if (chosen === "code_grant") {
     return oauth.codeGrant === undefined

@@ -8,6 +8,8 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { Unauthenticated, Unknown } from "../../Schemas/AgentErrors.js"
 import type { OAuthConfig, ServerConfig } from "../../Schemas/ServerConfig.js"
+import { formSecrets } from "../Scrub.js"
+import { type KnownSecrets, rememberSecrets } from "../Services/KnownSecrets.js"
 import type { Tokens } from "../Services/SessionStore.js"
 import { parseBoundedJson } from "./BoundedJson.js"
 import { excerpt, send } from "./Upstream.js"
@@ -24,7 +26,9 @@ const TokenResponse = Schema.Struct({
   access_token: Schema.NonEmptyString,
   token_type: nullable(Schema.String),
   expires_in: nullable(Seconds),
-  refresh_token: nullable(Schema.NonEmptyString)
+  refresh_token: nullable(Schema.NonEmptyString),
+  /** Not used, but a secret of the session all the same (whatever its form: it decides nothing). */
+  id_token: nullable(Schema.Unknown)
 })
 
 const ErrorResponse = Schema.Struct({
@@ -62,15 +66,18 @@ export const clientAuthenticated = (oauth: OAuthConfig, endpoint: string, params
 /**
  * Posts a grant to the token endpoint. An OAuth error answer is returned as a
  * value so that the device flow can keep polling; anything else unexpected fails.
+ * What it sends (a code, a verifier, a refresh token) and the tokens it gets become
+ * known secrets of the server's session.
  */
 export const requestToken = (
   server: ServerConfig,
   oauth: OAuthConfig,
   params: Record<string, string>
-): Effect.Effect<Either.Either<Tokens, OAuthErrorAnswer>, Unknown, HttpClient.HttpClient> =>
+): Effect.Effect<Either.Either<Tokens, OAuthErrorAnswer>, Unknown, HttpClient.HttpClient | KnownSecrets> =>
   Effect.gen(function*() {
+    yield* rememberSecrets(server, formSecrets(Object.entries(params)))
     const what = `token request (${params.grant_type}) to ${server.id}`
-    const response = yield* send(clientAuthenticated(oauth, oauth.tokenEndpoint, params), what)
+    const response = yield* send(server, clientAuthenticated(oauth, oauth.tokenEndpoint, params), what)
     const json = parseBoundedJson(response.text)
     if (response.status === 200) {
       const decoded = json.ok ? decodeToken(json.value) : Option.none()
@@ -79,6 +86,11 @@ export const requestToken = (
       }
       const now = yield* Clock.currentTimeMillis
       const token = decoded.value
+      yield* rememberSecrets(server, [
+        token.access_token,
+        token.refresh_token,
+        typeof token.id_token === "string" ? token.id_token : undefined
+      ])
       return Either.right<Tokens>({
         accessToken: Redacted.make(token.access_token),
         issuedAt: new Date(now),
@@ -147,6 +159,7 @@ export const revokeRefreshToken = (
   Effect.gen(function*() {
     const what = `token revocation at ${server.id}`
     const response = yield* send(
+      server,
       clientAuthenticated(oauth, endpoint, { token: Redacted.value(refreshToken), token_type_hint: "refresh_token" }),
       what
     )

@@ -8,9 +8,11 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { Unknown } from "../../Schemas/AgentErrors.js"
 import { describeParseError } from "../../Schemas/ParseIssues.js"
+import type { ServerConfig } from "../../Schemas/ServerConfig.js"
 import { VERSION } from "../../Version.js"
-import { authorizationSecrets, makeScrubber, redactSecretFields, type Scrubber, SECRET_FORM_FIELDS } from "../Scrub.js"
+import { authorizationSecrets, formSecrets, makeScrubber, redactSecretFields, type Scrubber } from "../Scrub.js"
 import { UPSTREAM_TIMEOUT } from "../Services/CredentialBackend.js"
+import { KnownSecrets } from "../Services/KnownSecrets.js"
 import { parseBoundedJson } from "./BoundedJson.js"
 
 /** Sent with every request to a server, as the original Mairu does. */
@@ -24,11 +26,14 @@ export const MAX_BODY_BYTES = 1024 * 1024
 export interface UpstreamResponse {
   readonly status: number
   readonly text: string
-  /** Removes from server text every secret the request carried (a server may echo them). */
+  /**
+   * Removes from server text every secret the request carried and every known secret of
+   * the server's session (a server may echo them), before any of it is cut to an excerpt.
+   */
   readonly scrub: Scrubber
 }
 
-/** The secrets a request carries: its credentials header and the secret fields of a form body. */
+/** The secrets a request carries: its credentials header and every field of a form body but the public ones. */
 const requestSecrets = (request: HttpClientRequest.HttpClientRequest): Array<string> => {
   const secrets = [
     ...authorizationSecrets(request.headers["authorization"]),
@@ -38,17 +43,17 @@ const requestSecrets = (request: HttpClientRequest.HttpClientRequest): Array<str
   ]
   const body = request.body
   if (body._tag === "Uint8Array" && body.contentType.startsWith("application/x-www-form-urlencoded")) {
-    const form = new URLSearchParams(Buffer.from(body.body).toString("utf8"))
-    for (const field of SECRET_FORM_FIELDS) secrets.push(...form.getAll(field))
+    secrets.push(...formSecrets(new URLSearchParams(Buffer.from(body.body).toString("utf8"))))
   }
   return secrets
 }
 
 /**
- * One HTTP exchange with a server, bounded in time and size; transport
+ * One HTTP exchange with `server`, bounded in time and size; transport
  * failures become `Unknown` errors that name the server's url.
  */
 export const send = (
+  server: ServerConfig,
   request: HttpClientRequest.HttpClientRequest,
   what: string,
   options: { readonly retrying: boolean } = { retrying: false }
@@ -73,7 +78,9 @@ export const send = (
     const parts = Chunk.toReadonlyArray(chunks)
     if ((parts.at(-1)?.size ?? 0) > MAX_BODY_BYTES) return yield* tooLarge
     const text = Buffer.concat(parts.map(({ chunk }) => chunk)).toString("utf8")
-    return { status: response.status, text, scrub: makeScrubber(requestSecrets(request)) } satisfies UpstreamResponse
+    const known = yield* (yield* KnownSecrets).scrubberOf(server)
+    const carried = makeScrubber(requestSecrets(request))
+    return { status: response.status, text, scrub: (text) => known(carried(text)) } satisfies UpstreamResponse
   }).pipe(
     Effect.scoped,
     Effect.timeoutFail({
@@ -139,5 +146,5 @@ export const decodeAnswer = <A, I>(schema: Schema.Schema<A, I>, response: Upstre
  * (408, 429, 500, 502, 503, 504) is tried again, twice at most, after about 0.2 s and 0.4 s;
  * the last answer is reported as it is.
  */
-export const sendRetrying = (request: HttpClientRequest.HttpClientRequest, what: string) =>
-  send(request, what, { retrying: true })
+export const sendRetrying = (server: ServerConfig, request: HttpClientRequest.HttpClientRequest, what: string) =>
+  send(server, request, what, { retrying: true })

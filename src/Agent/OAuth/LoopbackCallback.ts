@@ -1,8 +1,9 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
-import * as http from "node:http"
+import type * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { createLoopbackServer, type Peer, refuseOtherUser } from "../../Platform/LoopbackServer.js"
 import { randomToken } from "../../RandomToken.js"
 import { InvalidArgument, PermissionDenied } from "../../Schemas/AgentErrors.js"
 
@@ -76,8 +77,9 @@ const NO_IPV6 = new Set(["EADDRNOTAVAIL", "EAFNOSUPPORT"])
 /**
  * The loopback server of an OAuth code grant (RFC 8252): listens on 127.0.0.1 (and
  * on [::1] at the same port for `localhost`, so that no other local user can take it)
- * for as long as the scope lives. The short URL, which other users may see on the
- * browser opener's command line, works once: it redirects to `authorizationUrl` and
+ * for as long as the scope lives. Only the user's own processes are answered: another
+ * local user (who may read the short URL on the browser opener's command line) gets
+ * 403 and learns nothing, not even whether the login is still open. The short URL works once: it redirects to `authorizationUrl` and
  * sets a cookie (HttpOnly, SameSite=Lax, on the redirect URI's host); opened again, it
  * only says the login is in progress. The first callback whose `state` matches and
  * that carries the cookie, so comes from the browser that opened the short URL, is
@@ -98,7 +100,15 @@ export const listenForCallback = (options: {
     let cookieName = "mairu_login"
     const browserKey = randomToken(16)
     let shortUrlUsed = false
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse, peer: Peer) => {
+      if (peer._tag === "Other") {
+        refuseOtherUser(
+          res,
+          page(false, "This login belongs to another user.", "Refused"),
+          "text/html; charset=utf-8"
+        )
+        return
+      }
       const url = new URL(req.url ?? "/", "http://127.0.0.1")
       const send = (status: number, body: string) => {
         res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
@@ -179,7 +189,7 @@ export const listenForCallback = (options: {
 const bindAll = async (
   host: "127.0.0.1" | "localhost",
   port: number | undefined,
-  handler: http.RequestListener,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse, peer: Peer) => void,
   servers: Array<http.Server>
 ): Promise<number | InvalidArgument> => {
   const release = () =>
@@ -199,12 +209,12 @@ const bindAll = async (
     })
   }
   for (let attempt = 0; attempt < 5; attempt++) {
-    const v4 = http.createServer(handler)
+    const v4 = createLoopbackServer(handler)
     servers.push(v4)
     const bound = await listen(v4, port ?? 0, "127.0.0.1")
     if (typeof bound !== "number") return failed("127.0.0.1", port ?? 0, bound)
     if (host !== "localhost") return bound
-    const v6 = http.createServer(handler)
+    const v6 = createLoopbackServer(handler)
     servers.push(v6)
     const also = await listen(v6, bound, "::1")
     if (typeof also === "number" || NO_IPV6.has(also.code ?? "")) return bound

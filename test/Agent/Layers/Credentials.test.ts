@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
 import { CredentialCacheLive } from "../../../src/Agent/Layers/CredentialCacheLive.js"
 import { CredentialsLive } from "../../../src/Agent/Layers/CredentialsLive.js"
+import { KnownSecretsLive } from "../../../src/Agent/Layers/KnownSecretsLive.js"
 import { type BackendCall, CredentialBackend } from "../../../src/Agent/Services/CredentialBackend.js"
 import { CredentialCache } from "../../../src/Agent/Services/CredentialCache.js"
 import { Credentials, MAX_UPSTREAM_PER_SERVER } from "../../../src/Agent/Services/Credentials.js"
@@ -31,7 +32,8 @@ const credentialsOn = (
         Sessions.layerTest({ ended }),
         cache,
         CredentialBackend.layerTest({ ...backend, calls }),
-        RoleChain.Test
+        RoleChain.Test,
+        KnownSecretsLive
       )
     )
   )

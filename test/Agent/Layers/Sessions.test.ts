@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+import { KnownSecretsLive } from "../../../src/Agent/Layers/KnownSecretsLive.js"
 import { SessionsLive } from "../../../src/Agent/Layers/SessionsLive.js"
 import { SessionStoreLive } from "../../../src/Agent/Layers/SessionStoreLive.js"
 import { CredentialCache } from "../../../src/Agent/Services/CredentialCache.js"
@@ -34,7 +35,9 @@ const sessionsOn = (
   const cleared: Array<string> = []
   const layer = SessionsLive.pipe(
     Layer.provideMerge(store),
-    Layer.provide(Layer.merge(OAuth.layerTest({ ...oauth, calls }), CredentialCache.layerTest({ cleared })))
+    Layer.provide(
+      Layer.mergeAll(OAuth.layerTest({ ...oauth, calls }), CredentialCache.layerTest({ cleared }), KnownSecretsLive)
+    )
   )
   return { layer, cleared, refreshes: () => calls.filter((call) => call.kind === "refresh").map((call) => call.at) }
 }

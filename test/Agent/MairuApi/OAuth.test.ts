@@ -4,8 +4,10 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+import { KnownSecretsLive } from "../../../src/Agent/Layers/KnownSecretsLive.js"
 import { mairuApiStartLogin } from "../../../src/Agent/MairuApi/OAuth.js"
 import { refreshTokens } from "../../../src/Agent/MairuApi/TokenEndpoint.js"
 import type { OAuthConfig, ServerConfig } from "../../../src/Schemas/ServerConfig.js"
@@ -49,7 +51,7 @@ const fakeIdp = (
       return json(next.status, next.body)
     })
   )
-  return { layer: HttpClient.HttpClient.context(client), polls }
+  return { layer: Layer.merge(Layer.succeed(HttpClient.HttpClient, client), KnownSecretsLive), polls }
 }
 
 describe("device grant", () => {

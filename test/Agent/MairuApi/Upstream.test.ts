@@ -4,8 +4,11 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
+import { KnownSecretsLive } from "../../../src/Agent/Layers/KnownSecretsLive.js"
 import { MAX_BODY_BYTES, send, sendRetrying } from "../../../src/Agent/MairuApi/Upstream.js"
+import type { ServerConfig } from "../../../src/Schemas/ServerConfig.js"
 
 const serving = (answers: Array<{ status: number; body: string | ReadableStream<Uint8Array> }>) => {
   let calls = 0
@@ -15,10 +18,25 @@ const serving = (answers: Array<{ status: number; body: string | ReadableStream<
       return HttpClientResponse.fromWeb(request, new Response(answer.body, { status: answer.status }))
     })
   )
-  return { layer: HttpClient.HttpClient.context(client), calls: () => calls }
+  return { layer: Layer.merge(Layer.succeed(HttpClient.HttpClient, client), KnownSecretsLive), calls: () => calls }
 }
 
 const request = HttpClientRequest.get("https://cred.example/roles")
+const server: ServerConfig = {
+  _tag: "MairuApi",
+  id: "cred",
+  url: "https://cred.example/",
+  path: "/x/cred.json",
+  oauth: {
+    clientId: "c",
+    clientSecret: undefined,
+    tokenEndpoint: "https://cred.example/oauth/token",
+    scope: [],
+    deviceGrant: undefined,
+    codeGrant: undefined,
+    defaultGrantType: "device_grant"
+  }
+}
 
 describe("upstream calls", () => {
   it.effect("refuse a body larger than the limit, even one sent in chunks without a length", () =>
@@ -31,8 +49,8 @@ describe("upstream calls", () => {
           controller.enqueue(chunk)
         }
       })
-      const server = serving([{ status: 200, body: endless }])
-      const error = yield* Effect.flip(send(request, "list roles").pipe(Effect.provide(server.layer)))
+      const endlessServer = serving([{ status: 200, body: endless }])
+      const error = yield* Effect.flip(send(server, request, "list roles").pipe(Effect.provide(endlessServer.layer)))
       expect(error.message).toContain(`larger than ${MAX_BODY_BYTES} bytes`)
       expect(sent).toBeLessThan(MAX_BODY_BYTES * 2)
     }))
@@ -47,13 +65,13 @@ describe("upstream calls", () => {
           return yield* Fiber.join(fiber)
         })
       const flaky = serving([{ status: 503, body: "busy" }, { status: 429, body: "slow" }, { status: 200, body: "{}" }])
-      expect((yield* settle(sendRetrying(request, "x").pipe(Effect.provide(flaky.layer)))).status).toBe(200)
+      expect((yield* settle(sendRetrying(server, request, "x").pipe(Effect.provide(flaky.layer)))).status).toBe(200)
       expect(flaky.calls()).toBe(3)
       const down = serving([{ status: 500, body: "down" }])
-      expect((yield* settle(sendRetrying(request, "x").pipe(Effect.provide(down.layer)))).status).toBe(500)
+      expect((yield* settle(sendRetrying(server, request, "x").pipe(Effect.provide(down.layer)))).status).toBe(500)
       expect(down.calls()).toBe(3)
       const forbidden = serving([{ status: 403, body: "no" }])
-      expect((yield* settle(sendRetrying(request, "x").pipe(Effect.provide(forbidden.layer)))).status).toBe(403)
+      expect((yield* settle(sendRetrying(server, request, "x").pipe(Effect.provide(forbidden.layer)))).status).toBe(403)
       expect(forbidden.calls()).toBe(1)
     }))
 })
