@@ -58,13 +58,13 @@ await build({
   packages: "external"
 })
 
-// The agent's hardening (src/Platform/Hardening.ts) goes through koffi's prebuilt native module, which
-// cannot be bundled and whose install script must not run. The package carries it for every platform
-// mairu ships for, in dist/koffi/<triplet>/koffi.node. Each platform's module is an npm package of its
-// own (@koromix/koffi-<platform>, an optional dependency of koffi that npm installs only on that
-// platform): the build takes the version and integrity package-lock.json pins, from node_modules when
-// npm installed it, else fetched with `npm pack` into node_modules/.cache/mairu-native (once), and fails
-// when one is missing.
+// The agent's hardening, a socket's peer and sock_diag go through koffi's prebuilt native module
+// (src/Platform/Native.ts), which cannot be bundled and whose install script must not run. The package
+// carries it for every platform mairu ships for, in dist/koffi/<triplet>/koffi.node. Each platform's
+// module is an npm package of its own (@koromix/koffi-<platform>, an optional dependency of koffi that
+// npm installs only on that platform): the build takes the version and integrity package-lock.json
+// pins, from node_modules when npm installed it, else fetched with `npm pack` into
+// node_modules/.cache/mairu-native (once), and fails when one is missing.
 const NATIVE_PLATFORMS = {
   "darwin-arm64": ["darwin_arm64"],
   "darwin-x64": ["darwin_x64"],
@@ -189,7 +189,7 @@ async function buildSea() {
     "help.txt": path.join(dist, "help.txt"),
     "help.ansi": path.join(dist, "help.ansi")
   }
-  // Its own platform's native module for the agent's hardening (src/Platform/Hardening.ts): the
+  // Its own platform's native module (src/Platform/Native.ts): the
   // executable is this node, so it has this node's libc.
   const glibc = process.report.getReport().header.glibcVersionRuntime !== undefined
   const koffiFolder = `${process.platform === "linux" && !glibc ? "musl" : process.platform}_${process.arch}`

@@ -2,7 +2,8 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
-import { commandName, cutBytes, describeProcess } from "../Platform/ProcessInfo.js"
+import { cutBytes } from "../Platform/ProcessInfo.js"
+import { platform } from "../Platform/ThisPlatform.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type {
@@ -53,7 +54,7 @@ export const reporterOf = (
 ): Effect.Effect<{ readonly reportedBy?: ParentProcess; readonly reason?: string }> => {
   switch (peer._tag) {
     case "Local":
-      return Effect.promise(() => commandName(peer.pid)).pipe(
+      return Effect.promise(() => platform.commandName(peer.pid)).pipe(
         Effect.map((command) => ({ reportedBy: { pid: peer.pid, command: command ?? "?" } }))
       )
     case "Remote":
@@ -86,7 +87,7 @@ export const requesterOf = (peer: Peer, reported: ReportedRequester | undefined)
   }
   switch (peer._tag) {
     case "Local":
-      return Effect.promise(() => describeProcess(peer.pid)).pipe(
+      return Effect.promise(() => platform.describeProcess(peer.pid)).pipe(
         Effect.map((process): Requester => ({ ...nobody, attribution: "kernel", process }))
       )
     case "Remote":

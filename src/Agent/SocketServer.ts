@@ -11,7 +11,7 @@ import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { peerCredentials } from "../Platform/PeerCredentials.js"
+import { platform } from "../Platform/ThisPlatform.js"
 import { type AgentError, InvalidArgument, Unknown } from "../Schemas/AgentErrors.js"
 import { AgentRequest, Hello, MAX_LINE_BYTES, RequestEnvelope } from "../Schemas/AgentProtocol.js"
 import { describeParseError } from "../Schemas/ParseIssues.js"
@@ -61,7 +61,7 @@ const MAX_UNREAD_ANSWER_BYTES = 256 * 1024
 
 /** Who connected, as the kernel tells (the pid and uid of the process that connected). */
 const localPeer = (socket: net.Socket): Peer => {
-  const credentials = peerCredentials(socket)
+  const credentials = platform.peerCredentials(socket)
   return "pid" in credentials ? { _tag: "Local", ...credentials } : { _tag: "Unknown", reason: credentials.reason }
 }
 

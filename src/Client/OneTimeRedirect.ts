@@ -4,7 +4,8 @@ import * as FiberId from "effect/FiberId"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
 import type { AddressInfo } from "node:net"
-import { createLoopbackServer, refuseOtherUser } from "../Platform/LoopbackServer.js"
+import { createLoopbackServer, fromAnotherUser, refuseOtherUser } from "../Platform/LoopbackServer.js"
+import type { Platform } from "../Platform/Platform.js"
 import { randomToken } from "../RandomToken.js"
 import { LoopbackUnavailable } from "./Errors.js"
 
@@ -29,10 +30,12 @@ const sameToken = (a: string, b: string) =>
 /**
  * A one-time link on 127.0.0.1 that redirects (302) to `target`, for as long as
  * the scope lives: the first GET from a process of this user gets the redirect,
- * every later one a page saying the link was used (`usedText`). On Linux a
- * request from another user's process is refused (403) and does not use the link up.
+ * every later one a page saying the link was used (`usedText`). A request from
+ * another user's process (or one the system cannot show to this user) is refused
+ * (403) and does not use the link up. `platform` tells who connected: this machine's
+ * unless a test gives another.
  */
-export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText: string) =>
+export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText: string, platform?: Platform) =>
   Effect.gen(function*() {
     const followed = Deferred.unsafeMake<void>(FiberId.none)
     const path = `/${randomToken(32)}`
@@ -46,7 +49,7 @@ export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText
         })
         res.end(page(title, text))
       }
-      if (peer._tag === "Other") {
+      if (fromAnotherUser(peer)) {
         return refuseOtherUser(
           res,
           page("Refused", "This link belongs to another user's session."),
@@ -65,13 +68,14 @@ export const serveOneTimeRedirect = (target: Redacted.Redacted<string>, usedText
       })
       res.end()
       Deferred.unsafeDone(followed, Effect.void)
-    })
+    }, { platform })
     const port = yield* Effect.acquireRelease(
       Effect.async<number, LoopbackUnavailable>((resume) => {
-        server.once("error", (error: NodeJS.ErrnoException) =>
-          resume(Effect.fail(new LoopbackUnavailable({ code: String(error.code) }))))
-        server.listen(0, "127.0.0.1", () =>
-          resume(Effect.succeed((server.address() as AddressInfo).port)))
+        server.once(
+          "error",
+          (error: NodeJS.ErrnoException) => resume(Effect.fail(new LoopbackUnavailable({ code: String(error.code) })))
+        )
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as AddressInfo).port)))
       }),
       () =>
         Effect.sync(() => {

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from "node:net"
 import { type Expiring, type Obtained, servedFromCache } from "../Credentials/CachePolicy.js"
 import { formatExpiration } from "../Credentials/CredentialProcessJson.js"
 import { createLoopbackServer } from "../Platform/LoopbackServer.js"
+import type { LoopbackPeer, Platform } from "../Platform/Platform.js"
 import type { ReportedRequester } from "../Schemas/Audit.js"
 import { MAX_HAND_OUTS_PER_RECORD } from "../Schemas/ProtocolVersion.js"
 import { makeRequesterLookup } from "./EcsRequester.js"
@@ -16,7 +17,8 @@ import { makeRequesterLookup } from "./EcsRequester.js"
  * they are capped, not refused). EcsEndpointLive wraps it; the fast exec path uses it as is.
  *
  * Every answer with credentials reaches the agent's audit trail, with the process
- * that asked (found once per connection, before its first answer): the request that
+ * that asked (found with its user once per connection, as it is accepted, among the
+ * command's processes first; described before its first answer): the request that
  * starts a fetch names it in the fetch; the others (answered from the last
  * credentials, or from a fetch another request started) are told afterwards, in
  * batches, one at a time.
@@ -80,6 +82,8 @@ export const startEcsServer = <E>(
     readonly reuse: boolean
     /** Tells the agent of hand-outs it was not asked for; `unrecorded` of them could not wait. */
     readonly record: (handOuts: ReadonlyArray<EcsHandOut>, unrecorded: number) => Promise<void>
+    /** Who tells the process behind a connection; this machine's platform unless a test gives another. */
+    readonly platform?: Platform | undefined
   }
 ): Promise<EcsServer> => {
   const token = crypto.randomBytes(32).toString("base64url")
@@ -111,13 +115,13 @@ export const startEcsServer = <E>(
     return fetched.then((credentials) => ({ credentials, asked: true }))
   }
 
-  const requesterOf = makeRequesterLookup(token)
+  const requesterOf = makeRequesterLookup(token, options.platform)
   const requesters = new WeakMap<Socket, Promise<ReportedRequester>>()
-  /** Found once per connection: the process cannot change, and looking costs more than answering. */
-  const requesterOn = (socket: Socket) => {
+  /** Described once per connection: the process cannot change, and describing costs more than answering. */
+  const requesterOn = (socket: Socket, peer: LoopbackPeer) => {
     let requester = requesters.get(socket)
     if (requester === undefined) {
-      requester = requesterOf(socket)
+      requester = requesterOf(peer)
       requesters.set(socket, requester)
     }
     return requester
@@ -157,7 +161,7 @@ export const startEcsServer = <E>(
     }
   }
 
-  const server = createLoopbackServer((req, res) => {
+  const server = createLoopbackServer((req, res, peer) => {
     const reply = (status: number, text: string) => {
       res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" })
       res.end(text)
@@ -168,7 +172,7 @@ export const startEcsServer = <E>(
     if (req.method !== "GET" || req.url !== path) {
       return reply(404, JSON.stringify({ code: "NotFound", message: "no such resource" }))
     }
-    void requesterOn(req.socket).then(async (requester) => {
+    void requesterOn(req.socket, peer).then(async (requester) => {
       const { asked, credentials } = await shared(requester)
       if (credentials === undefined) {
         return reply(
@@ -182,7 +186,7 @@ export const startEcsServer = <E>(
       reply(200, body(credentials))
       if (!asked) tell({ at: new Date(), accessKeyId: credentials.accessKeyId, requester })
     })
-  })
+  }, { peer: { pid: { descendantsOf: process.pid } }, platform: options.platform })
   return new Promise((resolve, reject) => {
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () => {

@@ -1,10 +1,8 @@
 import * as childProcess from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
-import { IS_SEA, seaRawAsset } from "../Sea.js"
 import { openInspectorUrl } from "./Inspector.js"
-import type { Koffi, KoffiFunction, KoffiLibrary, Platform } from "./Platform.js"
+import { describeError, loadNative } from "./Native.js"
+import type { Platform } from "./Platform.js"
 import { platform as thisPlatform } from "./ThisPlatform.js"
 
 /**
@@ -12,11 +10,9 @@ import { platform as thisPlatform } from "./ThisPlatform.js"
  * (setrlimit), and what the platform has against debuggers (Linux: not dumpable,
  * so no ptrace and no /proc/PID/mem or environ for other processes of the user;
  * macOS: ptrace(PT_DENY_ATTACH)). Node has no API for these; they go through
- * koffi's prebuilt native module: the npm package carries it for every platform in
- * dist/koffi/<folder>/koffi.node, the single executable carries its own platform's
- * as an asset. Without it debuggers are not blocked, and core dumps are off only when
- * the agent was started with a core file size limit of 0 (as a command starts it);
- * `mairu status` says which.
+ * koffi's prebuilt native module (Native.ts). Without it debuggers are not blocked,
+ * and core dumps are off only when the agent was started with a core file size
+ * limit of 0 (as a command starts it); `mairu status` says which.
  */
 
 export interface HardeningReport {
@@ -32,74 +28,6 @@ export interface HardeningReport {
 
 const RLIMIT_CORE = 4
 
-/** Where the build puts the native module: next to the running mairu.cjs. */
-export const bundledKoffiPaths = (on: Platform = thisPlatform): ReadonlyArray<string> => {
-  const entry = process.argv[1]
-  if (entry === undefined) return []
-  let dir: string
-  try {
-    dir = path.dirname(fs.realpathSync(entry))
-  } catch {
-    return []
-  }
-  return on.hardening.koffiFolders.map((folder) => path.join(dir, "koffi", folder, "koffi.node"))
-}
-
-const describe = (error: unknown) => error instanceof Error ? error.message : String(error)
-
-/** Loads the first of `candidates` that exists and loads, or says why none did. */
-const loadKoffi = (candidates: ReadonlyArray<string>): Koffi | string => {
-  const errors: Array<string> = []
-  for (const file of candidates) {
-    if (!fs.existsSync(file)) continue
-    try {
-      const module = { exports: {} }
-      process.dlopen(module, file)
-      return module.exports as Koffi
-    } catch (error) {
-      errors.push(`${file}: ${describe(error)}`)
-    }
-  }
-  return errors.length > 0
-    ? `the native helper did not load (${errors.join("; ")})`
-    : `no native helper for ${process.platform}-${process.arch} in this installation`
-}
-
-/**
- * The single executable's native module: its asset, written to a file of a private
- * folder (0700, the file 0500) for process.dlopen, both removed once it is loaded.
- */
-const loadSeaKoffi = (): Koffi | string => {
-  const asset = seaRawAsset("koffi.node")
-  if (asset === undefined) return loadKoffi([])
-  let dir: string
-  try {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-native-"))
-  } catch (error) {
-    return `cannot write the native helper to ${os.tmpdir()} (${describe(error)}); set TMPDIR to a folder of yours`
-  }
-  try {
-    const file = path.join(dir, "koffi.node")
-    fs.writeFileSync(file, asset, { mode: 0o500 })
-    return loadKoffi([file])
-  } catch (error) {
-    return `cannot write the native helper to ${dir} (${describe(error)}); set TMPDIR to a folder of yours`
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-const openLibc = (koffi: Koffi, on: Platform): KoffiLibrary => {
-  for (const name of on.hardening.libc) {
-    try {
-      return koffi.load(name)
-    } catch {
-      // try the next name
-    }
-  }
-  throw new Error(`cannot open the C library (${on.hardening.libc.join(", ")})`)
-}
-
 /** True when this process's core file size limit is 0 (then no core file is written). */
 const coreLimitIsZero = (): boolean => {
   try {
@@ -109,50 +37,6 @@ const coreLimitIsZero = (): boolean => {
     return childProcess.execFileSync("/bin/sh", ["-c", "ulimit -c"], { encoding: "utf8" }).trim() === "0"
   } catch {
     return false
-  }
-}
-
-/** koffi and the C library it opened. */
-export interface Native {
-  readonly koffi: Koffi
-  readonly libc: KoffiLibrary
-}
-
-let native: Native | string | undefined
-
-/**
- * koffi and the C library, loaded once: by hardenProcess as the agent starts, else at the
- * first call (the single executable's asset, or the files shipped in dist/). A string
- * says why they are not available.
- */
-export const loadNative = (koffiPaths?: ReadonlyArray<string>, on: Platform = thisPlatform): Native | string => {
-  if (native !== undefined) return native
-  const koffi = koffiPaths !== undefined
-    ? loadKoffi(koffiPaths)
-    : IS_SEA
-    ? loadSeaKoffi()
-    : loadKoffi(bundledKoffiPaths(on))
-  if (typeof koffi === "string") return (native = koffi)
-  try {
-    native = { koffi, libc: openLibc(koffi, on) }
-  } catch (error) {
-    native = describe(error)
-  }
-  return native
-}
-
-/** The C library's functions `signatures` declares (name → C prototype); a string says why they are not available. */
-export const libcFunctions = <K extends string>(
-  signatures: Readonly<Record<K, string>>
-): Readonly<Record<K, KoffiFunction>> | string => {
-  const loaded = loadNative()
-  if (typeof loaded === "string") return loaded
-  try {
-    const functions = {} as Record<K, KoffiFunction>
-    for (const name of Object.keys(signatures) as Array<K>) functions[name] = loaded.libc.func(signatures[name])
-    return functions
-  } catch (error) {
-    return `the C library lacks a function: ${describe(error)}`
   }
 }
 
@@ -171,7 +55,7 @@ export const withInspector = (report: Omit<HardeningReport, "inspectorClosed">):
  */
 export const hardenProcess = (koffiPaths?: ReadonlyArray<string>, on: Platform = thisPlatform): HardeningReport => {
   if (applied !== undefined) return withInspector(applied)
-  const loaded = loadNative(koffiPaths, on)
+  const loaded = loadNative(on.hardening, koffiPaths)
   if (typeof loaded === "string") {
     applied = { coreDumpsOff: coreLimitIsZero(), debuggersBlocked: false, problem: loaded }
     return withInspector(applied)
@@ -188,7 +72,7 @@ export const hardenProcess = (koffiPaths?: ReadonlyArray<string>, on: Platform =
     debuggersBlocked = on.hardening.blockDebuggers(libc)
     if (!debuggersBlocked) problems.push(`${on.hardening.debuggerCall} failed`)
   } catch (error) {
-    problems.push(describe(error))
+    problems.push(describeError(error))
   }
   coreDumpsOff ||= coreLimitIsZero()
   applied = { coreDumpsOff, debuggersBlocked, ...(problems.length > 0 ? { problem: problems.join("; ") } : {}) }

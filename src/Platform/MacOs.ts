@@ -1,30 +1,15 @@
 import * as net from "node:net"
+import { plainAddress } from "./Addresses.js"
+import { fileNames, parseLsof } from "./Lsof.js"
+import { describeMacOsProcess, macOsCommandName } from "./MacOsProcesses.js"
+import { MACOS_NATIVE } from "./Native.js"
+import { macOsPeerCredentials } from "./PeerCredentials.js"
 import type { KoffiLibrary, LoopbackConnection, LoopbackPeer, Platform, SocketListener } from "./Platform.js"
 import { type RunTool, runTool, type RunToolAsync, runToolAsync } from "./Tools.js"
-import { canRun, plainAddress, signalReaches, userNameOf } from "./Unix.js"
+import { canRun, signalReaches, userNameOf } from "./Unix.js"
 
 // macOS has no /proc: lsof says who holds a socket and ps how a process is; ptrace(PT_DENY_ATTACH)
 // keeps debuggers out; nothing passes a parent's death on to its child.
-
-/** One process of `lsof -F` output: its fields, and the names (`n`) of the files listed for it. */
-interface LsofProcess {
-  readonly pid: number
-  readonly uid: number | undefined
-  readonly names: ReadonlyArray<string>
-}
-
-/** Reads `lsof -F…` output: one field a line, its letter first; a `p` line starts a process. */
-export const parseLsof = (output: string): ReadonlyArray<LsofProcess> => {
-  const processes: Array<{ pid: number; uid: number | undefined; names: Array<string> }> = []
-  for (const line of output.split("\n")) {
-    const value = line.slice(1)
-    const current = processes[processes.length - 1]
-    if (line.startsWith("p")) processes.push({ pid: Number(value), uid: undefined, names: [] })
-    else if (line.startsWith("u") && current !== undefined) current.uid = Number(value)
-    else if (line.startsWith("n") && current !== undefined) current.names.push(value)
-  }
-  return processes.filter((p) => Number.isInteger(p.pid) && p.pid > 0)
-}
 
 /** `127.0.0.1:52000` or `[::1]:52000`, as lsof -n -P writes an end of a TCP connection. */
 const lsofEnd = (end: { readonly address: string; readonly port: number }) => {
@@ -35,19 +20,44 @@ const lsofEnd = (end: { readonly address: string; readonly port: number }) => {
 const LSOF = "lsof"
 const LSOF_FILE = "/usr/sbin/lsof"
 
+/** lsof runs at most this many at once for loopback peers; a burst of connections waits its turn. */
+const MAX_LSOF_AT_ONCE = 4
+
+/** Runs at most `limit` tasks at once, the others in turn as those end. */
+const limited = (limit: number) => {
+  let running = 0
+  const waiting: Array<() => void> = []
+  return async <A>(task: () => Promise<A>): Promise<A> => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve))
+    else running++
+    try {
+      return await task()
+    } finally {
+      const next = waiting.shift()
+      if (next === undefined) running--
+      else next()
+    }
+  }
+}
+
 export const makeMacOs = (tools: { readonly run: RunTool; readonly runAsync: RunToolAsync } = {
   run: runTool,
   runAsync: runToolAsync
 }): Platform => {
-  /** lsof lists the client's end as `CLIENT->SERVER` under the process holding it (only this user's, unless root). */
+  const inTurn = limited(MAX_LSOF_AT_ONCE)
+
+  /**
+   * lsof lists the client's end as `CLIENT->SERVER` under the process holding it, with
+   * its pid and uid (only this user's processes, unless mairu runs as root).
+   */
   const loopbackPeer = async (connection: LoopbackConnection): Promise<LoopbackPeer> => {
     const client = lsofEnd(connection.client)
-    const result = await tools.runAsync(LSOF, ["-nP", `-iTCP@${client}`, "-sTCP:ESTABLISHED", "-Fpun"])
+    const result = await inTurn(() => tools.runAsync(LSOF, ["-nP", `-iTCP@${client}`, "-sTCP:ESTABLISHED", "-Fpun"]))
     // lsof exits 1 when it lists nothing.
     if (result === undefined) return { _tag: "CannotTell", reason: "lsof did not run" }
     const wanted = `${client}->${lsofEnd(connection.server)}`
     for (const found of parseLsof(result.stdout)) {
-      if (found.uid !== undefined && found.names.includes(wanted)) {
+      if (found.uid !== undefined && fileNames(found).includes(wanted)) {
         return { _tag: "Found", uid: found.uid, pid: found.pid }
       }
     }
@@ -63,7 +73,7 @@ export const makeMacOs = (tools: { readonly run: RunTool; readonly runAsync: Run
   const socketListener = (socketPath: string): SocketListener | undefined => {
     const result = tools.run(LSOF, ["-nP", "-U", "-Fpn"])
     if (result === undefined) return undefined
-    const found = parseLsof(result.stdout).find((p) => p.pid !== process.pid && p.names.includes(socketPath))
+    const found = parseLsof(result.stdout).find((p) => p.pid !== process.pid && fileNames(p).includes(socketPath))
     return found === undefined ? undefined : { pid: found.pid, command: commandOf(found.pid) }
   }
 
@@ -81,14 +91,18 @@ export const makeMacOs = (tools: { readonly run: RunTool; readonly runAsync: Run
     name: "macOS",
     socketPathLimit: 104,
     loopbackPeer,
+    peerCredentials: macOsPeerCredentials,
+    describeProcess: (pid) => describeMacOsProcess(pid, tools.runAsync),
+    commandName: (pid) => macOsCommandName(pid, tools.runAsync),
+    // ps gives the start time only to the second: a pid taken again within it would pass for the same process.
+    processStartTime: () => undefined,
     socketListener,
     userName: (uid) => userNameOf(uid, tools.run),
     isProcessAlive,
     desktopOpener: () => "open",
     withParentDeathSignal: (argv) => argv,
     hardening: {
-      koffiFolders: [`darwin_${process.arch}`],
-      libc: ["/usr/lib/libSystem.B.dylib"],
+      ...MACOS_NATIVE,
       debuggerCall: "ptrace(PT_DENY_ATTACH)",
       blockDebuggers: (libc: KoffiLibrary) =>
         libc.func("int ptrace(int, int, void *, int)")(PT_DENY_ATTACH, 0, null, 0) === 0
@@ -97,7 +111,8 @@ export const makeMacOs = (tools: { readonly run: RunTool; readonly runAsync: Run
       "exec: the command keeps running if mairu is killed (SIGKILL): macOS has no parent-death signal",
       ...(canRun(LSOF_FILE) ? [] : [
         `the login callback and the console's one-time link cannot tell which user opened them (${LSOF_FILE} ` +
-        "is missing), so they let any local user's request through"
+        "is missing), so they let any local user's request through, and no loopback server of mairu caps " +
+        "other users' connections"
       ])
     ]
   }

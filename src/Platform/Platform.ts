@@ -1,3 +1,6 @@
+import type * as net from "node:net"
+import type { ProcessDescription } from "../Schemas/Audit.js"
+
 /**
  * Every facility of the operating system that differs between Linux and macOS, behind
  * one interface: Linux.ts and MacOs.ts implement it, ThisPlatform.ts picks one once.
@@ -14,12 +17,27 @@ export interface LoopbackConnection {
 
 /** Who holds the client end of a loopback connection. */
 export type LoopbackPeer =
-  /** A process of this machine; `pid` when the system names it. */
+  /** A process of user `uid`; `pid` when it was looked for (or came at no cost) and found. */
   | { readonly _tag: "Found"; readonly uid: number; readonly pid: number | undefined }
   /** The system lists connections, but not this one (gone, or a process this user cannot see). */
   | { readonly _tag: "NotListed" }
   /** This system cannot tell (no /proc, no lsof). */
   | { readonly _tag: "CannotTell"; readonly reason: string }
+
+/** What to find of a loopback peer besides its user. */
+export interface LoopbackPeerQuery {
+  /**
+   * Its process too: `true` looks through every process this user may see;
+   * `{ descendantsOf: PID }` looks among that process's descendants first (a command
+   * and what it starts). Where the process comes with the user anyway, it is always given.
+   */
+  readonly pid?: boolean | { readonly descendantsOf: number } | undefined
+}
+
+/** The process at the other end of a unix socket, as the kernel tells it; else why it cannot be told. */
+export type PeerCredentials =
+  | { readonly pid: number; readonly uid: number }
+  | { readonly reason: string }
 
 /** The process listening on a unix socket. */
 export interface SocketListener {
@@ -45,8 +63,19 @@ export interface Platform {
   readonly name: string
   /** The longest unix socket path, in bytes, that bind and connect take whole (the size of sun_path). */
   readonly socketPathLimit: number
-  /** The process at the client end of a loopback TCP connection that this process accepted. */
-  readonly loopbackPeer: (connection: LoopbackConnection) => Promise<LoopbackPeer>
+  /** The user (and, as `query` asks, the process) at the client end of a loopback TCP connection this process accepted. */
+  readonly loopbackPeer: (connection: LoopbackConnection, query?: LoopbackPeerQuery) => Promise<LoopbackPeer>
+  /** Who connected to `socket`, a unix socket this process accepted, as the kernel tells it. */
+  readonly peerCredentials: (socket: net.Socket) => PeerCredentials
+  /** What can be seen of process `pid` (executable, command line, folder, parents), read at once; never fails. */
+  readonly describeProcess: (pid: number) => Promise<ProcessDescription>
+  /** The command name of `pid`, shown safely. */
+  readonly commandName: (pid: number) => Promise<string | undefined>
+  /**
+   * When `pid` started, which tells a process from a later one that got the same pid;
+   * undefined where it cannot be read cheaply.
+   */
+  readonly processStartTime: (pid: number) => string | undefined
   /** The process of this user listening on the unix socket at `socketPath`, when the system tells. */
   readonly socketListener: (socketPath: string) => SocketListener | undefined
   /** The login name of `uid`, when known. */

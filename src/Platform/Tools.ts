@@ -11,6 +11,8 @@ export type RunTool = (file: string, args: ReadonlyArray<string>) => ToolResult 
 export type RunToolAsync = (file: string, args: ReadonlyArray<string>) => Promise<ToolResult | undefined>
 
 const TIMEOUT_MS = 5_000
+/** lsof and ps may list many thousands of files and processes: more than the 1 MiB Node keeps by default. */
+const MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 
 /** The system's own tools first (macOS keeps lsof in /usr/sbin), then the user's PATH; C locale output. */
 const toolEnv = () => ({
@@ -29,6 +31,7 @@ export const runTool: RunTool = (file, args) => {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "ignore"],
     timeout: TIMEOUT_MS,
+    maxBuffer: MAX_OUTPUT_BYTES,
     env: toolEnv()
   })
   return result.error !== undefined || result.status === null
@@ -42,6 +45,7 @@ export const runToolAsync: RunToolAsync = (file, args) =>
     const child = childProcessModule().execFile(file, args, {
       encoding: "utf8",
       timeout: TIMEOUT_MS,
+      maxBuffer: MAX_OUTPUT_BYTES,
       env: toolEnv()
     }, (error, stdout) => {
       if (error === null) return resolve({ code: 0, stdout })

@@ -18,6 +18,15 @@ export const userNameOf = (uid: number, run: RunTool, passwdFile = "/etc/passwd"
   return name === "" || name.includes("\n") ? undefined : name
 }
 
+/** The text of `file`, or undefined when it cannot be read. */
+export const readText = (file: string): string | undefined => {
+  try {
+    return fs.readFileSync(file, "utf8")
+  } catch {
+    return undefined
+  }
+}
+
 /** False when signal 0 says that `pid` does not exist (a process of another user exists: EPERM). */
 export const signalReaches = (pid: number): boolean => {
   try {
@@ -37,6 +46,3 @@ export const canRun = (file: string): boolean => {
     return false
   }
 }
-
-/** `127.0.0.1` for `::ffff:127.0.0.1`, the address itself otherwise. */
-export const plainAddress = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "")

@@ -9,6 +9,8 @@ import type { LoopbackConnection } from "../../src/Platform/Platform.js"
 import { platform } from "../../src/Platform/ThisPlatform.js"
 
 // The Linux implementation of the platform seam, against this machine's /proc, passwd and id.
+// The native helper is not loaded here (it is not next to the test runner's entry), so loopback
+// peers are found through /proc/net/tcp{,6}; SocketPeers.test.ts finds them through sock_diag.
 
 const NOBODY = 65534
 const asNobody = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"]
@@ -87,7 +89,13 @@ describe("the Linux platform", () => {
     for (const host of ["127.0.0.1", "::1"]) {
       let child: Awaited<ReturnType<typeof startChild>> | undefined
       const { connection } = await acceptOne(host, async (port) => (child = await client(host)(port)))
-      expect(await linux.loopbackPeer(connection)).toEqual({ _tag: "Found", uid: NOBODY, pid: child!.child.pid })
+      expect(await linux.loopbackPeer(connection, { pid: true })).toEqual({
+        _tag: "Found",
+        uid: NOBODY,
+        pid: child!.child.pid
+      })
+      // Not asked for, the process is not looked for.
+      expect(await linux.loopbackPeer(connection)).toEqual({ _tag: "Found", uid: NOBODY, pid: undefined })
     }
     // A client of this process, through an IPv4-mapped address.
     const own = await acceptOne("::", (port) =>
@@ -96,7 +104,7 @@ describe("the Linux platform", () => {
         cleanups.push(() => socket.destroy())
       }))
     expect(own.connection.client.address).toBe("::ffff:127.0.0.1")
-    expect(await linux.loopbackPeer(own.connection)).toEqual({
+    expect(await linux.loopbackPeer(own.connection, { pid: { descendantsOf: process.pid } })).toEqual({
       _tag: "Found",
       uid: process.getuid!(),
       pid: process.pid
@@ -112,7 +120,7 @@ describe("the Linux platform", () => {
     const ended = new Promise((resolve) => socket.once("end", resolve))
     client!.destroy()
     await ended
-    expect(await linux.loopbackPeer(connection)).toEqual({ _tag: "NotListed" })
+    expect(await linux.loopbackPeer(connection, { pid: true })).toEqual({ _tag: "NotListed" })
   })
 
   it("names the process listening on a unix socket", async () => {

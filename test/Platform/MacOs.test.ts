@@ -3,7 +3,8 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { makeMacOs, parseLsof } from "../../src/Platform/MacOs.js"
+import { parseLsof } from "../../src/Platform/Lsof.js"
+import { makeMacOs } from "../../src/Platform/MacOs.js"
 import type { KoffiLibrary } from "../../src/Platform/Platform.js"
 import type { ToolResult } from "../../src/Platform/Tools.js"
 import { socketPathTooLong } from "../../src/Wire/SocketPathLength.js"
@@ -103,6 +104,29 @@ describe("the macOS platform (recorded tool outputs)", () => {
     }
   })
 
+  it("runs lsof for at most 4 connections at once, the others in turn (a burst of connections spawns no more)", async () => {
+    const running: Array<(result: ToolResult) => void> = []
+    const mac = makeMacOs({
+      run: () => undefined,
+      runAsync: () => new Promise((resolve) => running.push(resolve))
+    })
+    const server = { address: "127.0.0.1", port: 49321 }
+    const peers = Array.from(
+      { length: 10 },
+      (_, i) => mac.loopbackPeer({ client: { address: "127.0.0.1", port: 53100 + i }, server })
+    )
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(running.length).toBe(4)
+    running[0]!({ code: 1, stdout: "" })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(running.length).toBe(5)
+    for (let answered = 1; answered < 10; answered++) {
+      running[answered]!({ code: 1, stdout: "" })
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(await Promise.all(peers)).toEqual(Array(10).fill({ _tag: "NotListed" }))
+  })
+
   it("cannot tell without lsof", async () => {
     const mac = makeMacOs({ run: () => undefined, runAsync: () => Promise.resolve(undefined) })
     expect(
@@ -111,9 +135,13 @@ describe("the macOS platform (recorded tool outputs)", () => {
   })
 
   it("reads the fields lsof -F prints, whatever others come with them", () => {
-    expect(parseLsof("p17\ncbash\nu501\nf3\ntIPv4\nn127.0.0.1:1->127.0.0.1:2\nf4\nnx\np18\nu0\n")).toEqual([
-      { pid: 17, uid: 501, names: ["127.0.0.1:1->127.0.0.1:2", "x"] },
-      { pid: 18, uid: 0, names: [] }
+    expect(parseLsof("p17\ncbash\nu501\nf3\ntIPv4\nn127.0.0.1:1->127.0.0.1:2\nf4\nnx\np18\nu0\nfcwd\nn/\n")).toEqual([
+      {
+        pid: 17,
+        uid: 501,
+        files: [{ descriptor: "3", name: "127.0.0.1:1->127.0.0.1:2" }, { descriptor: "4", name: "x" }]
+      },
+      { pid: 18, uid: 0, files: [{ descriptor: "cwd", name: "/" }] }
     ])
     expect(parseLsof("")).toEqual([])
   })

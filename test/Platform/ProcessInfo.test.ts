@@ -3,20 +3,14 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import {
-  cutBytes,
-  describeLinuxProcess,
-  describeMacosProcess,
-  linuxCommandName,
-  MAX_ARGV_BYTES,
-  parentChain,
-  parseLsofFiles,
-  parseProcStat,
-  parsePsTable,
-  processStartTime,
-  renderArgv,
-  type RunProgram
-} from "../../src/Platform/ProcessInfo.js"
+import { linux } from "../../src/Platform/Linux.js"
+import { parseProcStat } from "../../src/Platform/LinuxProcesses.js"
+import { makeMacOs } from "../../src/Platform/MacOs.js"
+import { parseLsofFiles, parsePsTable } from "../../src/Platform/MacOsProcesses.js"
+import { cutBytes, MAX_ARGV_BYTES, parentChain, renderArgv } from "../../src/Platform/ProcessInfo.js"
+import type { RunToolAsync, ToolResult } from "../../src/Platform/Tools.js"
+
+// How each platform describes a process: Linux for real, macOS through its tools' recorded outputs.
 
 /** What `ps` and `lsof` print on macOS for a shell, an AWS tool under it and mairu under that. */
 const PS_TABLE = `    1     0     0 Ss   launchd
@@ -34,19 +28,21 @@ ftxt
 n/usr/lib/dyld
 `
 
-/** A fake `run` that answers each program as macOS would for process 2101. */
-const macos: RunProgram = (file, args) =>
-  Promise.resolve(
-    file === "/bin/ps" && args[0] === "-ax"
-      ? PS_TABLE
-      : file === "/bin/ps" && args.includes("args=")
-      ? "node /opt/homebrew/bin/mairu credential-process acme ReadOnly\n"
-      : file === "/bin/ps"
-      ? "node\n"
-      : file === "/usr/sbin/lsof"
-      ? LSOF_FILES
-      : undefined
-  )
+const ok = (stdout: string): ToolResult => ({ code: 0, stdout })
+
+/** macOS's tools, answering as macOS would for process 2101 (and for no other). */
+const MACOS_ANSWERS: Record<string, ToolResult> = {
+  "ps -ax -o pid=,ppid=,uid=,stat=,ucomm=": ok(PS_TABLE),
+  "ps -ww -o args= -p 2101": ok("node /opt/homebrew/bin/mairu credential-process acme ReadOnly\n"),
+  "ps -o ucomm= -p 2101": ok("node\n"),
+  "lsof -w -b -a -p 2101 -d cwd,txt -Fn": ok(LSOF_FILES)
+}
+
+const macOsWith = (runAsync: RunToolAsync) => makeMacOs({ run: () => undefined, runAsync })
+
+const macos = macOsWith((file, args) =>
+  Promise.resolve(MACOS_ANSWERS[[file, ...args].join(" ")] ?? { code: 1, stdout: "" })
+)
 
 describe("process descriptions", () => {
   it("render a command line safely on one line, cut at 512 bytes without splitting a character", () => {
@@ -86,7 +82,7 @@ describe("process descriptions", () => {
     const child = spawn("/bin/sleep", ["30"], { cwd: dir, stdio: "ignore" })
     try {
       await new Promise((resolve) => child.once("spawn", resolve))
-      const described = describeLinuxProcess(child.pid!)
+      const described = await linux.describeProcess(child.pid!)
       expect(described).toMatchObject({
         pid: child.pid,
         uid: process.getuid!(),
@@ -95,14 +91,14 @@ describe("process descriptions", () => {
         cwd: dir,
         problem: undefined
       })
-      expect(described.parents[0]).toEqual({ pid: process.pid, command: linuxCommandName(process.pid) })
-      expect(processStartTime(child.pid!)).toMatch(/^\d+$/)
+      expect(described.parents[0]).toEqual({ pid: process.pid, command: await linux.commandName(process.pid) })
+      expect(linux.processStartTime(child.pid!)).toMatch(/^\d+$/)
     } finally {
       child.kill()
       fs.rmSync(dir, { recursive: true, force: true })
     }
     // Above the largest pid Linux hands out (2^22).
-    expect(describeLinuxProcess(2 ** 22 + 1).problem).toBe(
+    expect((await linux.describeProcess(2 ** 22 + 1)).problem).toBe(
       `process ${2 ** 22 + 1} had exited before it could be described`
     )
   })
@@ -112,7 +108,7 @@ describe("process descriptions", () => {
       cwd: "/Users/alice/my project",
       executable: "/opt/homebrew/Cellar/node/22.1.0/bin/node"
     })
-    expect(await describeMacosProcess(2101, macos)).toEqual({
+    expect(await macos.describeProcess(2101)).toEqual({
       pid: 2101,
       uid: 501,
       executable: "/opt/homebrew/Cellar/node/22.1.0/bin/node",
@@ -121,13 +117,20 @@ describe("process descriptions", () => {
       parents: [{ pid: 2100, command: "aws" }, { pid: 701, command: "zsh" }, { pid: 700, command: "login" }],
       problem: undefined
     })
-    expect((await describeMacosProcess(9999, macos)).problem).toBe(
+    expect(await macos.commandName(2101)).toBe("node")
+    expect(macos.processStartTime(2101)).toBeUndefined()
+    expect((await macos.describeProcess(9999)).problem).toBe(
       "process 9999 had exited before it could be described"
     )
-    const noLsof: RunProgram = (file, args) =>
-      file === "/usr/sbin/lsof" ? Promise.resolve(undefined) : macos(file, args)
-    expect((await describeMacosProcess(2101, noLsof)).problem).toBe(
+    const noLsof = macOsWith((file, args) =>
+      Promise.resolve(file === "lsof" ? undefined : MACOS_ANSWERS[[file, ...args].join(" ")])
+    )
+    expect((await noLsof.describeProcess(2101)).problem).toBe(
       "lsof could not read its executable and working folder"
     )
+    const noPs = macOsWith((file, args) =>
+      Promise.resolve(file === "ps" ? undefined : MACOS_ANSWERS[[file, ...args].join(" ")])
+    )
+    expect((await noPs.describeProcess(2101)).problem).toBe("ps could not list processes")
   })
 })

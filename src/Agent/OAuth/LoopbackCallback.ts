@@ -3,7 +3,8 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import type * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { createLoopbackServer, type Peer, refuseOtherUser } from "../../Platform/LoopbackServer.js"
+import { createLoopbackServer, fromAnotherUser, refuseOtherUser } from "../../Platform/LoopbackServer.js"
+import type { LoopbackPeer, Platform } from "../../Platform/Platform.js"
 import { randomToken } from "../../RandomToken.js"
 import { InvalidArgument, PermissionDenied } from "../../Schemas/AgentErrors.js"
 
@@ -91,6 +92,8 @@ export const listenForCallback = (options: {
   readonly callbackPath: string
   readonly state: string
   readonly authorizationUrl: (redirectUri: string) => string
+  /** Who tells the user at the other end of a connection; this machine's platform unless a test gives another. */
+  readonly platform?: Platform
 }) =>
   Effect.gen(function*() {
     const result = Deferred.unsafeMake<CallbackResult>(FiberId.none)
@@ -100,8 +103,8 @@ export const listenForCallback = (options: {
     let cookieName = "mairu_login"
     const browserKey = randomToken(16)
     let shortUrlUsed = false
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse, peer: Peer) => {
-      if (peer._tag === "Other") {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse, peer: LoopbackPeer) => {
+      if (fromAnotherUser(peer)) {
         refuseOtherUser(
           res,
           page(false, "This login belongs to another user.", "Refused"),
@@ -168,7 +171,7 @@ export const listenForCallback = (options: {
     }
     const servers: Array<http.Server> = []
     const port = yield* Effect.acquireRelease(
-      Effect.promise(() => bindAll(options.host, options.port, handler, servers)),
+      Effect.promise(() => bindAll(options.host, options.port, handler, servers, options.platform)),
       () => Effect.sync(() => servers.forEach(close))
     ).pipe(Effect.flatMap((bound) => typeof bound === "number" ? Effect.succeed(bound) : Effect.fail(bound)))
     // Cookies ignore ports: one name per port keeps two logins in one browser apart.
@@ -189,8 +192,9 @@ export const listenForCallback = (options: {
 const bindAll = async (
   host: "127.0.0.1" | "localhost",
   port: number | undefined,
-  handler: (req: http.IncomingMessage, res: http.ServerResponse, peer: Peer) => void,
-  servers: Array<http.Server>
+  handler: (req: http.IncomingMessage, res: http.ServerResponse, peer: LoopbackPeer) => void,
+  servers: Array<http.Server>,
+  platform: Platform | undefined
 ): Promise<number | InvalidArgument> => {
   const release = () =>
     Promise.all(
@@ -209,12 +213,12 @@ const bindAll = async (
     })
   }
   for (let attempt = 0; attempt < 5; attempt++) {
-    const v4 = createLoopbackServer(handler)
+    const v4 = createLoopbackServer(handler, { platform })
     servers.push(v4)
     const bound = await listen(v4, port ?? 0, "127.0.0.1")
     if (typeof bound !== "number") return failed("127.0.0.1", port ?? 0, bound)
     if (host !== "localhost") return bound
-    const v6 = createLoopbackServer(handler)
+    const v6 = createLoopbackServer(handler, { platform })
     servers.push(v6)
     const also = await listen(v6, bound, "::1")
     if (typeof also === "number" || NO_IPV6.has(also.code ?? "")) return bound
