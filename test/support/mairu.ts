@@ -7,6 +7,18 @@ import { fileURLToPath } from "node:url"
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export const mairuBin = path.join(repoRoot, "dist", "mairu.cjs")
 
+/**
+ * A copy of dist/ in a fresh folder every user may enter, for running mairu as another user or
+ * without some of its files (those `keep` refuses): the checkout itself may sit in a folder only
+ * its owner can enter. Its entry is `bin`; `remove` deletes the copy.
+ */
+export const distCopy = (keep: (source: string) => boolean = () => true) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-dist-"))
+  fs.chmodSync(dir, 0o755)
+  fs.cpSync(path.join(repoRoot, "dist"), dir, { recursive: true, filter: keep })
+  return { bin: path.join(dir, "mairu.cjs"), remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
 /** A private HOME, XDG folders and agent socket for one test. */
 export interface MairuHome {
   readonly root: string
