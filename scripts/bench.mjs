@@ -34,7 +34,7 @@ const { values: options } = parseArgs({
     json: { type: "boolean", default: false },
     base: { type: "string" },
     runs: { type: "string", default: process.env.BENCH_RUNS ?? "40" },
-    "day-speed": { type: "string", default: "720" },
+    "day-speed": { type: "string", default: "360" },
     "no-day": { type: "boolean", default: false }
   }
 })
@@ -121,7 +121,7 @@ try {
   const samples = cases.map(() => targets.map(() => ({ ms: [], ratio: [] })))
   for (let round = 0; round < runs; round++) {
     for (const [i, c] of cases.entries()) {
-      const yardstick = await timeProcess(node.file, node.args, {})
+      const yardstick = await timeProcess(node.file, node.args, { env: homes.get(targets[0].label).env })
       nodeSamples.push(yardstick)
       // Alternate which checkout goes first, so that neither always follows node -e 0.
       const order = round % 2 === 0 ? [...targets.keys()] : [...targets.keys()].reverse()
@@ -206,58 +206,56 @@ const report = {
 if (options.json) {
   console.log(JSON.stringify(report, null, 2))
 } else {
+  // A Markdown table: readable as it is, and ready to paste into a note.
   const labels = targets.map((t) => t.label)
   const met = (ok) => (ok ? "met" : "NOT met")
-  const cell = (text) => text.padEnd(30)
   const range = (s, digits, unit = "") =>
     `${s.p50.toFixed(digits)}${unit} [${s.p10.toFixed(digits)}–${s.p90.toFixed(digits)}]`
+  const row = (name, cells, target = "") => `| ${name} | ${cells.join(" | ")} | ${target} |`
   const lines = [
     `mairu bench: node ${process.version}, ${report.platform}, ${report.cpus} CPUs; ${runs} interleaved rounds`,
-    ...targets.map((t) => `  ${t.label.padEnd(5)} ${t.commit}${t.dirty ? " (uncommitted changes)" : ""}  ${t.root}`),
+    ...targets.map((t) => `- ${t.label}: ${t.commit}${t.dirty ? " (uncommitted changes)" : ""} in ${t.root}`),
     "",
-    `${"each path a new process, warm agent".padEnd(42)}${
-      labels.map((l) => cell(`${l}: median, ×node -e 0 [p10–p90]`)).join("")
-    }target`,
-    `${"node -e 0".padEnd(42)}${cell(`${report.nodeEMs.p50.toFixed(1)} ms`)}`
+    row("each path a new process, warm agent", labels.map((l) => `${l}: median, × node -e 0 p50 [p10–p90]`), "target"),
+    row("---", labels.map(() => "---"), "---"),
+    row("node -e 0", labels.map(() => `${report.nodeEMs.p50.toFixed(1)} ms`))
   ]
   for (const p of report.paths) {
-    const cells = labels.map((l) => cell(`${p.results[l].ms.p50.toFixed(1)} ms  ${range(p.results[l].ratio, 2, "×")}`))
-    const goal = p.goal === undefined ? "" : `≤ ${p.goal}×  ${met(p.results.this.ratio.p50 <= p.goal)}`
-    lines.push(`${p.name.padEnd(42)}${cells.join("")}${goal}`)
+    const goal = p.goal === undefined ? "" : `≤ ${p.goal}× ${met(p.results.this.ratio.p50 <= p.goal)}`
+    lines.push(
+      row(p.name, labels.map((l) => `${p.results[l].ms.p50.toFixed(1)} ms, ${range(p.results[l].ratio, 2, "×")}`), goal)
+    )
   }
   lines.push(
-    "",
-    `${"ecs request, new connection each".padEnd(42)}${
-      labels.map((l) => cell(range(report.ecs[l], 2, " ms"))).join("")
-    }≤ 0.5 ms  ${met(report.ecs.this.p50 <= 0.5)}`,
-    `${"agent answer, new connection each".padEnd(42)}${
-      labels.map((l) => cell(range(report.agentAnswer[l], 2, " ms"))).join("")
-    }`,
-    `${"agent RSS after 1,000 credential requests".padEnd(42)}${
-      labels.map((l) => cell(`${report.rss1000[l].toFixed(1)} MB`)).join("")
-    }≤ 60 MB  ${met(report.rss1000.this <= 60)}`
+    row(
+      "ecs request, a new connection each",
+      labels.map((l) => range(report.ecs[l], 2, " ms")),
+      `≤ 0.5 ms ${met(report.ecs.this.p50 <= 0.5)}`
+    ),
+    row("agent's answer, a new connection each", labels.map((l) => range(report.agentAnswer[l], 2, " ms"))),
+    row(
+      "agent RSS after 1,000 credential requests",
+      labels.map((l) => `${report.rss1000[l].toFixed(1)} MB`),
+      `≤ 60 MB ${met(report.rss1000.this <= 60)}`
+    )
   )
   if (report.day.this !== undefined) {
     const day = (l) => report.day[l]
+    const at = (l, hour) => day(l).rssMbByHour[hour - 1].toFixed(1)
     lines.push(
-      `${`agent RSS over a simulated day (×${daySpeed})`.padEnd(42)}${
+      row(
+        `agent RSS over a simulated day (×${daySpeed}), hours 1 / 12 / 24`,
+        labels.map((l) => `${at(l, 1)} / ${at(l, 12)} / ${at(l, 24)} MB`),
+        "flat"
+      ),
+      row(
+        "what the day did (agent's clock, session refreshes, credentials issued, failed requests)",
         labels.map((l) =>
-          cell(
-            `h1 ${day(l).rssMbByHour[0].toFixed(1)}, h12 ${day(l).rssMbByHour[11].toFixed(1)}, h24 ${
-              day(l).rssMbByHour[23].toFixed(1)
-            } MB`
-          )
-        ).join("")
-      }flat`,
-      `${"  what the day did".padEnd(42)}${
-        labels.map((l) =>
-          cell(
-            `${day(l).agentClockHours.toFixed(1)} h, ${day(l).sessionRefreshes} refreshes, ${
-              day(l).credentialsIssued
-            } creds`
-          )
-        ).join("")
-      }`
+          `${day(l).agentClockHours.toFixed(1)} h, ${day(l).sessionRefreshes}, ${day(l).credentialsIssued}, ${
+            day(l).failedRequests
+          }`
+        )
+      )
     )
   }
   console.log(lines.join("\n"))
