@@ -182,8 +182,12 @@ try {
   if (!options["no-day"]) {
     if (fs.existsSync(LIBFAKETIME)) {
       progress(`a simulated day of refreshes (libfaketime, ×${daySpeed}: ${(86400 / daySpeed).toFixed(0)} s)…`)
-      const days = await Promise.all(targets.map((t) => simulateDay(t, agentArgv.get(t.label), tmp, daySpeed)))
-      targets.forEach((t, j) => (results.day[t.label] = days[j]))
+      // Settled, not all: a day that fails must not leave the other's agent and server running.
+      const days = await Promise.allSettled(targets.map((t) => simulateDay(t, agentArgv.get(t.label), tmp, daySpeed)))
+      for (const [j, day] of days.entries()) {
+        if (day.status === "rejected") throw day.reason
+        results.day[targets[j].label] = day.value
+      }
     } else {
       progress(`no simulated day: ${LIBFAKETIME} is missing (Debian: apt-get install libfaketime)`)
     }
