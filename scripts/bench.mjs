@@ -253,11 +253,11 @@ if (options.json) {
         "flat"
       ),
       row(
-        "what the day did (agent's clock, session refreshes, credentials issued, failed requests)",
+        "what the day did (simulated hours, session refreshes, credentials issued, failed requests, logged in at its end)",
         labels.map((l) =>
-          `${day(l).agentClockHours.toFixed(1)} h, ${day(l).sessionRefreshes}, ${day(l).credentialsIssued}, ${
+          `${day(l).simulatedHours.toFixed(1)} h, ${day(l).sessionRefreshes}, ${day(l).credentialsIssued}, ${
             day(l).failedRequests
-          }`
+          }, ${day(l).loggedIn ? "yes" : "no"}`
         )
       )
     )
