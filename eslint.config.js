@@ -6,6 +6,7 @@ import tseslint from "typescript-eslint"
 // Effect, neither directly nor through a module that does (type imports are erased, so they pass).
 const effectFree = [
   "src/main.ts",
+  "src/FastPaths.ts",
   "src/Sea.ts",
   "src/RandomToken.ts",
   "src/Version.ts",

@@ -1,227 +1,266 @@
-// Start-up benchmark: mairu commands against a bare `node -e 0`, measured
-// interleaved in one run on this machine. Prints medians and ratios; asserts nothing.
-import { spawn, spawnSync } from "node:child_process"
+// The benchmark, measured as users meet mairu: each path is a whole new process against a warm
+// agent, timed from just before it is spawned to its exit, interleaved with `node -e 0` in the
+// same run (each sample's ratio is taken against the `node -e 0` run just before it). Then the
+// ecs endpoint (one new connection per request, as SDKs make them), the agent's answer time,
+// and its resident memory, after 1,000 credential requests and over a simulated day.
+//   npm run bench                        builds the single executable, then runs this
+//   node scripts/bench.mjs [--json] [--base DIR] [--runs N] [--day-speed N] [--no-day]
+// --base DIR runs every measurement against a second checkout too (built first unless it is),
+// interleaved with this one, and prints both side by side. It asserts nothing.
 import * as fs from "node:fs"
-import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import { LIBFAKETIME, simulateDay } from "./bench/day.mjs"
+import {
+  agentPid,
+  askAgent,
+  checkout,
+  credentialsRequest,
+  ensureBuilt,
+  login,
+  mairuSync,
+  makeHome,
+  makeTmp,
+  rssMb,
+  startDevServer,
+  stopProcess
+} from "./bench/harness.mjs"
+import { summary, timeProcess } from "./bench/timing.mjs"
+
+const { values: options } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    base: { type: "string" },
+    runs: { type: "string", default: process.env.BENCH_RUNS ?? "40" },
+    "day-speed": { type: "string", default: "360" },
+    "no-day": { type: "boolean", default: false }
+  }
+})
+const runs = Number(options.runs)
+const daySpeed = Number(options["day-speed"])
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-// The agent protocol's one version constant, read from its module (this script runs without a TypeScript loader).
-const PROTOCOL_VERSION = Number(
-  /PROTOCOL_VERSION = (\d+)/.exec(fs.readFileSync(path.join(root, "src", "Schemas", "ProtocolVersion.ts"), "utf8"))[1]
-)
-const mairu = path.join(root, "dist", "mairu.cjs")
-const sea = path.join(root, "dist", "sea", "mairu")
-const runs = Number(process.env.BENCH_RUNS ?? 60)
+const targets = [checkout(root, "this")]
+if (options.base !== undefined) targets.push(checkout(path.resolve(options.base), "base"))
+for (const target of targets) ensureBuilt(target)
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-bench-"))
-const env = {
-  PATH: process.env.PATH,
-  HOME: path.join(tmp, "home"),
-  XDG_CONFIG_HOME: path.join(tmp, "config"),
-  XDG_STATE_HOME: path.join(tmp, "state"),
-  MAIRU_AGENT_SOCK: path.join(tmp, "run", "agent.sock")
+const progress = (text) => {
+  if (!options.json) process.stderr.write(`${text}\n`)
 }
 
-const startDevServer = () =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "dist", "devserver.js"), "--auto-approve"], {
-      stdio: ["ignore", "pipe", "ignore"]
-    })
-    child.stdout.once("data", (line) => resolve({ child, ...JSON.parse(line.toString().split("\n")[0]) }))
-    child.once("exit", (code) => reject(new Error(`dev server exited with ${code}`)))
-  })
+/** The paths users start, each a fresh process of `target`; `target` is the ratio aimed at. */
+const pathsOf = (t) => [
+  { name: "credential-process", args: [t.mairu, "credential-process", "local", "demo"], goal: 1.25 },
+  {
+    name: "exec --mode static … /bin/true",
+    args: [t.mairu, "exec", "--server", "local", "--mode", "static", "demo", "/bin/true"],
+    goal: 1.5
+  },
+  // To the moment the command runs: its first output (/bin/echo's own start, under a millisecond, included).
+  {
+    name: "exec --mode ecs, to the command's start",
+    args: [t.mairu, "exec", "--server", "local", "demo", "/bin/echo", "started"],
+    untilOutput: true
+  },
+  { name: "--version", args: [t.mairu, "--version"] },
+  { name: "--help", args: [t.mairu, "--help"] },
+  {
+    name: "single executable credential-process",
+    file: t.sea,
+    args: ["credential-process", "local", "demo"],
+    goal: 1.25
+  }
+]
 
-const mairuSync = (args) => spawnSync(process.execPath, [mairu, ...args], { env, encoding: "utf8" })
-
-const agentPid = () =>
-  new Promise((resolve, reject) => {
-    const socket = net.createConnection(env.MAIRU_AGENT_SOCK)
-    let text = ""
-    socket.on("data", (d) => {
-      text += d
-      if (text.includes("\n")) {
-        socket.destroy()
-        resolve(JSON.parse(text).exit.value.pid)
-      }
-    })
-    socket.on("error", reject)
-    socket.write(
-      JSON.stringify({
-        v: PROTOCOL_VERSION,
-        id: 1,
-        version: JSON.parse(fs.readFileSync(path.join(root, "package.json"))).version,
-        request: { _tag: "Hello" }
-      }) + "\n"
-    )
-  })
-
-/** Asks the agent for `count` different roles, one after another on one connection, as the fast path does. */
-const holdRoles = (count) =>
-  new Promise((resolve, reject) => {
-    const socket = net.createConnection(env.MAIRU_AGENT_SOCK)
-    const version = JSON.parse(fs.readFileSync(path.join(root, "package.json"))).version
-    let buffer = ""
-    let next = 0
-    const ask = () => {
-      if (next === count) {
-        socket.destroy()
-        return resolve()
-      }
-      const request = {
-        _tag: "GetCredentials",
-        server: "local",
-        role: `123456789012/Bench${next}`,
-        noCache: false,
-        via: "credential-process"
-      }
-      socket.write(JSON.stringify({ v: PROTOCOL_VERSION, id: ++next, version, request }) + "\n")
-    }
-    socket.on("connect", ask)
-    socket.on("error", reject)
-    socket.on("data", (data) => {
-      buffer += data
-      while (buffer.includes("\n")) {
-        const line = buffer.slice(0, buffer.indexOf("\n"))
-        buffer = buffer.slice(buffer.indexOf("\n") + 1)
-        if (JSON.parse(line).exit?._tag !== "Success") return reject(new Error(`a role request failed: ${line}`))
-        ask()
-      }
-    })
-  })
-
-const rssMb = (pid) => {
-  const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))
-  return Number(line.split(/\s+/)[1]) / 1024
-}
-
-const time = (file, args) => {
+/** One request per new connection, as SDKs make them, timed inside a command run by `mairu exec` (ecs mode). */
+const ECS_PROBE = `
+import * as http from "node:http"
+const url = new URL(process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI)
+const headers = { authorization: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN }
+const get = () => new Promise((resolve, reject) => {
   const started = process.hrtime.bigint()
-  const result = spawnSync(file, args, { env, stdio: ["ignore", "ignore", "ignore"] })
-  if (result.status !== 0) throw new Error(`${args.join(" ")} exited ${result.status}`)
+  http.get(url, { headers, agent: false }, (res) => {
+    if (res.statusCode !== 200) return reject(new Error("status " + res.statusCode))
+    res.resume().on("end", () => resolve(Number(process.hrtime.bigint() - started) / 1e6))
+  }).on("error", reject)
+})
+for (let i = 0; i < 50; i++) await get()
+const times = []
+for (let i = 0; i < 300; i++) times.push(await get())
+console.log(JSON.stringify(times))`
+
+const timed = async (call) => {
+  const started = process.hrtime.bigint()
+  await call()
   return Number(process.hrtime.bigint() - started) / 1e6
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
-
-const server = await startDevServer()
+const tmp = makeTmp()
+const server = await startDevServer(root)
+const nodeSamples = []
+const results = { paths: [], ecs: {}, agentAnswer: {}, rss1000: {}, day: {} }
 try {
-  fs.mkdirSync(path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d"), { recursive: true })
-  fs.writeFileSync(
-    path.join(env.XDG_CONFIG_HOME, "mairu", "servers.d", "local.json"),
-    JSON.stringify({
-      id: "local",
-      url: server.url,
-      oauth: { client_id: server.clientId, device_grant: {}, code_grant: {} }
-    })
-  )
-  const login = mairuSync(["login", "--oauth-grant-type", "device_code", "local"])
-  if (login.status !== 0) throw new Error(`login failed: ${login.stderr}`)
-
-  const cases = [
-    { name: "node -e 0", args: ["-e", "0"], target: undefined },
-    { name: "mairu credential-process (warm)", args: [mairu, "credential-process", "local", "demo"], target: 1.5 },
-    {
-      name: "mairu exec --mode static ROLE true",
-      args: [mairu, "exec", "--server", "local", "--mode", "static", "demo", "true"],
-      target: 2
-    },
-    {
-      name: "mairu exec --mode ecs ROLE true",
-      args: [mairu, "exec", "--server", "local", "demo", "true"],
-      target: 2.5
-    },
-    { name: "mairu --version", args: [mairu, "--version"], target: 2 },
-    { name: "mairu --help", args: [mairu, "--help"], target: 2 },
-    // The single executable (npm run build:sea), when there is one.
-    ...(fs.existsSync(sea)
-      ? [{
-        name: "single executable credential-process",
-        file: sea,
-        args: ["credential-process", "local", "demo"],
-        target: 1.5
-      }]
-      : [])
-  ]
-  for (const c of cases) time(c.file ?? process.execPath, c.args) // warm-up (and the credential cache)
-  const samples = cases.map(() => [])
-  for (let i = 0; i < runs; i++) {
-    cases.forEach((c, j) => samples[j].push(time(c.file ?? process.execPath, c.args)))
+  const homes = new Map()
+  const agentArgv = new Map()
+  for (const target of targets) {
+    const home = makeHome(tmp, target.label, server)
+    homes.set(target.label, home)
+    login(target, home)
+    const pid = await agentPid(target, home.env.MAIRU_AGENT_SOCK)
+    // The agent's command line as its launcher made it, for the simulated day.
+    agentArgv.set(target.label, fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== ""))
   }
-  const base = median(samples[0])
-  console.log(`mairu bench — node ${process.version}, ${os.cpus().length} cpus, ${runs} interleaved runs each`)
-  cases.forEach((c, j) => {
-    const m = median(samples[j])
-    const ratio = m / base
-    const target = c.target === undefined ? "" : `  target ≤ ${c.target}×  ${ratio <= c.target ? "met" : "NOT met"}`
-    console.log(`${c.name.padEnd(36)} median ${m.toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}× node -e 0${target}`)
-  })
-  // A warm ecs endpoint, from one client inside `mairu exec`: latency of sequential requests and
-  // throughput. The client is node:http with a kept-alive connection, as in the AWS SDK for
-  // JavaScript; Node 20's fetch would add about 0.3 ms of its own to each request. Then the
-  // latency of requests each on a new connection, which the endpoint traces to its process.
-  const probe = `
-import * as http from "node:http"
-const url = process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, headers = { authorization: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN }
-let agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
-const get = () => new Promise((resolve, reject) => {
-  http.get(url, { headers, agent }, (res) => {
-    if (res.statusCode !== 200) reject(new Error("status " + res.statusCode))
-    res.on("data", () => {}).on("end", resolve)
-  }).on("error", reject)
-})
-for (let i = 0; i < 200; i++) await get()
-const times = []
-for (let i = 0; i < 1000; i++) { const t = process.hrtime.bigint(); await get(); times.push(Number(process.hrtime.bigint() - t) / 1e6) }
-times.sort((a, b) => a - b)
-// Throughput: the median of five 400 ms windows, so that one hiccup of the machine does not decide it.
-const rates = []
-for (let w = 0; w < 5; w++) {
-  const started = process.hrtime.bigint(); let n = 0
-  while (Number(process.hrtime.bigint() - started) < 4e8) { await get(); n++ }
-  rates.push(n / 0.4)
-}
-rates.sort((a, b) => a - b)
-agent = new http.Agent({ keepAlive: false })
-const fresh = []
-for (let i = 0; i < 300; i++) { const t = process.hrtime.bigint(); await get(); fresh.push(Number(process.hrtime.bigint() - t) / 1e6) }
-fresh.sort((a, b) => a - b)
-console.log(JSON.stringify({ median: times[500], rps: rates[2], fresh: fresh[150] }))`
-  const ecs = JSON.parse(
-    mairuSync(["exec", "--server", "local", "demo", process.execPath, "--input-type=module", "-e", probe]).stdout
-  )
-  console.log(
-    `${"ecs endpoint, warm request".padEnd(36)} median ${ecs.median.toFixed(2).padStart(7)} ms  target ≤ 1 ms  ${
-      ecs.median <= 1 ? "met" : "NOT met"
-    }`
-  )
-  console.log(
-    `${"ecs endpoint, one client".padEnd(36)} ${String(Math.round(ecs.rps)).padStart(7)} req/s  target ≥ 2000  ${
-      ecs.rps >= 2000 ? "met" : "NOT met"
-    }`
-  )
-  console.log(`${"ecs endpoint, new connection".padEnd(36)} median ${ecs.fresh.toFixed(2).padStart(7)} ms`)
-  const pid = await agentPid()
-  const idle = rssMb(pid)
-  console.log(
-    `${"agent RSS (1 session, few roles)".padEnd(36)} ${idle.toFixed(1)} MB  target ≤ 80 MB  ${
-      idle <= 80 ? "met" : "NOT met"
-    }`
-  )
-  await holdRoles(500)
-  const holding = rssMb(pid)
-  console.log(
-    `${"agent RSS holding 500 roles".padEnd(36)} ${holding.toFixed(1)} MB  target ≤ 120 MB  ${
-      holding <= 120 ? "met" : "NOT met"
-    }`
-  )
+  const node = { file: process.execPath, args: ["-e", "0"] }
+  const cases = pathsOf(targets[0]).map((c, i) => ({ ...c, of: targets.map((t) => pathsOf(t)[i]) }))
+  const run = (c, target) => timeProcess(c.file ?? process.execPath, c.args, { env: homes.get(target.label).env, ...c })
+
+  progress(`timing ${cases.length} paths × ${targets.length} checkout(s), ${runs} interleaved rounds…`)
+  for (const c of cases) for (const [j, t] of targets.entries()) await run(c.of[j], t) // warm-up
+  const samples = cases.map(() => targets.map(() => ({ ms: [], ratio: [] })))
+  for (let round = 0; round < runs; round++) {
+    for (const [i, c] of cases.entries()) {
+      const yardstick = await timeProcess(node.file, node.args, { env: homes.get(targets[0].label).env })
+      nodeSamples.push(yardstick)
+      // Alternate which checkout goes first, so that neither always follows node -e 0.
+      const order = round % 2 === 0 ? [...targets.keys()] : [...targets.keys()].reverse()
+      for (const j of order) {
+        const ms = await run(c.of[j], targets[j])
+        samples[i][j].ms.push(ms)
+        samples[i][j].ratio.push(ms / yardstick)
+      }
+    }
+  }
+  results.paths = cases.map((c, i) => ({
+    name: c.name,
+    goal: c.goal,
+    results: Object.fromEntries(
+      targets.map((t, j) => [t.label, { ms: summary(samples[i][j].ms), ratio: summary(samples[i][j].ratio) }])
+    )
+  }))
+
+  progress("ecs endpoint, one new connection per request…")
+  const ecsTimes = new Map(targets.map((t) => [t.label, []]))
+  for (let round = 0; round < 3; round++) {
+    for (const target of targets) {
+      const probe = mairuSync(target, homes.get(target.label), [
+        "exec",
+        "--server",
+        "local",
+        "demo",
+        process.execPath,
+        "--input-type=module",
+        "-e",
+        ECS_PROBE
+      ])
+      ecsTimes.get(target.label).push(...JSON.parse(probe.stdout))
+    }
+  }
+  for (const [label, times] of ecsTimes) results.ecs[label] = summary(times)
+
+  progress("the agent's answer, one new connection per request…")
+  const answerTimes = new Map(targets.map((t) => [t.label, []]))
+  for (let round = 0; round < 5; round++) {
+    for (const target of targets) {
+      const socket = homes.get(target.label).env.MAIRU_AGENT_SOCK
+      for (let i = 0; i < 100; i++) {
+        answerTimes.get(target.label).push(await timed(() => askAgent(target, socket, [credentialsRequest("demo")])))
+      }
+    }
+  }
+  for (const [label, times] of answerTimes) results.agentAnswer[label] = summary(times)
+
+  progress("the agent's memory after 1,000 credential requests (100 roles)…")
+  for (const target of targets) {
+    const socket = homes.get(target.label).env.MAIRU_AGENT_SOCK
+    for (let i = 0; i < 1000; i++) await askAgent(target, socket, [credentialsRequest(`123456789012/Bench${i % 100}`)])
+    results.rss1000[target.label] = rssMb(await agentPid(target, socket))
+  }
+  for (const target of targets) mairuSync(target, homes.get(target.label), ["kill-agent"])
+
+  if (!options["no-day"]) {
+    if (fs.existsSync(LIBFAKETIME)) {
+      progress(`a simulated day of refreshes (libfaketime, ×${daySpeed}: ${(86400 / daySpeed).toFixed(0)} s)…`)
+      // Settled, not all: a day that fails must not leave the other's agent and server running.
+      const days = await Promise.allSettled(targets.map((t) => simulateDay(t, agentArgv.get(t.label), tmp, daySpeed)))
+      for (const [j, day] of days.entries()) {
+        if (day.status === "rejected") throw day.reason
+        results.day[targets[j].label] = day.value
+      }
+    } else {
+      progress(`no simulated day: ${LIBFAKETIME} is missing (Debian: apt-get install libfaketime)`)
+    }
+  }
 } finally {
-  mairuSync(["kill-agent"])
-  server.child.kill("SIGTERM")
+  await stopProcess(server.child)
   fs.rmSync(tmp, { recursive: true, force: true })
+}
+
+const report = {
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  cpus: os.cpus().length,
+  rounds: runs,
+  checkouts: targets.map(({ label, root, commit, dirty }) => ({ label, root, commit, dirty })),
+  nodeEMs: summary(nodeSamples),
+  ...results
+}
+
+if (options.json) {
+  console.log(JSON.stringify(report, null, 2))
+} else {
+  // A Markdown table: readable as it is, and ready to paste into a note.
+  const labels = targets.map((t) => t.label)
+  const met = (ok) => (ok ? "met" : "NOT met")
+  const range = (s, digits, unit = "") =>
+    `${s.p50.toFixed(digits)}${unit} [${s.p10.toFixed(digits)}–${s.p90.toFixed(digits)}]`
+  const row = (name, cells, target = "") => `| ${name} | ${cells.join(" | ")} | ${target} |`
+  const lines = [
+    `mairu bench: node ${process.version}, ${report.platform}, ${report.cpus} CPUs; ${runs} interleaved rounds`,
+    ...targets.map((t) => `- ${t.label}: ${t.commit}${t.dirty ? " (uncommitted changes)" : ""} in ${t.root}`),
+    "",
+    row("each path a new process, warm agent", labels.map((l) => `${l}: median, × node -e 0 p50 [p10–p90]`), "target"),
+    row("---", labels.map(() => "---"), "---"),
+    row("node -e 0", labels.map(() => `${report.nodeEMs.p50.toFixed(1)} ms`))
+  ]
+  for (const p of report.paths) {
+    const goal = p.goal === undefined ? "" : `≤ ${p.goal}× ${met(p.results.this.ratio.p50 <= p.goal)}`
+    lines.push(
+      row(p.name, labels.map((l) => `${p.results[l].ms.p50.toFixed(1)} ms, ${range(p.results[l].ratio, 2, "×")}`), goal)
+    )
+  }
+  lines.push(
+    row(
+      "ecs request, a new connection each",
+      labels.map((l) => range(report.ecs[l], 2, " ms")),
+      `≤ 0.5 ms ${met(report.ecs.this.p50 <= 0.5)}`
+    ),
+    row("agent's answer, a new connection each", labels.map((l) => range(report.agentAnswer[l], 2, " ms"))),
+    row(
+      "agent RSS after 1,000 credential requests",
+      labels.map((l) => `${report.rss1000[l].toFixed(1)} MB`),
+      `≤ 60 MB ${met(report.rss1000.this <= 60)}`
+    )
+  )
+  if (report.day.this !== undefined) {
+    const day = (l) => report.day[l]
+    const at = (l, hour) => day(l).rssMbByHour[hour - 1].toFixed(1)
+    lines.push(
+      row(
+        `agent RSS over a simulated day (×${daySpeed}), hours 1 / 12 / 24`,
+        labels.map((l) => `${at(l, 1)} / ${at(l, 12)} / ${at(l, 24)} MB`),
+        "flat"
+      ),
+      row(
+        "what the day did (simulated hours, session refreshes, credentials issued, failed requests, logged in at its end)",
+        labels.map((l) =>
+          `${day(l).simulatedHours.toFixed(1)} h, ${day(l).sessionRefreshes}, ${day(l).credentialsIssued}, ${
+            day(l).failedRequests
+          }, ${day(l).loggedIn ? "yes" : "no"}`
+        )
+      )
+    )
+  }
+  console.log(lines.join("\n"))
 }

@@ -28,9 +28,10 @@ const common = {
   }
 }
 
-// The entry (dist/mairu.cjs) holds the fast paths (credential-process, exec, --help, --version) and
-// loads the full CLI (dist/FullCli.js) or the agent (dist/AgentEntry.js) for anything else; code only
-// the agent needs (the AWS SDK) sits in chunks behind dynamic imports.
+// The entry (dist/mairu.cjs) answers --help and --version, runs credential-process and exec from
+// dist/fastpaths.cjs (through V8's code cache, see src/FastPath/CodeCache.ts), and loads the full CLI
+// (dist/FullCli.js) or the agent (dist/AgentEntry.js) for anything else; code only the agent needs
+// (the AWS SDK) sits in chunks behind dynamic imports.
 const define = { __MAIRU_VERSION__: JSON.stringify(pkg.version), __MAIRU_SEA__: "false" }
 // CommonJS: Node starts a CommonJS file a few milliseconds sooner than a module.
 await build({
@@ -39,9 +40,22 @@ await build({
   outfile: "dist/mairu.cjs",
   format: "cjs",
   define,
-  external: ["./FullCli.js", "./AgentEntry.js"],
+  external: ["./FullCli.js", "./AgentEntry.js", "./FastPaths.js"],
   banner: { js: "#!/usr/bin/env node" }
 })
+await build({
+  ...common,
+  entryPoints: ["src/FastPaths.ts"],
+  outfile: "dist/fastpaths.cjs",
+  format: "cjs",
+  define,
+  banner: {}
+})
+for (const bundle of ["mairu.cjs", "fastpaths.cjs"]) plainBuiltins(new URL(`../dist/${bundle}`, import.meta.url))
+// The fast paths' bundle runs as a script, where import() has no module loader: all it loads is bundled or required.
+if (readFileSync(new URL("../dist/fastpaths.cjs", import.meta.url), "utf8").includes("import(")) {
+  throw new Error("dist/fastpaths.cjs has an import(): require Node's built-ins there instead")
+}
 await build({
   ...common,
   entryPoints: { FullCli: "src/FullCli.ts", AgentEntry: "src/AgentEntry.ts" },
@@ -176,6 +190,7 @@ async function buildSea() {
   }
   const bundle = path.join(out, "main.cjs")
   await build({ ...sea, entryPoints: ["src/main.ts"], outfile: bundle, plugins: [seaAssetModules] })
+  plainBuiltins(bundle)
   await build({
     ...sea,
     entryPoints: { FullCli: "src/FullCli.ts", AgentEntry: "src/AgentEntry.ts" },
@@ -254,6 +269,24 @@ const run = require("node:vm").runInThisContext(require("node:module").wrap(sour
 run.call(module.exports, module.exports, require, module, ${JSON.stringify(args.path)}, __dirname)`
     }))
   }
+}
+
+/**
+ * A CommonJS bundle's namespace imports of Node's built-ins as the modules themselves: esbuild
+ * wraps each in __toESM, which copies every export of the module, on every start (a tenth of the
+ * fast paths' own start-up). Only namespace imports are rewritten: a default import fails the build.
+ */
+function plainBuiltins(file) {
+  const code = readFileSync(file, "utf8")
+  writeFileSync(
+    file,
+    code.replace(/(\w+) = __toESM\(require\("(node:[\w/]+)"\), 1\)/g, (_, name, id) => {
+      if (code.includes(`${name}.default`)) {
+        throw new Error(`${file}: import * as ${name} from "${id}", not a default import`)
+      }
+      return `${name} = require("${id}")`
+    })
+  )
 }
 
 /** Runs a tool, showing its chatter (postject warns about every ELF note it meets) only when it fails. */

@@ -2,8 +2,9 @@
 // `exec`, `--version`, `--help`) run without loading the Effect runtime or the CLI
 // framework; everything else loads the full CLI, a module of its own.
 import * as fs from "node:fs"
-import * as nodeModule from "node:module"
 import * as path from "node:path"
+import { requireWithCodeCache } from "./FastPath/CodeCache.js"
+import { resolvePaths } from "./Files/XdgPaths.js"
 import { ignoreDebugSignal } from "./Platform/Inspector.js"
 import { IS_SEA, seaAsset } from "./Sea.js"
 import { messageText, writeAll } from "./Terminal/Messages.js"
@@ -23,16 +24,19 @@ if (process.platform === "win32") {
   process.exit(1)
 }
 
-// Node 22.1+ keeps compiled code between runs; older versions go without.
-// eslint-disable-next-line n/no-unsupported-features/node-builtins -- called only where it exists
-void (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.()
-
-// Each fast path is required when taken: the bundler then initialises its modules (and the
-// Node built-ins they load, such as http and child_process) only for that command.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const loadCredentialProcess = (): typeof import("./FastPath/CredentialProcess.js") =>
-  require("./FastPath/CredentialProcess.js")
-const loadExec = (): typeof import("./FastPath/Exec.js") => require("./FastPath/Exec.js")
+/**
+ * The fast paths' bundle: in the npm package a file of its own, run through V8's code cache in
+ * the user's cache folder; the single executable carries it in its own bundle.
+ */
+const loadFastPaths = (command: string): typeof import("./FastPaths.js") =>
+  IS_SEA
+    ? require("./FastPaths.js")
+    : requireWithCodeCache(
+      path.join(__dirname, "fastpaths.cjs"),
+      path.join(resolvePaths(process.env).cacheDir, "code"),
+      command
+    ) as typeof import("./FastPaths.js")
 
 const isCharacterDevice = (fd: number) => {
   try {
@@ -64,10 +68,10 @@ const setAgentFlags = () => {
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const fastPath = async (args: ReadonlyArray<string>): Promise<number | undefined> => {
-  if (args[0] === "credential-process") {
-    return loadCredentialProcess().runFastCredentialProcess(args.slice(1), process.env, VERSION)
+  const command = args[0]
+  if (command === "credential-process" || command === "exec") {
+    return loadFastPaths(command).runFastPath(command, args.slice(1), process.env, VERSION)
   }
-  if (args[0] === "exec") return loadExec().runFastExec(args.slice(1), process.env, VERSION)
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     writeAll(1, VERSION + "\n")
     return 0

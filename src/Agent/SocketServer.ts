@@ -1,12 +1,12 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import * as ParseResult from "effect/ParseResult"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
-import * as Scope from "effect/Scope"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -77,7 +77,7 @@ export const serveSocket = (socketPath: string, handle: Handle, options: { reado
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<never>()
     const runFork = Runtime.runFork(runtime)
-    const runSync = Runtime.runSync(runtime)
+    const runRequest = yield* FiberSet.makeRuntime<never, void, never>()
 
     const answer = (
       line: string,
@@ -124,9 +124,14 @@ export const serveSocket = (socketPath: string, handle: Handle, options: { reado
       const connection = ++connections
       const peer: Peer = options.remote ? { _tag: "Remote", socket: socketPath } : localPeer(socket)
       const reader = new LineReader(MAX_LINE_BYTES)
-      // The connection's requests run in a FiberSet of its own: closing the connection interrupts them.
-      const connectionScope = runSync(Scope.make())
-      const runInConnection = runSync(FiberSet.makeRuntime<never, void, never>().pipe(Scope.extend(connectionScope)))
+      // Closing the connection interrupts its requests. Plain bookkeeping rather than a scope of its
+      // own: most connections carry one request, and each costs the client the agent's time.
+      const running = new Set<Fiber.RuntimeFiber<void>>()
+      const runInConnection = (request: Effect.Effect<void>) => {
+        const fiber = runRequest(request)
+        running.add(fiber)
+        fiber.addObserver(() => running.delete(fiber))
+      }
       const closed = Deferred.unsafeMake<void>(FiberId.none)
       // Backpressure: lines wait here while MAX_IN_FLIGHT requests run or the client leaves answers
       // unread, and the socket is not read meanwhile, so a client that never reads holds only this much.
@@ -181,7 +186,8 @@ export const serveSocket = (socketPath: string, handle: Handle, options: { reado
       socket.on("close", () => {
         sockets.delete(socket)
         waiting.length = 0
-        runFork(Deferred.succeed(closed, undefined).pipe(Effect.zipRight(Scope.close(connectionScope, Exit.void))))
+        Deferred.unsafeDone(closed, Exit.void)
+        for (const fiber of running) fiber.unsafeInterruptAsFork(FiberId.none)
       })
     }
 

@@ -41,18 +41,37 @@ export const findExecutable = (name: string, envPath: string | undefined): strin
   return undefined
 }
 
-/** Takes over the signal handlers (a runtime's included) while the command runs, and gives them back. */
-const withSignalsFor = (child: ChildProcess) => {
+/**
+ * Takes over the signal handlers (a runtime's included) until `restore`: forwarded signals go to
+ * the command once `forwardTo` names it, and wait for it until then. Taken over before the command
+ * starts, so that no signal sent once it runs finds mairu without a handler (and kills it). Each
+ * new handler goes in before the old ones leave: a signal with no handler at all kills the process.
+ */
+const takeOverSignals = () => {
+  let child: ChildProcess | undefined
+  const pending: Array<NodeJS.Signals> = []
   const saved = new Map<NodeJS.Signals, Array<(...args: Array<unknown>) => void>>()
+  const ours = new Map<NodeJS.Signals, () => void>()
   for (const signal of [...FORWARDED, ...FROM_TERMINAL]) {
-    saved.set(signal, process.listeners(signal) as Array<(...args: Array<unknown>) => void>)
-    process.removeAllListeners(signal)
-    process.on(signal, FORWARDED.includes(signal) ? () => child.kill(signal) : () => undefined)
+    const handler = FORWARDED.includes(signal)
+      ? () => void (child === undefined ? pending.push(signal) : child.kill(signal))
+      : () => undefined
+    const previous = process.listeners(signal) as Array<(...args: Array<unknown>) => void>
+    saved.set(signal, previous)
+    ours.set(signal, handler)
+    process.on(signal, handler)
+    for (const listener of previous) process.off(signal, listener)
   }
-  return () => {
-    for (const [signal, listeners] of saved) {
-      process.removeAllListeners(signal)
-      for (const listener of listeners) process.on(signal, listener)
+  return {
+    forwardTo: (started: ChildProcess) => {
+      child = started
+      for (const signal of pending.splice(0)) started.kill(signal)
+    },
+    restore: () => {
+      for (const [signal, listeners] of saved) {
+        for (const listener of listeners) process.on(signal, listener)
+        process.off(signal, ours.get(signal)!)
+      }
     }
   }
 }
@@ -70,14 +89,15 @@ export const runCommand = (
     }
     // The command gets SIGTERM if mairu dies without passing a signal on, where the platform can do that.
     const [program, ...programArgs] = platform.withParentDeathSignal([file, ...args])
+    const signals = takeOverSignals()
     const child = spawn(program!, programArgs, { stdio: "inherit", env })
-    const restoreSignals = withSignalsFor(child)
+    signals.forwardTo(child)
     child.once("error", (error) => {
-      restoreSignals()
+      signals.restore()
       resolve({ _tag: "NotRunnable", message: `cannot run ${name}: ${error.message}`, exitCode: 126 })
     })
     child.once("exit", (code, signal) => {
-      restoreSignals()
+      signals.restore()
       resolve(signal !== null ? { _tag: "Signaled", signal } : { _tag: "Exited", code: code ?? 1 })
     })
   })

@@ -61,8 +61,10 @@ const seaAgentNodeOptions = (): NodeJS.ProcessEnv =>
  * Resolves with the exit code if it ends.
  */
 export const spawnAgent = async (env: Readonly<Record<string, string | undefined>>): Promise<number | null> => {
-  // Loaded only here: the fast paths that merely talk to a running agent never need it.
-  const { spawn } = await import("node:child_process")
+  // Loaded only here: the fast paths that merely talk to a running agent never need it. A require,
+  // not an import(): the fast paths' bundle runs as a script (see FastPath/CodeCache.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require("node:child_process") as typeof import("node:child_process")
   const command = agentCommand()
   const child = spawn("/bin/sh", ["-c", "ulimit -c 0; exec \"$@\"", "mairu-agent", ...command], {
     detached: true,

@@ -41,6 +41,13 @@ export type Connection =
 const socketPaths = new WeakMap<net.Socket, string>()
 
 /**
+ * Who reads each connection's bytes: the exchange under way. Connections hand their bytes over
+ * with `onread` rather than as stream events, which spares every short-lived client the start-up
+ * of Node's stream machinery.
+ */
+const receivers = new WeakMap<net.Socket, (chunk: Buffer) => void>()
+
+/**
  * The original Rust Mairu's agent speaks gRPC, i.e. HTTP/2, on the same default
  * socket: its first bytes are an HTTP/2 frame header (its SETTINGS frame, or a
  * GOAWAY for our request, which is no HTTP/2 preface), which starts with the
@@ -64,7 +71,11 @@ export const connect = (socketPath: string): Promise<Connection> =>
     const trust = checkSocketPath(socketPath)
     if (trust._tag === "Untrusted") return resolve(trust)
     if (trust._tag === "Missing") return resolve({ _tag: "NotRunning", reason: "ENOENT" })
-    const socket = net.createConnection(socketPath)
+    const socket: net.Socket = net.createConnection({
+      path: socketPath,
+      // Copied: the buffer is reused for the next read, and a reader may keep part of a chunk.
+      onread: { buffer: Buffer.allocUnsafe(64 * 1024), callback: (size, buffer) => receive(socket, buffer, size) }
+    })
     socketPaths.set(socket, socketPath)
     const onError = (error: NodeJS.ErrnoException) => {
       socket.destroy()
@@ -76,6 +87,11 @@ export const connect = (socketPath: string): Promise<Connection> =>
       resolve({ _tag: "Connected", socket })
     })
   })
+
+const receive = (socket: net.Socket, buffer: Uint8Array, size: number): boolean => {
+  receivers.get(socket)?.(Buffer.from(buffer.subarray(0, size)))
+  return true
+}
 
 export const aborted = (signal: AbortSignal | undefined) => signal?.aborted === true
 
@@ -106,7 +122,7 @@ export const exchange = (
     }
     const onAbort = () => finish(agentUnavailable("interrupted"))
     signal?.addEventListener("abort", onAbort)
-    socket.on("data", (chunk: Buffer) => {
+    receivers.set(socket, (chunk) => {
       if (firstChunk && looksLikeHttp2(chunk)) {
         return finish(agentUnavailable(originalAgentMessage(socketPaths.get(socket))))
       }
@@ -153,13 +169,13 @@ export const exchangeAndHold = async (
   const answered = await new Promise<WireAnswer | AgentUnavailableFailure>((resolve) => {
     const reader = new LineReader(MAX_ANSWER_BYTES)
     const finish = (result: WireAnswer | AgentUnavailableFailure) => {
-      socket.removeAllListeners("data")
+      receivers.delete(socket)
       signal?.removeEventListener("abort", onAbort)
       resolve(result)
     }
     const onAbort = () => finish(agentUnavailable("interrupted"))
     signal?.addEventListener("abort", onAbort)
-    socket.on("data", (chunk: Buffer) => {
+    receivers.set(socket, (chunk) => {
       const received = reader.push(chunk)
       if (received === "overflow") return finish(agentUnavailable("the agent sent an oversized answer"))
       for (const text of received) {

@@ -4,12 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { writeRecordingBrowser } from "../support/browser.js"
 import { type DevServer, startDevServer } from "../support/devServer.js"
 import {
+  agentRequests,
   cleanupHome,
   collect,
   type MairuHome,
   makeHome,
   runMairu,
   startMairu,
+  untilAgentRequests,
   waitForStderr
 } from "../support/mairu.js"
 import { writeServerConfig } from "../support/servers.js"
@@ -23,7 +25,8 @@ let browserRecord: string
 
 beforeAll(async () => {
   server = await startDevServer()
-  home = makeHome()
+  // Debug logging: the agent's log shows each request a login makes.
+  home = makeHome({ MAIRU_AGENT_LOG: "debug" })
   writeServerConfig(home.configDir, server)
   // A fake xdg-open first on PATH records what it was asked to open.
   const bin = path.join(home.root, "bin")
@@ -42,19 +45,16 @@ afterAll(async () => {
 })
 
 /**
- * Starts a code-grant login, returns the short URL it printed and its stderr, then
- * abandons it (once `waitFor` showed on stderr, when given).
+ * Starts a code-grant login, returns the short URL it printed and its stderr, then abandons it
+ * once it asks the agent to complete the login (by then it has tried the browser, or not).
  */
-const startLogin = async (env: Record<string, string>, args: Array<string> = [], waitFor?: RegExp) => {
+const startLogin = async (env: Record<string, string>, args: Array<string> = []) => {
+  const completions = agentRequests(home, "CompleteLogin")
   const child = startMairu(home, ["login", ...args, "local"], env)
   child.stdin.end()
   const done = collect(child)
-  const shortUrl = /(http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]+)/
-  const [, url] = await waitForStderr(
-    child,
-    waitFor === undefined ? shortUrl : new RegExp(`${shortUrl.source}[\\s\\S]*${waitFor.source}`)
-  )
-  await new Promise((r) => setTimeout(r, 500))
+  const [, url] = await waitForStderr(child, /(http:\/\/127\.0\.0\.1:\d+\/auth\/[A-Za-z0-9_-]+)/)
+  await untilAgentRequests(home, "CompleteLogin", completions)
   child.kill("SIGTERM")
   const result = await done
   // The agent would hold the abandoned login, and the next attempt would join it.
@@ -74,6 +74,8 @@ describe("the browser opener", () => {
   it("opens the short login URL when a desktop is available", async () => {
     const { stderr, url } = await startLogin(desktop)
     expect(stderr).toContain("Opened it in your browser.")
+    // The opener runs detached: wait until it has done its work.
+    while (opened().length === 0) await new Promise((r) => setTimeout(r, 50))
     expect(opened()).toEqual([url])
   })
 
@@ -94,18 +96,14 @@ describe("the browser opener", () => {
   })
 })
 
-const OPENED = /Opened it in your browser\./
-
 describe("BROWSER", () => {
   it("opens login pages with the BROWSER commands, over SSH and without a display too, before xdg-open", async () => {
     fs.rmSync(record, { force: true })
     fs.rmSync(browserRecord, { force: true })
     const browser = { ...desktop, BROWSER: `mairu-test-no-such-browser:${browserScript} --private "a b" %s --then=%%s` }
-    const withDesktop = await startLogin(browser, [], OPENED)
+    const withDesktop = await startLogin(browser)
     const overSsh = await startLogin(
-      { PATH: desktop.PATH!, BROWSER: browser.BROWSER, SSH_CONNECTION: "10.0.0.1 50000 10.0.0.2 22" },
-      [],
-      OPENED
+      { PATH: desktop.PATH!, BROWSER: browser.BROWSER, SSH_CONNECTION: "10.0.0.1 50000 10.0.0.2 22" }
     )
     for (const attempt of [withDesktop, overSsh]) expect(attempt.stderr).toContain("Opened it in your browser.")
     expect(browserCalls()).toEqual([
@@ -117,7 +115,7 @@ describe("BROWSER", () => {
 
   it("appends the URL when no %s is given, and MAIRU_NO_BROWSER or --no-browser still win", async () => {
     fs.rmSync(browserRecord, { force: true })
-    const { stderr, url } = await startLogin({ PATH: desktop.PATH!, BROWSER: browserScript }, [], OPENED)
+    const { stderr, url } = await startLogin({ PATH: desktop.PATH!, BROWSER: browserScript })
     expect(stderr).toContain("Opened it in your browser.")
     const byEnv = await startLogin({ PATH: desktop.PATH!, BROWSER: browserScript, MAIRU_NO_BROWSER: "1" })
     const flagged = await startLogin({ PATH: desktop.PATH!, BROWSER: browserScript }, ["--no-browser"])

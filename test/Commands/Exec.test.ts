@@ -168,7 +168,8 @@ describe("exec transparency", () => {
         return false
       }
     }
-    for (let i = 0; i < 40 && alive(); i++) await new Promise((r) => setTimeout(r, 50))
+    // The command gets SIGTERM as mairu dies; it is gone once the machine has run it (20 s at most).
+    for (let i = 0; i < 400 && alive(); i++) await new Promise((r) => setTimeout(r, 50))
     expect(alive()).toBe(false)
   })
 

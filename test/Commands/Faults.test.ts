@@ -59,13 +59,21 @@ describe("upstream faults", () => {
   })
 })
 
+/** Resolves once the dev server has received a Mairu API request more than `before` (from upstreamCalls). */
+const upstreamCalls = async () => (await server.stats()).apiUserAgents.length
+const untilUpstreamCalled = async (before: number) => {
+  while ((await upstreamCalls()) === before) await new Promise((r) => setTimeout(r, 50))
+}
+
 describe("processes that die mid-request", () => {
   it("a client killed while it waits leaves the agent serving", async () => {
     await server.faults({ assumeRole: "hang" })
+    const before = await upstreamCalls()
     const child = startMairu(home, ["credential-process", "local", "role-abandoned"])
     child.stdin.end()
     const done = collect(child)
-    await new Promise((r) => setTimeout(r, 500))
+    // Waits for the state: the agent's request for the client hangs at the server.
+    await untilUpstreamCalled(before)
     child.kill("SIGKILL")
     await done
     await stillServes()
@@ -73,10 +81,11 @@ describe("processes that die mid-request", () => {
 
   it("an agent killed mid-request is reported, and the next command starts a new one", async () => {
     await server.faults({ assumeRole: "hang" })
+    const before = await upstreamCalls()
     const child = startMairu(home, ["credential-process", "local", "role-orphaned"])
     child.stdin.end()
     const done = collect(child)
-    await new Promise((r) => setTimeout(r, 500))
+    await untilUpstreamCalled(before)
     const [pid] = agentPids(home)
     process.kill(pid!, "SIGKILL")
     const result = await done

@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type DevServer, startDevServer } from "../support/devServer.js"
 import {
   agentPids,
+  agentRequests,
   cleanupHome,
   collect,
   type MairuHome,
   makeHome,
   runMairu,
   startMairu,
+  untilAgentRequests,
   waitForStderr
 } from "../support/mairu.js"
 import { writeServerConfig, writeServerFile } from "../support/servers.js"
@@ -100,7 +102,8 @@ const credentialsOf = (stdout: string) => JSON.parse(stdout) as { AccessKeyId: s
 
 beforeAll(async () => {
   server = await startDevServer({ autoApprove: true })
-  home1 = makeHome()
+  // Debug logging: the agent's log shows each request, such as an exec's watch on its session.
+  home1 = makeHome({ MAIRU_AGENT_LOG: "debug" })
   writeServerConfig(home1.configDir, server, { oauth: { revocation_endpoint: "oauth/revoke" } })
   writeServerConfig(home1.configDir, server, { id: "other" })
   home2 = makeHome()
@@ -250,7 +253,9 @@ describe("a forwarded socket that goes away", () => {
     const dying = path.join(home2.root, "dying", "agent.sock")
     fs.mkdirSync(path.dirname(dying), { mode: 0o700 })
     // Accepts the connection, then drops it as soon as the request arrives.
-    const cut = net.createServer((client) => client.once("data", () => client.destroy()))
+    const cut = net.createServer((client) =>
+      client.on("error", () => client.destroy()).once("data", () => client.destroy())
+    )
     await new Promise<void>((resolve) => cut.listen(dying, resolve))
     try {
       for (const env of [{}, { MAIRU_NO_FAST_PATH: "1" }]) {
@@ -384,6 +389,7 @@ describe("a restricted socket (mairu forward-socket)", () => {
 describe("logout", () => {
   it("revokes the refresh token where the server supports it, tells a running exec once, and leaves other servers alone", async () => {
     const flag = path.join(home2.root, "logged-out")
+    const watchesBefore = agentRequests(home1, "WatchSession")
     const exec = startMairu(home2, [
       "exec",
       "--server",
@@ -395,8 +401,8 @@ describe("logout", () => {
     ])
     exec.stdin.end()
     const execDone = collect(exec)
-    // The command runs once its credentials are there; the exec then watches the session.
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // Waits for the state: the exec watches the session.
+    await untilAgentRequests(home1, "WatchSession", watchesBefore)
     const revocationsBefore = (await server.stats()).revocations
     expect(await workingAccessTokens()).toBe(2)
 
@@ -430,6 +436,7 @@ describe("logout", () => {
   it("forgets a session whose server offers no revocation, and says its tokens stay valid there", async () => {
     const revocationsBefore = (await server.stats()).revocations
     const flag = path.join(home2.root, "logged-out-full")
+    const watchesBefore = agentRequests(home1, "WatchSession")
     const exec = startMairu(
       home2,
       ["exec", "--server", "other", ROLE, "sh", "-c", `while [ ! -e ${flag} ]; do sleep 0.1; done; echo done`],
@@ -437,7 +444,7 @@ describe("logout", () => {
     )
     exec.stdin.end()
     const execDone = collect(exec)
-    await new Promise((resolve) => setTimeout(resolve, 2500))
+    await untilAgentRequests(home1, "WatchSession", watchesBefore)
     const told = waitForStderr(exec, /the session with other was ended by mairu logout/)
     const result = await runMairu(home2, ["logout", "other"])
     expect(result.code).toBe(0)

@@ -1,8 +1,7 @@
 import * as fs from "node:fs"
-import * as net from "node:net"
-import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { DevServer } from "../support/devServer.js"
+import { type FakeAgentLine, startFakeAgent, stopFakeAgent } from "../support/fakeAgent.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 import { writeServerConfig, writeServerFile } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
@@ -34,26 +33,21 @@ describe("the fast credential-process path", () => {
     const h = makeHome()
     try {
       writeServerConfig(h.configDir, server)
-      fs.mkdirSync(path.dirname(h.socketPath), { recursive: true, mode: 0o700 })
-      const seen: Array<string> = []
-      const fake = net.createServer((socket) =>
-        socket.on("error", () => socket.destroy()).once("data", (data) => {
-          seen.push(data.toString())
-          socket.end(
-            JSON.stringify({
-              id: 1,
-              exit: { _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "Unknown", message: "fake agent" } } }
-            }) + "\n"
-          )
-        })
-      )
-      await new Promise<void>((r) => fake.listen(h.socketPath, r))
+      const seen: Array<FakeAgentLine["request"]> = []
+      const fake = await startFakeAgent(h.socketPath, ({ id, request }, socket) => {
+        seen.push(request)
+        socket.end(
+          JSON.stringify({
+            id,
+            exit: { _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "Unknown", message: "fake agent" } } }
+          }) + "\n"
+        )
+      })
       const fast = await runMairu(h, ["credential-process", "local", "demo"])
-      await new Promise<void>((r) => fake.close(() => r()))
+      await stopFakeAgent(fake)
       expect(fast.code).toBe(1)
       expect(fast.stderr).toBe(":: mairu :: fake agent\n")
-      const request = JSON.parse(seen[0]!).request
-      expect(request).toEqual({
+      expect(seen[0]).toEqual({
         _tag: "GetCredentials",
         server: "local",
         role: "demo",

@@ -1,11 +1,10 @@
 import * as fs from "node:fs"
-import * as net from "node:net"
 import * as path from "node:path"
-import * as readline from "node:readline"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { autoDigest, trustRecordPath, trustRecordText } from "../../src/AutoConfig/AutoFile.js"
 import { BAD_AUTO_CONFIGS } from "../support/autoConfigs.js"
 import type { DevServer } from "../support/devServer.js"
+import { startFakeAgent, stopFakeAgent } from "../support/fakeAgent.js"
 import { cleanupHome, fastExecRuns, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 import { writeServerConfig, writeServerFile } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
@@ -59,7 +58,6 @@ describe("the fast exec path", () => {
     const h = makeHome()
     try {
       writeServerConfig(h.configDir, server)
-      fs.mkdirSync(path.dirname(h.socketPath), { recursive: true, mode: 0o700 })
       const seen: Array<{ readonly _tag: string; readonly server?: unknown }> = []
       const resolved = { id: "resolved-by-fake", url: "https://fake.invalid/", kind: "mairu_api", file: "/fake.json" }
       const credentials = {
@@ -69,20 +67,15 @@ describe("the fast exec path", () => {
         expiration: new Date(Date.now() + 3_600_000).toISOString(),
         noCache: false
       }
-      const fake = net.createServer((socket) => {
-        // mairu may close its session watch abruptly when the command ends.
-        socket.on("error", () => socket.destroy())
-        readline.createInterface({ input: socket }).on("line", (line) => {
-          const { id, request } = JSON.parse(line)
-          seen.push(request)
-          const value = request._tag === "ResolveServer" ? resolved : credentials
-          socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
-        })
+      // mairu may close its session watch abruptly when the command ends.
+      const fake = await startFakeAgent(h.socketPath, ({ id, request }, socket) => {
+        seen.push(request)
+        const value = request._tag === "ResolveServer" ? resolved : credentials
+        socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
       })
-      await new Promise<void>((r) => fake.listen(h.socketPath, r))
       const statik = await runMairu(h, ["exec", "--server", "local", "--mode", "static", "demo", ...STATIC_PROBE])
       const ecs = await runMairu(h, ["exec", "--server", "local", "demo", ...ECS_PROBE])
-      await new Promise<void>((r) => fake.close(() => r()))
+      await stopFakeAgent(fake)
 
       expect(statik.stdout).toBe("AKIDFAKEAGENT fake-secret fake-token no-endpoint\n")
       expect(ecs.stdout).toBe("AKIDFAKEAGENT true no-static-key\n")
@@ -115,24 +108,16 @@ describe("the fast exec path", () => {
     const h = makeHome()
     try {
       writeServerConfig(h.configDir, server)
-      fs.mkdirSync(path.dirname(h.socketPath), { recursive: true, mode: 0o700 })
       const seen: Array<string> = []
       const credentials = { accessKeyId: "AKIDFULLPATH", secretAccessKey: "s", sessionToken: "t", noCache: false }
       // Never answers the first connection (the fast path's), and the full path's at once (but never its watch).
       const summary = { id: "local", url: server.url, kind: "mairu_api", file: "/x/local.json" }
-      let connections = 0
-      const fake = net.createServer((socket) => {
-        socket.on("error", () => socket.destroy())
-        const connection = ++connections
-        readline.createInterface({ input: socket }).on("line", (line) => {
-          const { id, request } = JSON.parse(line)
-          seen.push(`${connection}:${request._tag}:${request.server}`)
-          if (connection === 1 || request._tag === "WatchSession") return
-          const value = request._tag === "ResolveServer" ? summary : credentials
-          socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
-        })
+      const fake = await startFakeAgent(h.socketPath, ({ id, request }, socket, connection) => {
+        seen.push(`${connection}:${request._tag}:${String(request.server)}`)
+        if (connection === 1 || request._tag === "WatchSession") return
+        const value = request._tag === "ResolveServer" ? summary : credentials
+        socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
       })
-      await new Promise<void>((r) => fake.listen(h.socketPath, r))
       const result = await runMairu(h, [
         "exec",
         "--server",
@@ -144,7 +129,7 @@ describe("the fast exec path", () => {
         "-c",
         "echo $AWS_ACCESS_KEY_ID"
       ])
-      await new Promise<void>((r) => fake.close(() => r()))
+      await stopFakeAgent(fake)
       expect(result).toMatchObject({ code: 0, stdout: "AKIDFULLPATH\n", stderr: "" })
       expect(seen).toEqual([
         "1:ResolveServer:local",
@@ -189,6 +174,19 @@ describe("the fast exec path", () => {
     const missing = await same(home, ["--server", "local", ROLE, "no-such-command-anywhere"])
     expect(missing.code).toBe(127)
     expect(missing.stderr).toBe(":: mairu :: command not found: no-such-command-anywhere\n")
+  })
+
+  it("passes on a SIGTERM sent the moment the command starts, on both paths", async () => {
+    // The command's first act signals mairu (its parent): mairu must already be passing signals on.
+    const result = await same(home, [
+      "--server",
+      "local",
+      ROLE,
+      "sh",
+      "-c",
+      "trap 'echo got-term; exit 9' TERM; kill -TERM $PPID; while :; do sleep 0.1; done"
+    ])
+    expect(result).toMatchObject({ code: 9, stdout: "got-term\n" })
   })
 
   it("gives the same result as the full path for a trusted .mairu.json, with --show-auto and the file's region", async () => {

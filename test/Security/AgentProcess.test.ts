@@ -1,16 +1,15 @@
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import {
   agentPids,
   cleanupHome,
   collect,
+  distCopy,
   mairuBin,
   type MairuHome,
   makeHome,
-  repoRoot,
   runMairu,
   waitForStderr
 } from "../support/mairu.js"
@@ -303,13 +302,16 @@ describe("the agent's process", () => {
   it("run by another user, is not dumpable: that user's other processes cannot read its /proc files", async () => {
     const home = newHome()
     spawnSync("chown", ["-R", `${OTHER}:${OTHER}`, home.root])
+    // That user may not be able to enter the checkout: it runs a copy it can read.
+    const copy = distCopy()
+    cleanups.push(copy.remove)
     const asNobody = (args: ReadonlyArray<string>) =>
       spawnSync(asOther[0]!, [...asOther.slice(1), ...args], { env: home.env, encoding: "utf8" })
     for (const args of [["agent"], ["agent", "--foreground"]]) {
       if (args.length === 1) {
-        expect(asNobody([process.execPath, mairuBin, ...args]).status).toBe(0)
+        expect(asNobody([process.execPath, copy.bin, ...args]).status).toBe(0)
       } else {
-        const child = spawn(asOther[0]!, [...asOther.slice(1), process.execPath, mairuBin, ...args], {
+        const child = spawn(asOther[0]!, [...asOther.slice(1), process.execPath, copy.bin, ...args], {
           env: home.env,
           stdio: ["ignore", "ignore", "pipe"]
         })
@@ -328,18 +330,14 @@ describe("the agent's process", () => {
       const control = asNobody(["sh", "-c", "cat /proc/self/environ >/dev/null"])
       expect(control.status).toBe(0)
       expect(coreLimit(pid)).toEqual(["0", "0"])
-      expect(asNobody([process.execPath, mairuBin, "kill-agent"]).status).toBe(0)
+      expect(asNobody([process.execPath, copy.bin, "kill-agent"]).status).toBe(0)
     }
   })
 
   it("without the native helper (a platform koffi ships none for): status counts what is missing as a problem, in words that hold", async () => {
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-dist-"))
-    cleanups.push(() => fs.rmSync(copy, { recursive: true, force: true }))
-    fs.cpSync(path.join(repoRoot, "dist"), copy, {
-      recursive: true,
-      filter: (source) => !source.includes(`${path.sep}koffi`)
-    })
-    const bin = path.join(copy, "mairu.cjs")
+    const copy = distCopy((source) => !source.includes(`${path.sep}koffi`))
+    cleanups.push(copy.remove)
+    const bin = copy.bin
     const status = async (home: MairuHome) => {
       const json = await collect(
         spawn(process.execPath, [bin, "status", "--json"], { env: home.env, stdio: ["ignore", "pipe", "pipe"] })

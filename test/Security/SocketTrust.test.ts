@@ -18,6 +18,7 @@ const fakeAgent = async (socketPath: string, log: string) => {
     const net = require("node:net"), fs = require("node:fs")
     net.createServer((s) => {
       fs.appendFileSync(${JSON.stringify(log)}, "connection\\n")
+      s.on("error", () => s.destroy())
       s.on("data", () => s.write(JSON.stringify({ id: 1, exit: { _tag: "Success", value: { accessKeyId: "AKIAFAKE" } } }) + "\\n"))
     }).listen(${JSON.stringify(socketPath)}, () => process.stdout.write("ready\\n"))`
   const child = spawn(asOther[0]!, [...asOther.slice(1), process.execPath, "-e", script], {

@@ -7,6 +7,18 @@ import { fileURLToPath } from "node:url"
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export const mairuBin = path.join(repoRoot, "dist", "mairu.cjs")
 
+/**
+ * A copy of dist/ in a fresh folder every user may enter, for running mairu as another user or
+ * without some of its files (those `keep` refuses): the checkout itself may sit in a folder only
+ * its owner can enter. Its entry is `bin`; `remove` deletes the copy.
+ */
+export const distCopy = (keep: (source: string) => boolean = () => true) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-dist-"))
+  fs.chmodSync(dir, 0o755)
+  fs.cpSync(path.join(repoRoot, "dist"), dir, { recursive: true, filter: keep })
+  return { bin: path.join(dir, "mairu.cjs"), remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
 /** A private HOME, XDG folders and agent socket for one test. */
 export interface MairuHome {
   readonly root: string
@@ -146,6 +158,20 @@ export const agentPids = (home: MairuHome) => {
   return pids
 }
 
+const agentLog = (home: MairuHome) => {
+  const file = path.join(home.stateDir, "mairu", "log", "agent.log")
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : ""
+}
+
+/** How many requests of kind `tag` `home`'s agent received: its log shows each at debug level (MAIRU_AGENT_LOG=debug). */
+export const agentRequests = (home: MairuHome, tag: string) =>
+  agentLog(home).split(`request ${tag} on connection `).length - 1
+
+/** Resolves once `home`'s agent has received more requests of kind `tag` than `before`. */
+export const untilAgentRequests = async (home: MairuHome, tag: string, before: number) => {
+  while (agentRequests(home, tag) <= before) await new Promise((r) => setTimeout(r, 50))
+}
+
 /**
  * How many times the fast exec path ran against `home`'s agent: the connections its debug
  * log shows with both a ResolveServer and a GetCredentials request (the fast path pipelines
@@ -153,8 +179,7 @@ export const agentPids = (home: MairuHome) => {
  */
 export const fastExecRuns = (home: MairuHome) => {
   const byConnection = new Map<string, Set<string>>()
-  const log = fs.readFileSync(path.join(home.stateDir, "mairu", "log", "agent.log"), "utf8")
-  for (const [, tag, connection] of log.matchAll(/request (\w+) on connection (\d+)/g)) {
+  for (const [, tag, connection] of agentLog(home).matchAll(/request (\w+) on connection (\d+)/g)) {
     byConnection.set(connection!, (byConnection.get(connection!) ?? new Set()).add(tag!))
   }
   return [...byConnection.values()].filter((tags) => tags.has("ResolveServer") && tags.has("GetCredentials")).length
