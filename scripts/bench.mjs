@@ -29,17 +29,45 @@ import {
 } from "./bench/harness.mjs"
 import { summary, timeProcess } from "./bench/timing.mjs"
 
-const { values: options } = parseArgs({
-  options: {
-    json: { type: "boolean", default: false },
-    base: { type: "string" },
-    runs: { type: "string", default: process.env.BENCH_RUNS ?? "40" },
-    "day-speed": { type: "string", default: "360" },
-    "no-day": { type: "boolean", default: false }
-  }
-})
+const USAGE = `Usage: npm run bench -- [OPTIONS]   (or: node scripts/bench.mjs [OPTIONS], after npm run build:sea)
+
+  --json          one JSON document on stdout instead of the table
+  --base DIR      measure a second checkout too (built first unless it is), side by side
+  --runs N        interleaved rounds of each path (default 40, or BENCH_RUNS)
+  --day-speed N   how much faster than real time the simulated day runs (default 360)
+  --no-day        skip the simulated day
+  -h, --help      print this help
+`
+
+const fail = (message) => {
+  process.stderr.write(`bench: ${message}\n${USAGE}`)
+  process.exit(2)
+}
+
+let parsed
+try {
+  parsed = parseArgs({
+    options: {
+      json: { type: "boolean", default: false },
+      base: { type: "string" },
+      runs: { type: "string", default: process.env.BENCH_RUNS ?? "40" },
+      "day-speed": { type: "string", default: "360" },
+      "no-day": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false }
+    }
+  })
+} catch (error) {
+  fail(error.message)
+}
+const { values: options } = parsed
+if (options.help) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
 const runs = Number(options.runs)
 const daySpeed = Number(options["day-speed"])
+if (!Number.isInteger(runs) || runs < 1) fail(`--runs ${options.runs} is not a whole number of rounds (1 or more)`)
+if (!(daySpeed > 0)) fail(`--day-speed ${options["day-speed"]} is not a positive number`)
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const targets = [checkout(root, "this")]
