@@ -62,7 +62,7 @@ const prebuiltHelp = (): string | undefined => {
 
 /** The single executable's agent: the flags that `node` would have taken from the agent's command line. */
 const setAgentFlags = () => {
-  const { AGENT_V8_FLAGS } = require("./Launcher/AgentLauncher.js") as typeof import("./Launcher/AgentLauncher.js")
+  const { AGENT_V8_FLAGS } = require("./Launcher/AgentFlags.js") as typeof import("./Launcher/AgentFlags.js")
   ;(require("node:v8") as typeof import("node:v8")).setFlagsFromString(AGENT_V8_FLAGS.join(" "))
 }
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -110,10 +110,9 @@ export const makeHandlers = (status: Omit<AgentStatus, "audit">, stop: Deferred.
             Effect.tap((served) => refresher.touch(spec, served.credentials))
           )
         })
-        const [asked, result] = yield* Effect.all([
-          requesterOf(context.peer, request.requester),
-          Effect.exit(obtain)
-        ], { concurrency: "unbounded" })
+        // One after the other: describing the requester takes no wait, and a fiber for each costs more.
+        const asked = yield* requesterOf(context.peer, request.requester)
+        const result = yield* Effect.exit(obtain)
         const requester = Exit.isSuccess(result) ? withoutSecretsOf(asked, result.value.credentials) : asked
         const handedOut = Exit.map(
           result,

@@ -7,6 +7,7 @@ import { userMessages } from "../Terminal/Messages.js"
 import { aborted, agentUnavailable, type AgentUnavailableFailure, connect } from "../Wire/AgentWire.js"
 import { ownerMarkerPath } from "../Wire/OwnerMarker.js"
 import { agentEnvironment } from "./AgentEnvironment.js"
+import { AGENT_V8_FLAGS } from "./AgentFlags.js"
 
 // Starting an agent, detached, when none answers on its socket, and the command line it starts with.
 
@@ -15,18 +16,6 @@ const POLL_MS = 50
 const AFTER_EXIT_MS = 100
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-/**
- * The agent's V8 flags: its resident memory stays low with a small young generation and
- * without V8's optimising compilers (their code is then never paged in): its answers are
- * small and rare, and measured as fast without them.
- */
-export const AGENT_V8_FLAGS: ReadonlyArray<string> = [
-  "--max-semi-space-size=1",
-  "--optimize-for-size",
-  "--no-opt",
-  "--no-maglev"
-]
 
 /**
  * The agent's command line: `--disable-sigusr1` where Node has it, so that nothing can open
