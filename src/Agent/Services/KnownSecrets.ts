@@ -1,9 +1,11 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Redacted from "effect/Redacted"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type { AgentError } from "../../Schemas/AgentErrors.js"
 import type { ServerConfig } from "../../Schemas/ServerConfig.js"
-import type { Scrubber } from "../Scrub.js"
+import { makeScrubber, type Scrubber } from "../Scrub.js"
+import { scrubError } from "../ScrubErrors.js"
 
 export type Secret = Redacted.Redacted<string> | string | undefined
 
@@ -27,7 +29,33 @@ export interface KnownSecretsShape {
   readonly forget: (server: ServerConfig) => Effect.Effect<void>
 }
 
-export class KnownSecrets extends Context.Tag("mairu/KnownSecrets")<KnownSecrets, KnownSecretsShape>() {}
+export class KnownSecrets extends Context.Tag("mairu/KnownSecrets")<KnownSecrets, KnownSecretsShape>() {
+  /**
+   * For tests: every secret remembered goes into `remembered` (server id and value), and
+   * scrubbing replaces exactly those of the server, with no limit and no configured secrets.
+   */
+  static layerTest = (remembered: Array<{ readonly server: string; readonly value: string }> = []) => {
+    const scrubberOf = (server: ServerConfig) =>
+      makeScrubber(remembered.filter((secret) => secret.server === server.id).map((secret) => secret.value))
+    return Layer.succeed(KnownSecrets, {
+      remember: (server, secrets) =>
+        Effect.sync(() => {
+          for (const secret of secrets) {
+            if (secret === undefined) continue
+            remembered.push({ server: server.id, value: typeof secret === "string" ? secret : Redacted.value(secret) })
+          }
+        }),
+      scrubberOf: (server) => Effect.sync(() => scrubberOf(server)),
+      scrubbing: (server) => (effect) => Effect.mapError(effect, (error) => scrubError(scrubberOf(server))(error)),
+      forget: (server) =>
+        Effect.sync(() => {
+          for (let index = remembered.length - 1; index >= 0; index--) {
+            if (remembered[index]!.server === server.id) remembered.splice(index, 1)
+          }
+        })
+    })
+  }
+}
 
 /** Remembers `secrets` of `server`'s session. */
 export const rememberSecrets = (server: ServerConfig, secrets: ReadonlyArray<Secret>) =>

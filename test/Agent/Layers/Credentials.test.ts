@@ -5,10 +5,10 @@ import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
 import { CredentialCacheLive } from "../../../src/Agent/Layers/CredentialCacheLive.js"
 import { CredentialsLive } from "../../../src/Agent/Layers/CredentialsLive.js"
-import { KnownSecretsLive } from "../../../src/Agent/Layers/KnownSecretsLive.js"
 import { type BackendCall, CredentialBackend } from "../../../src/Agent/Services/CredentialBackend.js"
 import { CredentialCache } from "../../../src/Agent/Services/CredentialCache.js"
 import { Credentials, MAX_UPSTREAM_PER_SERVER } from "../../../src/Agent/Services/Credentials.js"
+import { KnownSecrets } from "../../../src/Agent/Services/KnownSecrets.js"
 import { RoleChain } from "../../../src/Agent/Services/RoleChain.js"
 import { Sessions } from "../../../src/Agent/Services/Sessions.js"
 import type { Session } from "../../../src/Agent/Services/SessionStore.js"
@@ -26,6 +26,7 @@ const credentialsOn = (
 ) => {
   const calls: Array<BackendCall> = []
   const ended: Array<Session> = []
+  const remembered: Array<{ readonly server: string; readonly value: string }> = []
   const layer = CredentialsLive.pipe(
     Layer.provide(
       Layer.mergeAll(
@@ -33,11 +34,11 @@ const credentialsOn = (
         cache,
         CredentialBackend.layerTest({ ...backend, calls }),
         RoleChain.Test,
-        KnownSecretsLive
+        KnownSecrets.layerTest(remembered)
       )
     )
   )
-  return { layer, calls, ended }
+  return { layer, calls, ended, remembered }
 }
 
 describe("Credentials", () => {
@@ -78,6 +79,8 @@ describe("Credentials", () => {
       expect(first.credentials.accessKeyId).toBe("AKID-Base-1>arn:aws:iam::1:role/Next")
       expect(first.source).toBe("upstream")
       expect(sim.calls.map((call) => [call.role, call.accessToken])).toEqual([["Base", "token-local"]])
+      // The chained keys are the session's secrets too, scrubbed from whatever a server sends back.
+      expect(sim.remembered).toContainEqual({ server: "local", value: "chained-secret" })
       expect(yield* credentials.get(spec("Base"), false)).toMatchObject({
         credentials: { accessKeyId: "AKID-Base-1" },
         source: "cache"
