@@ -26,6 +26,7 @@ interface Entry {
   readonly outcome: "handed-out" | "refused" | "failed"
   readonly source: string | null
   readonly access_key_id: string | null
+  readonly assume_role: { readonly role_arn: string; readonly role_session_name: string | null } | null
   readonly error: { readonly kind: string; readonly message: string } | null
   readonly requester: {
     readonly attribution: string
@@ -55,8 +56,10 @@ const awsEnv = {
 
 beforeAll(async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-audit-"))
-  auditFile = path.join(root, "audit.jsonl")
-  ;({ server, home } = await setUpLocal({ env: { MAIRU_AUDIT_LOG: auditFile } }))
+  auditFile = path.join(root, "audit.jsonl") // The agent takes the STS endpoint for role chaining from its environment.
+  ;({ server, home } = await setUpLocal({
+    env: (server) => ({ MAIRU_AUDIT_LOG: auditFile, AWS_ENDPOINT_URL_STS: server.stsEndpoint })
+  }))
 })
 afterAll(async () => {
   await tearDownLocal({ server, home })
@@ -119,6 +122,24 @@ describe("mairu audit", () => {
     expect(["cache", "upstream"]).toContain(entry.source)
     expect(entry.requester.argv).toContain(`${mairuBin} credential-process local demo`)
     expect(entry.requester.parents[0]!.pid).toBe(process.pid)
+  })
+
+  it("records the --assume-role chain it handed out, and the text view shows it", async () => {
+    const chain = ["--assume-role", "arn:aws:iam::210987654321:role/Target", "--assume-role-session-name", "audited"]
+    const result = await runMairu(home, ["credential-process", ...chain, "local", "demo"])
+    expect(result.stderr).toBe("")
+    expect(result.code).toBe(0)
+    const printed = JSON.parse(result.stdout) as { AccessKeyId: string }
+
+    const entry = (await audit()).find((e) => e.access_key_id === printed.AccessKeyId)!
+    expect(entry).toMatchObject({
+      role: "demo",
+      via: "credential-process",
+      outcome: "handed-out",
+      assume_role: { role_arn: "arn:aws:iam::210987654321:role/Target", role_session_name: "audited" }
+    })
+    const text = await runMairu(home, ["audit", "--limit", "1"], { env: { NO_COLOR: "1" } })
+    expect(text.stdout).toContain("local/demo → arn:aws:iam::210987654321:role/Target")
   })
 
   it("records refusals: a role the server forbids, as it happens", async () => {

@@ -49,10 +49,15 @@ export const awsToolEnv = (home: MairuHome, configFile: string, profile: string)
 
 /** A running dev server and a mairu home configured for it (server id `local`), logged in unless told not to. */
 export const setUpLocal = async (
-  options: { readonly server?: DevServerOptions; readonly env?: Record<string, string>; readonly login?: boolean } = {}
+  options: {
+    readonly server?: DevServerOptions
+    /** The home's environment, which the agent takes as it starts; a function of the server for its endpoints. */
+    readonly env?: Record<string, string> | ((server: DevServer) => Record<string, string>)
+    readonly login?: boolean
+  } = {}
 ) => {
   const server = await startDevServer(options.server)
-  const home = makeHome(options.env)
+  const home = makeHome(typeof options.env === "function" ? options.env(server) : options.env)
   writeServerConfig(home.configDir, server)
   if (options.login !== false) await loginByDevice(home, server)
   return { server, home }
