@@ -12,7 +12,10 @@ const readJson = async (req: http.IncomingMessage): Promise<Record<string, unkno
   }
 }
 
-/** Test controls under `/_admin/`: statistics, fault injection, the listed roles, revocation, device approval, issued secrets. */
+/**
+ * Test controls under `/_admin/`: statistics, fault injection, the listed roles, the SSO device grant's pages,
+ * revocation, device approval, issued secrets.
+ */
 export const makeAdmin =
   (state: DevState, oidc: Oidc, ssoOidc: SsoOidc) =>
   async (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
@@ -42,6 +45,16 @@ export const makeAdmin =
         if (!valid) return sendJson(res, 400, { error: "the body must be {\"roles\": [{\"Name\": …}]}" })
         state.roles = roles as Array<ListedRole>
         return sendJson(res, 200, { roles: state.roles })
+      }
+      case "POST /_admin/sso/device-pages": {
+        const body = await readJson(req)
+        const pages = Object.fromEntries(
+          ["verificationUri", "verificationUriComplete"].flatMap((field) =>
+            typeof body[field] === "string" ? [[field, body[field]]] : []
+          )
+        )
+        state.ssoDevicePages = pages
+        return sendJson(res, 200, pages)
       }
       case "POST /_admin/revoke":
         await oidc.revokeAll()

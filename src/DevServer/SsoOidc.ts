@@ -136,6 +136,7 @@ export const makeSsoOidc = (options: SsoOidcOptions, state: DevState) => {
       userCode,
       verificationUri: `${origin}sso/device`,
       verificationUriComplete: `${origin}sso/device?user_code=${encodeURIComponent(userCode)}`,
+      ...state.ssoDevicePages,
       expiresIn: 600,
       interval: 1
     })

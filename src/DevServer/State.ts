@@ -58,6 +58,8 @@ export class DevState {
   readonly faults: Record<FaultTarget, FaultMode> = { assumeRole: "none", roles: "none", token: "none", sso: "none" }
   /** What `GET /roles` lists; tests replace it through `/_admin/roles`. */
   roles: ReadonlyArray<ListedRole> = DEFAULT_ROLES
+  /** The AWS SSO device grant's pages, as a hostile server would send them; tests set them through `/_admin/sso/device-pages`. */
+  ssoDevicePages: { readonly verificationUri?: string; readonly verificationUriComplete?: string } = {}
   readonly stats = {
     assumeRole: {} as Record<string, number>,
     roles: 0,

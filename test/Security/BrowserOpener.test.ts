@@ -8,6 +8,7 @@ import { Unauthenticated } from "../../src/Schemas/AgentErrors.js"
 import type { ServerConfig } from "../../src/Schemas/ServerConfig.js"
 import { writeRecordingBrowser } from "../support/browser.js"
 import { runCli } from "../support/cli.js"
+import { type DevServer, startDevServer } from "../support/devServer.js"
 import { type HostileServer, startHostileServer, writeHostileConfig } from "../support/hostileServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
 
@@ -82,6 +83,48 @@ describe("a server's page on the browser opener's command line", () => {
     expect(fs.readFileSync(opened, "utf8")).toBe(
       JSON.stringify(["https://idp.example/device?user_code=HOST-ILE"]) + "\n"
     )
+  })
+})
+
+describe("an AWS IAM Identity Center's device page on the browser opener's command line", () => {
+  let sso: DevServer
+  let ssoHome: MairuHome
+  beforeAll(async () => {
+    sso = await startDevServer()
+    // The agent's AWS SDK clients find the emulator through the standard endpoint variables.
+    ssoHome = makeHome({
+      AWS_ENDPOINT_URL_SSO_OIDC: sso.url,
+      AWS_ENDPOINT_URL_SSO: sso.url,
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+      AWS_EC2_METADATA_DISABLED: "true"
+    })
+    const setup = await runMairu(ssoHome, [
+      "setup-sso",
+      "contoso",
+      "--region",
+      "us-east-1",
+      "--start-url",
+      `${sso.url}start`
+    ])
+    expect(setup.code).toBe(0)
+  })
+  afterAll(async () => {
+    await cleanupHome(ssoHome)
+    await sso.stop()
+  })
+
+  it("is refused as the server's fault: no browser starts, the URL is not shown", async () => {
+    const url = "--utility-cmd-prefix=/bin/sh -c id"
+    await sso.ssoDevicePages({ verificationUriComplete: url })
+    const result = await runMairu(ssoHome, ["login", "--oauth-grant-type", "device_code", "contoso"], {
+      env: { BROWSER: browser }
+    })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("contoso sent a page to open (verificationUriComplete) that starts with \"-\"")
+    expect(result.stderr).toContain("This is a fault of contoso: tell its administrator")
+    expect(result.stderr).not.toContain(url)
+    expect(fs.existsSync(opened), "the browser opener was started").toBe(false)
   })
 })
 

@@ -37,6 +37,10 @@ export interface DevServer {
   readonly roles: (roles: ReadonlyArray<{ Name: string; Description?: string }>) => Promise<void>
   readonly revoke: () => Promise<void>
   readonly approveDevice: (userCode: string) => Promise<void>
+  /** The pages the AWS SSO emulator's device grant sends from now on, over its own. */
+  readonly ssoDevicePages: (
+    pages: { readonly verificationUri?: string; readonly verificationUriComplete?: string }
+  ) => Promise<void>
   readonly secrets: () => Promise<{ secrets: Array<string> }>
   readonly stop: () => Promise<void>
 }
@@ -107,6 +111,7 @@ export const startDevServer = (options: DevServerOptions = {}): Promise<DevServe
         roles: async (roles) => void (await admin("POST", "roles", { roles })),
         revoke: async () => void (await admin("POST", "revoke")),
         approveDevice: async (userCode) => void (await admin("POST", "device/approve", { user_code: userCode })),
+        ssoDevicePages: async (pages) => void (await admin("POST", "sso/device-pages", pages)),
         secrets: () => admin("GET", "secrets") as Promise<{ secrets: Array<string> }>,
         stop: () =>
           new Promise<void>((done) => {
