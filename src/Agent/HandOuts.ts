@@ -48,26 +48,28 @@ const sanitized = (process: ProcessDescription): ProcessDescription => ({
   problem: text(process.problem, MAX_MESSAGE)
 })
 
-/** The process that sent a report (exec, for its endpoint's clients), as the kernel told; else why it is unknown. */
-export const reporterOf = (
-  peer: Peer
-): Effect.Effect<{ readonly reportedBy?: ParentProcess; readonly reason?: string }> => {
+type Reporter = { readonly reportedBy?: ParentProcess; readonly reason?: string }
+
+const describeReporter = (peer: Peer): Promise<Reporter> => {
   switch (peer._tag) {
     case "Local":
-      return Effect.promise(() => platform.commandName(peer.pid)).pipe(
-        Effect.map((command) => ({ reportedBy: { pid: peer.pid, command: command ?? "?" } }))
-      )
+      return platform.commandName(peer.pid).then((command) => ({
+        reportedBy: { pid: peer.pid, command: command ?? "?" }
+      }))
     case "Remote":
-      return Effect.succeed({})
+      return Promise.resolve({})
     case "Unknown":
-      return Effect.succeed({ reason: `the process that reported it is unknown: ${peer.reason}` })
+      return Promise.resolve({ reason: `the process that reported it is unknown: ${peer.reason}` })
   }
 }
+
+/** The process that sent a report (exec, for its endpoint's clients), as the kernel told; else why it is unknown. */
+export const reporterOf = (peer: Peer): Effect.Effect<Reporter> => Effect.promise(() => describeReporter(peer))
 
 /** A process exec reported, under the reporter the kernel told. */
 export const reportedRequester = (
   peer: Peer,
-  reporter: { readonly reportedBy?: ParentProcess; readonly reason?: string },
+  reporter: Reporter,
   reported: ReportedRequester
 ): Requester => {
   if (peer._tag === "Remote") return { ...nobody, attribution: "remote", socket: peer.socket }
@@ -80,22 +82,42 @@ export const reportedRequester = (
   }
 }
 
-/** Who sent a request: the connection's peer, described now (it may exit once answered), or what exec reported. */
-export const requesterOf = (peer: Peer, reported: ReportedRequester | undefined): Effect.Effect<Requester> => {
+/**
+ * Who sent a request: the connection's peer, or what exec reported. Described at once (the
+ * process may exit once answered): on Linux from /proc there and then, on macOS by `ps` and
+ * `lsof`, which run while the caller goes on. Never fails: what cannot be described is "unknown",
+ * with the reason, and the hand-out goes on.
+ */
+export const describeRequester = (peer: Peer, reported: ReportedRequester | undefined): Promise<Requester> =>
+  new Promise<Requester>((resolve) => resolve(describing(peer, reported))).catch((error: unknown): Requester => ({
+    ...nobody,
+    attribution: "unknown",
+    reason: text(
+      `the process could not be described: ${error instanceof Error ? error.message : String(error)}`,
+      MAX_MESSAGE
+    )
+  }))
+
+const describing = (peer: Peer, reported: ReportedRequester | undefined): Promise<Requester> => {
   if (reported !== undefined) {
-    return Effect.map(reporterOf(peer), (reporter) => reportedRequester(peer, reporter, reported))
+    return describeReporter(peer).then((reporter) => reportedRequester(peer, reporter, reported))
   }
   switch (peer._tag) {
     case "Local":
-      return Effect.promise(() => platform.describeProcess(peer.pid)).pipe(
-        Effect.map((process): Requester => ({ ...nobody, attribution: "kernel", process }))
-      )
+      return platform.describeProcess(peer.pid).then((process): Requester => ({
+        ...nobody,
+        attribution: "kernel",
+        process
+      }))
     case "Remote":
-      return Effect.succeed({ ...nobody, attribution: "remote", socket: peer.socket })
+      return Promise.resolve({ ...nobody, attribution: "remote", socket: peer.socket })
     case "Unknown":
-      return Effect.succeed({ ...nobody, attribution: "unknown", reason: peer.reason })
+      return Promise.resolve({ ...nobody, attribution: "unknown", reason: peer.reason })
   }
 }
+
+export const requesterOf = (peer: Peer, reported: ReportedRequester | undefined): Effect.Effect<Requester> =>
+  Effect.promise(() => describeRequester(peer, reported))
 
 /** `requester` without the secrets of `credentials` in the text a process chose (its command line, folder and executable). */
 export const withoutSecretsOf = (requester: Requester, credentials: AwsCredentials): Requester => {

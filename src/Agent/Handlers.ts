@@ -18,7 +18,14 @@ import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { findServer, withLocalPortOverride } from "../Schemas/ServerFiles.js"
 import { skippedFileWarning } from "../Terminal/Messages.js"
 import { dispatch, type Handle, type Handlers, type RequestContext } from "./Handle.js"
-import { handOutEntry, reportedRequester, reporterOf, requesterOf, withoutSecretsOf } from "./HandOuts.js"
+import {
+  describeRequester,
+  handOutEntry,
+  reportedRequester,
+  reporterOf,
+  requesterOf,
+  withoutSecretsOf
+} from "./HandOuts.js"
 import { parsePatterns, restrictedFolderProblem, restrictHandle } from "./Restricted.js"
 import { makeServerLookup } from "./ServerLookup.js"
 import { Audit } from "./Services/Audit.js"
@@ -110,9 +117,11 @@ export const makeHandlers = (status: Omit<AgentStatus, "audit">, stop: Deferred.
             Effect.tap((served) => refresher.touch(spec, served.credentials))
           )
         })
-        // One after the other: describing the requester takes no wait, and a fiber for each costs more.
-        const asked = yield* requesterOf(context.peer, request.requester)
+        // Started before the credentials are fetched, without a fiber of its own (which would cost more
+        // than reading /proc does): on macOS, ps and lsof run meanwhile.
+        const describing = describeRequester(context.peer, request.requester)
         const result = yield* Effect.exit(obtain)
+        const asked = yield* Effect.promise(() => describing)
         const requester = Exit.isSuccess(result) ? withoutSecretsOf(asked, result.value.credentials) : asked
         const handedOut = Exit.map(
           result,
