@@ -35,7 +35,7 @@ const protocolError = (id: number, error: AgentError) =>
   )
 
 /**
- * A random name for the temporary socket beside one named `name`, never longer: any path
+ * A random name for the temporary socket beside one named `name`, never longer: every path
  * within the platform's limit can be bound through it. Hidden (a leading dot) unless
  * `name` has a single byte.
  */

@@ -14,12 +14,15 @@ const TIMEOUT_MS = 5_000
 /** lsof and ps may list many thousands of files and processes: more than the 1 MiB Node keeps by default. */
 const MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 
-/** The system's own tools first (macOS keeps lsof in /usr/sbin), then the user's PATH; C locale output. */
-const toolEnv = () => ({
-  PATH: ["/usr/bin", "/bin", "/usr/sbin", "/sbin", ...(process.env.PATH ?? "").split(":")].filter((dir) => dir !== "")
-    .join(":"),
+/**
+ * The system's own folders only (macOS keeps lsof in /usr/sbin; NixOS its tools in
+ * /run/current-system/sw/bin): what these tools say decides who is let in, so a PATH that a
+ * project's scripts or a shell profile extended has no say. C locale output.
+ */
+const TOOL_ENV = {
+  PATH: "/usr/bin:/bin:/usr/sbin:/sbin:/run/current-system/sw/bin",
   LC_ALL: "C"
-})
+}
 
 // Loaded when a tool runs: most commands never run one, and the fast paths pay for what they load.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -32,7 +35,7 @@ export const runTool: RunTool = (file, args) => {
     stdio: ["ignore", "pipe", "ignore"],
     timeout: TIMEOUT_MS,
     maxBuffer: MAX_OUTPUT_BYTES,
-    env: toolEnv()
+    env: TOOL_ENV
   })
   return result.error !== undefined || result.status === null
     ? undefined
@@ -46,7 +49,7 @@ export const runToolAsync: RunToolAsync = (file, args) =>
       encoding: "utf8",
       timeout: TIMEOUT_MS,
       maxBuffer: MAX_OUTPUT_BYTES,
-      env: toolEnv()
+      env: TOOL_ENV
     }, (error, stdout) => {
       if (error === null) return resolve({ code: 0, stdout })
       const code = (error as { code?: unknown }).code
