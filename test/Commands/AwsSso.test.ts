@@ -10,7 +10,6 @@ import {
   cleanupHome,
   collect,
   type MairuHome,
-  makeHome,
   readAllFiles,
   runMairu,
   startMairu,
@@ -18,7 +17,7 @@ import {
 } from "../support/mairu.js"
 import { writeProbes } from "../support/probes.js"
 import { writeServerFile } from "../support/servers.js"
-import { awsToolEnv, loginByDevice, writeAwsConfig } from "../support/session.js"
+import { awsToolEnv, loginByDevice, makeSsoHome, setUpSso, writeAwsConfig } from "../support/session.js"
 
 const exec = promisify(execFile)
 
@@ -26,23 +25,9 @@ let server: DevServer
 let home: MairuHome
 let probes: ReturnType<typeof writeProbes>
 
-/** The AWS SDK clients of the agent find the emulator through the standard endpoint variables. */
-const ssoHome = (s: DevServer) =>
-  makeHome({
-    AWS_ENDPOINT_URL_SSO_OIDC: s.url,
-    AWS_ENDPOINT_URL_SSO: s.url,
-    AWS_ENDPOINT_URL_STS: s.stsEndpoint,
-    AWS_CONFIG_FILE: "/dev/null",
-    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    AWS_EC2_METADATA_DISABLED: "true"
-  })
-
-const setup = (h: MairuHome, s: DevServer, id = "contoso") =>
-  runMairu(h, ["setup-sso", id, "--region", "us-east-1", "--start-url", `${s.url}start`])
-
 beforeAll(async () => {
   server = await startDevServer({ ssoAccessTokenTtl: 2 })
-  home = ssoHome(server)
+  home = makeSsoHome(server)
   probes = writeProbes(home)
 })
 afterAll(async () => {
@@ -55,7 +40,7 @@ const ARN = "arn:aws:sts::111111111111:assumed-role/AdministratorAccess/alice"
 
 describe("AWS IAM Identity Center", () => {
   it("setup-sso writes the server file as the original does, registers both clients once, and refuses to overwrite without -y", async () => {
-    const first = await setup(home, server)
+    const first = await setUpSso(home, server)
     expect(first.stderr).toContain("Registered mairu as an OAuth client")
     expect(first.code).toBe(0)
     const file = path.join(home.configDir, "mairu", "servers.d", "contoso.json")
@@ -73,7 +58,7 @@ describe("AWS IAM Identity Center", () => {
       `}`,
       ``
     ].join("\n"))
-    const again = await setup(home, server)
+    const again = await setUpSso(home, server)
     expect(again.code).toBe(1)
     expect(again.stderr).toContain("exists already; to replace it run the same command with --overwrite (-y)")
     expect(
@@ -187,7 +172,7 @@ describe("AWS IAM Identity Center", () => {
     const { client_id: clientId, client_secret: clientSecret } = JSON.parse(written) as Record<string, string>
 
     // A user of the original: its setup-sso's server file and its registration cache, byte for byte.
-    const h = ssoHome(server)
+    const h = makeSsoHome(server)
     try {
       writeServerFile(
         h.configDir,
@@ -229,9 +214,9 @@ describe("AWS IAM Identity Center", () => {
 describe("an expired client registration", () => {
   it("is replaced at the next login", async () => {
     const short = await startDevServer({ ssoClientTtl: 5 })
-    const h = ssoHome(short)
+    const h = makeSsoHome(short)
     try {
-      expect((await setup(h, short)).code).toBe(0)
+      expect((await setUpSso(h, short)).code).toBe(0)
       await loginByDevice(h, short, "contoso")
       await loginByDevice(h, short, "contoso")
       const stats = await short.stats()

@@ -16,7 +16,7 @@ import {
   waitForStderr
 } from "../support/mairu.js"
 import { writeServerConfig } from "../support/servers.js"
-import { setUpLocal, tearDownLocal } from "../support/session.js"
+import { makeSsoHome, setUpLocal, tearDownLocal } from "../support/session.js"
 
 /**
  * The flags and outputs of the original (Rust) Mairu that need real processes: the fast
@@ -172,13 +172,7 @@ describe("setup-sso short flags", () => {
   let h: MairuHome
   beforeAll(async () => {
     sso = await startDevServer()
-    h = makeHome({
-      AWS_ENDPOINT_URL_SSO_OIDC: sso.url,
-      AWS_ENDPOINT_URL_SSO: sso.url,
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_EC2_METADATA_DISABLED: "true"
-    })
+    h = makeSsoHome(sso)
   })
   afterAll(async () => {
     await cleanupHome(h)

@@ -4,17 +4,8 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { trustRecordPath, trustRecordText } from "../../src/AutoConfig/AutoFile.js"
 import { type DevServer, startDevServer } from "../support/devServer.js"
-import {
-  agentPids,
-  cleanupHome,
-  collect,
-  mairuBin,
-  type MairuHome,
-  makeHome,
-  memoryKb,
-  runMairu
-} from "../support/mairu.js"
-import { loginByDevice, setUpLocal, tearDownLocal } from "../support/session.js"
+import { agentPids, cleanupHome, collect, mairuBin, type MairuHome, memoryKb, runMairu } from "../support/mairu.js"
+import { loginByDevice, makeSsoHome, setUpLocal, setUpSso, tearDownLocal } from "../support/session.js"
 
 // A file that reads without end (its size says 0) and one that is merely large: mairu reads
 // neither past 64 KiB, and says which file it did not read.
@@ -136,23 +127,9 @@ describe("files mairu reads are read at most 64 KiB, whatever they point to", ()
 describe("an SSO client registration in the cache", () => {
   it.each(kinds)("(%s) is not read past the limit: the agent says so in its log and registers again", async (kind) => {
     const sso = await startDevServer()
-    const ssoHome = makeHome({
-      AWS_ENDPOINT_URL_SSO_OIDC: sso.url,
-      AWS_ENDPOINT_URL_SSO: sso.url,
-      AWS_ENDPOINT_URL_STS: sso.stsEndpoint,
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_EC2_METADATA_DISABLED: "true"
-    })
+    const ssoHome = makeSsoHome(sso)
     try {
-      const setup = await runMairu(ssoHome, [
-        "setup-sso",
-        "contoso",
-        "--region",
-        "us-east-1",
-        "--start-url",
-        `${sso.url}start`
-      ])
+      const setup = await setUpSso(ssoHome, sso)
       expect(setup.code).toBe(0)
       const cacheDir = path.join(ssoHome.stateDir, "mairu", "cache")
       const cached = fs.readdirSync(cacheDir).filter((name) => /^awssso_c\..*\.device\.json$/.test(name))

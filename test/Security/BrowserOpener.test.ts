@@ -11,6 +11,7 @@ import { runCli } from "../support/cli.js"
 import { type DevServer, startDevServer } from "../support/devServer.js"
 import { type HostileServer, startHostileServer, writeHostileConfig } from "../support/hostileServer.js"
 import { cleanupHome, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import { makeSsoHome, setUpSso } from "../support/session.js"
 
 let server: HostileServer
 let home: MairuHome
@@ -91,22 +92,8 @@ describe("an AWS IAM Identity Center's device page on the browser opener's comma
   let ssoHome: MairuHome
   beforeAll(async () => {
     sso = await startDevServer()
-    // The agent's AWS SDK clients find the emulator through the standard endpoint variables.
-    ssoHome = makeHome({
-      AWS_ENDPOINT_URL_SSO_OIDC: sso.url,
-      AWS_ENDPOINT_URL_SSO: sso.url,
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_EC2_METADATA_DISABLED: "true"
-    })
-    const setup = await runMairu(ssoHome, [
-      "setup-sso",
-      "contoso",
-      "--region",
-      "us-east-1",
-      "--start-url",
-      `${sso.url}start`
-    ])
+    ssoHome = makeSsoHome(sso)
+    const setup = await setUpSso(ssoHome, sso)
     expect(setup.code).toBe(0)
   })
   afterAll(async () => {

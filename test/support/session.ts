@@ -2,7 +2,16 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { expect } from "vitest"
 import { type DevServer, type DevServerOptions, startDevServer } from "./devServer.js"
-import { cleanupHome, collect, mairuBin, type MairuHome, makeHome, startMairu, waitForStderr } from "./mairu.js"
+import {
+  cleanupHome,
+  collect,
+  mairuBin,
+  type MairuHome,
+  makeHome,
+  runMairu,
+  startMairu,
+  waitForStderr
+} from "./mairu.js"
 import { writeServerConfig } from "./servers.js"
 
 /** Logs `home` in to the server `id` by device grant, approving the code through the dev server. */
@@ -67,3 +76,18 @@ export const tearDownLocal = async ({ home, server }: { readonly home: MairuHome
   await cleanupHome(home)
   await server.stop()
 }
+
+/** A home whose agent finds the dev server's AWS SSO emulator and STS through the standard endpoint variables. */
+export const makeSsoHome = (server: DevServer) =>
+  makeHome({
+    AWS_ENDPOINT_URL_SSO_OIDC: server.url,
+    AWS_ENDPOINT_URL_SSO: server.url,
+    AWS_ENDPOINT_URL_STS: server.stsEndpoint,
+    AWS_CONFIG_FILE: "/dev/null",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    AWS_EC2_METADATA_DISABLED: "true"
+  })
+
+/** `mairu setup-sso ID` for the AWS SSO emulator of `server`. */
+export const setUpSso = (home: MairuHome, server: DevServer, id = "contoso") =>
+  runMairu(home, ["setup-sso", id, "--region", "us-east-1", "--start-url", `${server.url}start`])
