@@ -19,7 +19,7 @@ import type { AwsCredentials } from "../Schemas/Credentials.js"
 import { visibleLine } from "../Terminal/Visible.js"
 import type { AuditRecord } from "./AuditTrail.js"
 import type { Peer } from "./Handle.js"
-import { makeScrubber } from "./Scrub.js"
+import { makeScrubber, type Scrubber } from "./Scrub.js"
 import { credentialSecrets } from "./ScrubErrors.js"
 
 /**
@@ -119,13 +119,28 @@ const describing = (peer: Peer, reported: ReportedRequester | undefined): Promis
 export const requesterOf = (peer: Peer, reported: ReportedRequester | undefined): Effect.Effect<Requester> =>
   Effect.promise(() => describeRequester(peer, reported))
 
+/**
+ * One scrubber per credentials, made at their first hand-out: cached credentials go out again and
+ * again. Held no longer than the credentials are.
+ */
+const scrubbers = new WeakMap<AwsCredentials, Scrubber>()
+
+const scrubberOf = (credentials: AwsCredentials): Scrubber => {
+  let scrub = scrubbers.get(credentials)
+  if (scrub === undefined) {
+    scrub = makeScrubber(
+      credentialSecrets(credentials).map((secret) => secret === undefined ? undefined : Redacted.value(secret))
+    )
+    scrubbers.set(credentials, scrub)
+  }
+  return scrub
+}
+
 /** `requester` without the secrets of `credentials` in the text a process chose (its command line, folder and executable). */
 export const withoutSecretsOf = (requester: Requester, credentials: AwsCredentials): Requester => {
   const process = requester.process
   if (process === undefined) return requester
-  const scrub = makeScrubber(
-    credentialSecrets(credentials).map((secret) => secret === undefined ? undefined : Redacted.value(secret))
-  )
+  const scrub = scrubberOf(credentials)
   const clean = (value: string | undefined) => value === undefined ? undefined : scrub(value)
   return {
     ...requester,

@@ -4,7 +4,6 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
-import * as ParseResult from "effect/ParseResult"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import * as crypto from "node:crypto"
@@ -24,8 +23,11 @@ import { AgentStartError, claimSocketPath, releaseSocketPath, socketInode } from
 
 const decodeEnvelope = Schema.decodeUnknownEither(Schema.parseJson(RequestEnvelope))
 const decodeRequest = Schema.decodeUnknownEither(AgentRequest)
+/** At once rather than as an effect: no schema of the protocol encodes with one, and each answer pays for it. */
 const encodeRequestExit = (request: AgentRequest, exit: Exit.Exit<unknown, AgentError>) =>
-  Schema.serializeExit(request as Schema.WithResult.Any, exit) as Effect.Effect<unknown, ParseResult.ParseError>
+  Schema.encodeEither(
+    Schema.exitSchema(request as Schema.WithResult.Any) as Schema.Schema<Exit.Exit<unknown, AgentError>, unknown>
+  )(exit)
 
 /** An error answer for a line that is not a request we can read. */
 const protocolError = (id: number, error: AgentError) =>

@@ -6,6 +6,7 @@ import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { makeSharing } from "../../src/Agent/AuditTrail.js"
 import { withoutSecretsOf } from "../../src/Agent/HandOuts.js"
 import { AuditLive } from "../../src/Agent/Layers/AuditLive.js"
 import { parsePatterns, restrictHandle } from "../../src/Agent/Restricted.js"
@@ -243,6 +244,45 @@ describe("the audit trail", () => {
       ])
       expect(lines[0].requester).toMatchObject({ attribution: "unknown", pid: null, reason: "test" })
     }))
+
+  it("keeps one copy of what entries repeat, and each entry says what it was given", () => {
+    const compact = makeSharing()
+    const asked = (pid: number): Omit<AuditEntry, "seq"> => ({
+      ...entry(1),
+      requester: {
+        attribution: "kernel",
+        process: {
+          ...(python as Extract<ReportedRequester, { _tag: "Process" }>).process,
+          pid,
+          parents: [{ pid: 4200, command: "mairu" }, { pid: 1, command: "init" }]
+        },
+        reportedBy: { pid: 77, command: "mairu" },
+        socket: undefined,
+        reason: undefined
+      }
+    })
+    const [first, second] = [asked(10), asked(11)]
+    const kept = [compact(first), compact(second)]
+    expect(kept).toEqual([first, second])
+    expect(kept[1]!.requester.process!.parents).toBe(kept[0]!.requester.process!.parents)
+    expect(kept[1]!.requester.reportedBy).toBe(kept[0]!.requester.reportedBy)
+    // Each parent is shared on its own too: another chain through the same processes reuses them.
+    const deeper = asked(12)
+    const longer = compact({
+      ...deeper,
+      requester: {
+        ...deeper.requester,
+        process: {
+          ...deeper.requester.process!,
+          parents: [{ pid: 12, command: "sh" }, ...first.requester.process!.parents]
+        }
+      }
+    })
+    expect(longer.requester.process!.parents[1]).toBe(kept[0]!.requester.process!.parents[0])
+    // Bounded: past its limit it starts afresh, and still says the same.
+    for (let seq = 0; seq < 5000; seq++) expect(compact(entry(seq))).toEqual(entry(seq))
+    expect(compact(first)).toEqual(first)
+  })
 
   it("removes the credentials it hands out from the text a requester chose", () => {
     const requester: Requester = {
