@@ -2,17 +2,20 @@
 // agent, timed from just before it is spawned to its exit, interleaved with `node -e 0` in the
 // same run (each sample's ratio is taken against the `node -e 0` run just before it). Then the
 // ecs endpoint (one new connection per request, as SDKs make them), the agent's answer time,
-// and its resident memory, after 1,000 credential requests and over a simulated day.
+// and its resident memory, after 1,000 credential requests and over a simulated day. Beside them,
+// Node alone on this machine (scripts/bench/floors.mjs): a client and servers without mairu's code.
 //   npm run bench                        builds the single executable, then runs this
 //   node scripts/bench.mjs [--json] [--base DIR] [--runs N] [--day-speed N] [--no-day]
 // --base DIR runs every measurement against a second checkout too (built first unless it is),
 // interleaved with this one, and prints both side by side. It asserts nothing.
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { LIBFAKETIME, simulateDay } from "./bench/day.mjs"
+import { startFloors } from "./bench/floors.mjs"
 import {
   agentPid,
   askAgent,
@@ -127,8 +130,9 @@ const timed = async (call) => {
 
 const tmp = makeTmp()
 const server = await startDevServer(root)
+const floors = await startFloors(tmp)
 const nodeSamples = []
-const results = { paths: [], ecs: {}, agentAnswer: {}, rss1000: {}, day: {} }
+const results = { paths: [], floors: [], ecs: {}, ecsFloor: undefined, agentAnswer: {}, rss1000: {}, day: {} }
 try {
   const homes = new Map()
   const agentArgv = new Map()
@@ -144,20 +148,48 @@ try {
   const cases = pathsOf(targets[0]).map((c, i) => ({ ...c, of: targets.map((t) => pathsOf(t)[i]) }))
   const run = (c, target) => timeProcess(c.file ?? process.execPath, c.args, { env: homes.get(target.label).env, ...c })
 
-  progress(`timing ${cases.length} paths × ${targets.length} checkout(s), ${runs} interleaved rounds…`)
+  // Node alone, for what credential-process does: the same request line, from a client without mairu's code.
+  const thisHome = homes.get(targets[0].label)
+  const requestLine = JSON.stringify({
+    v: targets[0].protocol,
+    id: 1,
+    version: targets[0].version,
+    request: credentialsRequest("demo")
+  })
+  const floorCases = [
+    { name: "node:net client asking this agent", args: [floors.client, thisHome.env.MAIRU_AGENT_SOCK, requestLine] },
+    { name: "node:net client asking a server that answers at once", args: [floors.client, floors.socketPath, "{}"] }
+  ]
+  const runFloor = (c) => timeProcess(process.execPath, c.args, { env: thisHome.env })
+
+  progress(
+    `timing ${cases.length} paths × ${targets.length} checkout(s) and ${floorCases.length} floors, ${runs} interleaved rounds…`
+  )
   for (const c of cases) for (const [j, t] of targets.entries()) await run(c.of[j], t) // warm-up
+  for (const c of floorCases) await runFloor(c)
   const samples = cases.map(() => targets.map(() => ({ ms: [], ratio: [] })))
+  const floorSamples = floorCases.map(() => ({ ms: [], ratio: [] }))
+  const yardstick = async () => {
+    const ms = await timeProcess(node.file, node.args, { env: thisHome.env })
+    nodeSamples.push(ms)
+    return ms
+  }
   for (let round = 0; round < runs; round++) {
     for (const [i, c] of cases.entries()) {
-      const yardstick = await timeProcess(node.file, node.args, { env: homes.get(targets[0].label).env })
-      nodeSamples.push(yardstick)
+      const nodeMs = await yardstick()
       // Alternate which checkout goes first, so that neither always follows node -e 0.
       const order = round % 2 === 0 ? [...targets.keys()] : [...targets.keys()].reverse()
       for (const j of order) {
         const ms = await run(c.of[j], targets[j])
         samples[i][j].ms.push(ms)
-        samples[i][j].ratio.push(ms / yardstick)
+        samples[i][j].ratio.push(ms / nodeMs)
       }
+    }
+    for (const [i, c] of floorCases.entries()) {
+      const nodeMs = await yardstick()
+      const ms = await runFloor(c)
+      floorSamples[i].ms.push(ms)
+      floorSamples[i].ratio.push(ms / nodeMs)
     }
   }
   results.paths = cases.map((c, i) => ({
@@ -166,6 +198,11 @@ try {
     results: Object.fromEntries(
       targets.map((t, j) => [t.label, { ms: summary(samples[i][j].ms), ratio: summary(samples[i][j].ratio) }])
     )
+  }))
+  results.floors = floorCases.map((c, i) => ({
+    name: c.name,
+    ms: summary(floorSamples[i].ms),
+    ratio: summary(floorSamples[i].ratio)
   }))
 
   progress("ecs endpoint, one new connection per request…")
@@ -186,6 +223,17 @@ try {
     }
   }
   for (const [label, times] of ecsTimes) results.ecs[label] = summary(times)
+  // The same probe against a node:http server that answers at once: what Node's HTTP costs here.
+  const floorTimes = []
+  for (let round = 0; round < 3; round++) {
+    const probe = spawnSync(process.execPath, ["--input-type=module", "-e", ECS_PROBE], {
+      env: { ...thisHome.env, AWS_CONTAINER_CREDENTIALS_FULL_URI: floors.url, AWS_CONTAINER_AUTHORIZATION_TOKEN: "t" },
+      encoding: "utf8"
+    })
+    if (probe.status !== 0) throw new Error(`the ecs probe against the instant server failed: ${probe.stderr}`)
+    floorTimes.push(...JSON.parse(probe.stdout))
+  }
+  results.ecsFloor = summary(floorTimes)
 
   progress("the agent's answer, one new connection per request…")
   const answerTimes = new Map(targets.map((t) => [t.label, []]))
@@ -221,6 +269,7 @@ try {
     }
   }
 } finally {
+  floors.stop()
   await stopProcess(server.child)
   fs.rmSync(tmp, { recursive: true, force: true })
 }
@@ -258,11 +307,20 @@ if (options.json) {
       row(p.name, labels.map((l) => `${p.results[l].ms.p50.toFixed(1)} ms, ${range(p.results[l].ratio, 2, "×")}`), goal)
     )
   }
+  // Node alone: measured once, shown in the first column.
+  const alone = (cell) => labels.map((_, j) => (j === 0 ? cell : "—"))
+  for (const f of report.floors) {
+    lines.push(row(`Node alone: ${f.name}`, alone(`${f.ms.p50.toFixed(1)} ms, ${range(f.ratio, 2, "×")}`)))
+  }
   lines.push(
     row(
       "ecs request, a new connection each",
       labels.map((l) => range(report.ecs[l], 2, " ms")),
       `≤ 0.5 ms ${met(report.ecs.this.p50 <= 0.5)}`
+    ),
+    row(
+      "Node alone: the same request to a node:http server that answers at once",
+      alone(range(report.ecsFloor, 2, " ms"))
     ),
     row("agent's answer, a new connection each", labels.map((l) => range(report.agentAnswer[l], 2, " ms"))),
     row(
