@@ -148,6 +148,18 @@ const canSeeDescriptorsOf = (uid: number) => {
 const clientSocket = (client: TcpEnd, server: TcpEnd): TcpSocket | "gone" | undefined =>
   diagTcpSocket(client, server) ?? procTcpSocket(client, server)
 
+/**
+ * The process found holding the last connection, looked at first for the next: an SDK that opens a
+ * connection for each request opens the next one from the same process. Only an order of search:
+ * a process counts once it holds the connection's socket.
+ */
+let lastHolder: number | undefined
+
+function* lastHolderThen(others: Iterable<number>): Generator<number> {
+  if (lastHolder !== undefined) yield lastHolder
+  yield* others
+}
+
 export const linuxLoopbackPeer = (connection: LoopbackConnection, query: LoopbackPeerQuery = {}): LoopbackPeer => {
   const socket = clientSocket(connection.client, connection.server)
   if (socket === undefined) return { _tag: "CannotTell", reason: "/proc/net/tcp cannot be read" }
@@ -157,8 +169,9 @@ export const linuxLoopbackPeer = (connection: LoopbackConnection, query: Loopbac
     ? undefined
     : pidHolding(socket.inode, {
       uid: socket.uid,
-      ...(wanted === true ? {} : { first: descendantsOf(wanted.descendantsOf) })
+      first: lastHolderThen(wanted === true ? [] : descendantsOf(wanted.descendantsOf))
     })
+  if (pid !== undefined) lastHolder = pid
   return { _tag: "Found", uid: socket.uid, pid }
 }
 

@@ -133,6 +133,37 @@ describe("the socket at the client end of a loopback connection", () => {
     })
   }
 
+  it("names each of two processes that connect in turns, though the one found last is looked at first", async () => {
+    const listening = net.createServer()
+    await new Promise<void>((resolve) => listening.listen(0, "127.0.0.1", resolve))
+    const accepted: Array<net.Socket> = []
+    const arrived = (count: number) =>
+      new Promise<void>((resolve) => {
+        const check = () =>
+          accepted.length >= count ? resolve() : listening.once("connection", () => setImmediate(check))
+        check()
+      })
+    listening.on("connection", (socket) => accepted.push(socket))
+    const first = connectFromChild("127.0.0.1")(listening)
+    await arrived(1)
+    const second = connectFromChild("127.0.0.1")(listening)
+    await arrived(2)
+    const [fromFirst, fromSecond] = accepted.map((socket) => connectionOf(socket))
+    const query = { pid: { descendantsOf: process.pid } }
+    const named = [
+      await linux.loopbackPeer(fromFirst!, query),
+      await linux.loopbackPeer(fromSecond!, query),
+      await linux.loopbackPeer(fromFirst!, query)
+    ]
+    for (const socket of accepted) socket.destroy()
+    listening.close()
+    expect(named.map((peer) => peer._tag === "Found" ? peer.pid : peer._tag)).toEqual([
+      first.pid,
+      second.pid,
+      first.pid
+    ])
+  })
+
   it("is gone, as the kernel says, once the client has closed it", async () => {
     const { result } = await acceptOne(
       (listening) => listening.listen(0, "127.0.0.1"),
