@@ -35,7 +35,8 @@ const loadFastPaths = (command: string): typeof import("./FastPaths.js") =>
     : requireWithCodeCache(
       path.join(__dirname, "fastpaths.cjs"),
       path.join(resolvePaths(process.env).cacheDir, "code"),
-      command
+      command,
+      require
     ) as typeof import("./FastPaths.js")
 
 const isCharacterDevice = (fd: number) => {

@@ -1,5 +1,8 @@
-/** RFC 3339 in UTC without fractional seconds, as the AWS tools print it. */
-export const formatExpiration = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z")
+/**
+ * RFC 3339 in UTC without fractional seconds, as the AWS tools print it: toISOString's
+ * `….sssZ` cut (sliced, not by a regular expression, which every start would compile).
+ */
+export const formatExpiration = (date: Date): string => date.toISOString().slice(0, -5) + "Z"
 
 /** The AWS `credential_process` JSON, with exactly the documented keys in order. */
 export const credentialProcessJson = (credentials: {

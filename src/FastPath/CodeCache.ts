@@ -1,5 +1,4 @@
 import * as fs from "node:fs"
-import * as nodeModule from "node:module"
 import * as path from "node:path"
 import * as vm from "node:vm"
 
@@ -62,11 +61,15 @@ const writeEntry = (dir: string, variant: string, file: string, data: Buffer) =>
   }
 }
 
+/** A CommonJS module's source as Node wraps it (`Module.wrap`, without loading node:module for it). */
+const wrap = (source: string) => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`
+
 /**
  * Loads `bundle` (a CommonJS file) and returns its exports, through the cache entry of `variant`
- * (one per fast path, each holding the code its runs compiled) in `dir`.
+ * (one per fast path, each holding the code its runs compiled) in `dir`. The bundle requires
+ * nothing but Node's built-ins, through `load` (the entry's own require).
  */
-export const requireWithCodeCache = (bundle: string, dir: string, variant: string): unknown => {
+export const requireWithCodeCache = (bundle: string, dir: string, variant: string, load: NodeJS.Require): unknown => {
   const fd = fs.openSync(bundle, "r")
   let source: string
   let stat: fs.Stats
@@ -80,13 +83,13 @@ export const requireWithCodeCache = (bundle: string, dir: string, variant: strin
   const file = path.join(dir, name)
   const folder = folderState(dir)
   const cachedData = folder === "usable" ? readEntry(file) : undefined
-  const script = new vm.Script(nodeModule.wrap(source), { filename: bundle, cachedData })
+  const script = new vm.Script(wrap(source), { filename: bundle, cachedData })
   if (folder !== "refused" && (cachedData === undefined || script.cachedDataRejected === true)) {
     // At exit: the entry then holds the code this run compiled as well.
     process.once("exit", () => writeEntry(dir, variant, file, script.createCachedData()))
   }
   const module = { exports: {} }
   const run = script.runInThisContext() as (...args: ReadonlyArray<unknown>) => void
-  run.call(module.exports, module.exports, nodeModule.createRequire(bundle), module, bundle, path.dirname(bundle))
+  run.call(module.exports, module.exports, load, module, bundle, path.dirname(bundle))
   return module.exports
 }
