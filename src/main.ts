@@ -3,8 +3,6 @@
 // framework; everything else loads the full CLI, a module of its own.
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { requireWithCodeCache } from "./FastPath/CodeCache.js"
-import { resolvePaths } from "./Files/XdgPaths.js"
 import { ignoreDebugSignal } from "./Platform/Inspector.js"
 import { IS_SEA, seaAsset } from "./Sea.js"
 import { messageText, writeAll } from "./Terminal/Messages.js"
@@ -29,15 +27,18 @@ if (process.platform === "win32") {
  * The fast paths' bundle: in the npm package a file of its own, run through V8's code cache in
  * the user's cache folder; the single executable carries it in its own bundle.
  */
-const loadFastPaths = (command: string): typeof import("./FastPaths.js") =>
-  IS_SEA
-    ? require("./FastPaths.js")
-    : requireWithCodeCache(
-      path.join(__dirname, "fastpaths.cjs"),
-      path.join(resolvePaths(process.env).cacheDir, "code"),
-      command,
-      require
-    ) as typeof import("./FastPaths.js")
+const loadFastPaths = (command: string): typeof import("./FastPaths.js") => {
+  if (IS_SEA) return require("./FastPaths.js")
+  // Required here, not imported: --version and --help need neither (nor node:vm and node:os, which they load).
+  const { requireWithCodeCache } = require("./FastPath/CodeCache.js") as typeof import("./FastPath/CodeCache.js")
+  const { resolvePaths } = require("./Files/XdgPaths.js") as typeof import("./Files/XdgPaths.js")
+  return requireWithCodeCache(
+    path.join(__dirname, "fastpaths.cjs"),
+    path.join(resolvePaths(process.env).cacheDir, "code"),
+    command,
+    require
+  ) as typeof import("./FastPaths.js")
+}
 
 const isCharacterDevice = (fd: number) => {
   try {
