@@ -116,9 +116,11 @@ export const exchange = (
     const finish = (result: ReadonlyArray<WireAnswer> | AgentUnavailableFailure) => {
       if (done) return
       done = true
-      socket.destroy()
       signal?.removeEventListener("abort", onAbort)
       resolve(result)
+      // Closed once the caller has taken the answer: a fast path writes its output and exits first,
+      // and exiting closes the socket without the stream teardown (most of a millisecond at start).
+      setImmediate(() => socket.destroy())
     }
     const onAbort = () => finish(agentUnavailable("interrupted"))
     signal?.addEventListener("abort", onAbort)
