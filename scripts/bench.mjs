@@ -170,6 +170,10 @@ try {
   })
   const floorCases = [
     { name: "node:net client asking this agent", args: [floors.client, thisHome.env.MAIRU_AGENT_SOCK, requestLine] },
+    {
+      name: "node:net client asking this agent, then running /bin/true",
+      args: [floors.client, thisHome.env.MAIRU_AGENT_SOCK, requestLine, "/bin/true"]
+    },
     { name: "node:net client asking a server that answers at once", args: [floors.client, floors.socketPath, "{}"] }
   ]
   const runFloor = (c) => timeProcess(process.execPath, c.args, { env: thisHome.env })

@@ -6,7 +6,10 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 
-/** The bare client: `node bare-client.cjs SOCKET LINE` prints the answer line and exits 0. */
+/**
+ * The bare client: `node bare-client.cjs SOCKET LINE [COMMAND]` prints the answer line and exits 0,
+ * or with COMMAND runs it once answered, as exec's static mode does, and exits as it does.
+ */
 const BARE_CLIENT = `const net = require("node:net")
 const socket = net.createConnection(process.argv[2], () => socket.write(process.argv[3] + "\\n"))
 let answer = ""
@@ -14,8 +17,12 @@ socket.on("data", (chunk) => {
   answer += chunk
   if (!answer.includes("\\n")) return
   socket.destroy()
-  require("node:fs").writeSync(1, answer)
-  if (!answer.includes('"_tag":"Success"')) process.exitCode = 1
+  const ok = answer.includes('"_tag":"Success"')
+  if (!ok || process.argv[4] === undefined) {
+    process.exitCode = ok ? 0 : 1
+    return require("node:fs").writeSync(1, answer)
+  }
+  require("node:child_process").spawn(process.argv[4], { stdio: "inherit" }).on("exit", (code) => process.exit(code))
 })
 socket.on("error", (error) => {
   process.stderr.write(error.message + "\\n")
