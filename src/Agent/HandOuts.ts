@@ -1,5 +1,4 @@
 import * as Cause from "effect/Cause"
-import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import { cutBytes } from "../Platform/ProcessInfo.js"
@@ -50,7 +49,8 @@ const sanitized = (process: ProcessDescription): ProcessDescription => ({
 
 type Reporter = { readonly reportedBy?: ParentProcess; readonly reason?: string }
 
-const describeReporter = (peer: Peer): Promise<Reporter> => {
+/** The process that sent a report (exec, for its endpoint's clients), as the kernel told; else why it is unknown. */
+export const describeReporter = (peer: Peer): Promise<Reporter> => {
   switch (peer._tag) {
     case "Local":
       return platform.commandName(peer.pid).then((command) => ({
@@ -62,9 +62,6 @@ const describeReporter = (peer: Peer): Promise<Reporter> => {
       return Promise.resolve({ reason: `the process that reported it is unknown: ${peer.reason}` })
   }
 }
-
-/** The process that sent a report (exec, for its endpoint's clients), as the kernel told; else why it is unknown. */
-export const reporterOf = (peer: Peer): Effect.Effect<Reporter> => Effect.promise(() => describeReporter(peer))
 
 /** A process exec reported, under the reporter the kernel told. */
 export const reportedRequester = (
@@ -115,9 +112,6 @@ const describing = (peer: Peer, reported: ReportedRequester | undefined): Promis
       return Promise.resolve({ ...nobody, attribution: "unknown", reason: peer.reason })
   }
 }
-
-export const requesterOf = (peer: Peer, reported: ReportedRequester | undefined): Effect.Effect<Requester> =>
-  Effect.promise(() => describeRequester(peer, reported))
 
 /**
  * One scrubber per credentials, made at their first hand-out: cached credentials go out again and

@@ -18,14 +18,7 @@ import type { ServerConfig } from "../Schemas/ServerConfig.js"
 import { findServer, withLocalPortOverride } from "../Schemas/ServerFiles.js"
 import { skippedFileWarning } from "../Terminal/Messages.js"
 import { dispatch, type Handle, type Handlers, type RequestContext } from "./Handle.js"
-import {
-  describeRequester,
-  handOutEntry,
-  reportedRequester,
-  reporterOf,
-  requesterOf,
-  withoutSecretsOf
-} from "./HandOuts.js"
+import { describeReporter, describeRequester, handOutEntry, reportedRequester, withoutSecretsOf } from "./HandOuts.js"
 import { parsePatterns, restrictedFolderProblem, restrictHandle } from "./Restricted.js"
 import { makeServerLookup } from "./ServerLookup.js"
 import { Audit } from "./Services/Audit.js"
@@ -135,7 +128,7 @@ export const makeHandlers = (status: Omit<AgentStatus, "audit">, stop: Deferred.
     const refused = (request: GetCredentials, context: RequestContext, error: AgentError) =>
       Effect.gen(function*() {
         const time = new Date(yield* Clock.currentTimeMillis)
-        const requester = yield* requesterOf(context.peer, request.requester)
+        const requester = yield* Effect.promise(() => describeRequester(context.peer, request.requester))
         yield* audit.record(handOutEntry(request, time, requester, Exit.fail(error)))
       })
 
@@ -143,7 +136,7 @@ export const makeHandlers = (status: Omit<AgentStatus, "audit">, stop: Deferred.
     const recordHandOuts = (request: RecordHandOuts, context: RequestContext) =>
       withServer(request.server, context.notices, (server) =>
         Effect.gen(function*() {
-          const reporter = yield* reporterOf(context.peer)
+          const reporter = yield* Effect.promise(() => describeReporter(context.peer))
           if (request.unrecorded > 0) {
             yield* Effect.logWarning(
               `${request.unrecorded} hand-outs of ${request.role} (${server.id}) by exec's endpoint were not recorded ` +
