@@ -26,6 +26,7 @@ import {
   mairuSync,
   makeHome,
   makeTmp,
+  requestLine,
   rssMb,
   startDevServer,
   stopProcess
@@ -162,17 +163,12 @@ try {
 
   // Node alone, for what credential-process does: the same request line, from a client without mairu's code.
   const thisHome = homes.get(targets[0].label)
-  const requestLine = JSON.stringify({
-    v: targets[0].protocol,
-    id: 1,
-    version: targets[0].version,
-    request: credentialsRequest("demo")
-  })
+  const line = requestLine(targets[0], 1, credentialsRequest("demo"))
   const floorCases = [
-    { name: "node:net client asking this agent", args: [floors.client, thisHome.env.MAIRU_AGENT_SOCK, requestLine] },
+    { name: "node:net client asking this agent", args: [floors.client, thisHome.env.MAIRU_AGENT_SOCK, line] },
     {
       name: "node:net client asking this agent, then running /bin/true",
-      args: [floors.client, thisHome.env.MAIRU_AGENT_SOCK, requestLine, "/bin/true"]
+      args: [floors.client, thisHome.env.MAIRU_AGENT_SOCK, line, "/bin/true"]
     },
     { name: "node:net client asking a server that answers at once", args: [floors.client, floors.socketPath, "{}"] }
   ]

@@ -97,6 +97,10 @@ export const mairuSync = (target, home, args) => {
 /** Logs in to "local" by device grant (the dev server approves at once), which starts the agent. */
 export const login = (target, home) => mairuSync(target, home, ["login", "--oauth-grant-type", "device_code", "local"])
 
+/** A request of the agent protocol as `target`'s clients write it, without its newline. */
+export const requestLine = (target, id, request) =>
+  JSON.stringify({ v: target.protocol, id, version: target.version, request })
+
 /**
  * Sends `requests` on one new connection to the agent, one after another, and resolves with their
  * answers' values; rejects on any failure.
@@ -111,13 +115,7 @@ export const askAgent = (target, socketPath, requests) =>
         socket.destroy()
         return resolve(values)
       }
-      const line = {
-        v: target.protocol,
-        id: values.length + 1,
-        version: target.version,
-        request: requests[values.length]
-      }
-      socket.write(JSON.stringify(line) + "\n")
+      socket.write(requestLine(target, values.length + 1, requests[values.length]) + "\n")
     }
     socket.on("connect", next)
     socket.on("error", reject)
