@@ -56,8 +56,9 @@ const awsEnv = {
 
 beforeAll(async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "mairu-audit-"))
-  auditFile = path.join(root, "audit.jsonl") // The agent takes the STS endpoint for role chaining from its environment.
+  auditFile = path.join(root, "audit.jsonl")
   ;({ server, home } = await setUpLocal({
+    // The agent takes the STS endpoint for role chaining from its environment.
     env: (server) => ({ MAIRU_AUDIT_LOG: auditFile, AWS_ENDPOINT_URL_STS: server.stsEndpoint })
   }))
 })
