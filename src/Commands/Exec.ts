@@ -1,6 +1,7 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -11,6 +12,7 @@ import { grantTypeOf, noBrowserOption } from "../Client/LoginFlow.js"
 import { roleChainOptions } from "../Client/RoleChainOptions.js"
 import { obtainWithLogin, resolvePlan, serverOption } from "../Client/RolePlan.js"
 import { commandEnv } from "../Exec/CommandProcess.js"
+import { sessionWatchDelayMs } from "../Exec/SessionWatch.js"
 import { ExitCode } from "../ProcessExit.js"
 import type { AgentError } from "../Schemas/AgentErrors.js"
 import { GetCredentials, RecordHandOuts, WatchSession } from "../Schemas/AgentProtocol.js"
@@ -128,14 +130,15 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     if (first !== undefined) {
       // A session that ends while the command runs (mairu logout, or refused by its server) is told once,
       // and the endpoint stops reusing credentials of the ended session.
-      yield* agent.call(new WatchSession({ server: plan.server.id })).pipe(
+      const watch = agent.call(new WatchSession({ server: plan.server.id })).pipe(
         Effect.catchAll((error) =>
           error._tag === "Unauthenticated"
             ? (ecs === undefined ? Effect.void : ecs.forget).pipe(Effect.zipRight(reportWhileRunning(error)))
             : Effect.void
-        ),
-        Effect.forkScoped
+        )
       )
+      const watchDelay = sessionWatchDelayMs(plan.mode)
+      yield* Effect.forkScoped(watchDelay === 0 ? watch : Effect.delay(watch, Duration.millis(watchDelay)))
     }
     const env = commandEnv((yield* Settings).environment, {
       ...(plan.mode === "static" && first !== undefined

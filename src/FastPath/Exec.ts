@@ -4,6 +4,7 @@ import { keepWarm, type Obtained } from "../Credentials/CachePolicy.js"
 import { commandEnv, dieBy, runCommand } from "../Exec/CommandProcess.js"
 import type { EcsCredentials, EcsHandOut, EcsServer } from "../Exec/EcsServer.js"
 import { splitExecArgs } from "../Exec/ExecArgv.js"
+import { sessionWatchDelayMs } from "../Exec/SessionWatch.js"
 import { resolvePaths } from "../Files/XdgPaths.js"
 import type { AssumeRoleChain } from "../Schemas/AgentProtocol.js"
 import type { HandOutVia, ReportedRequester } from "../Schemas/Audit.js"
@@ -225,18 +226,22 @@ export const runFastExec = async (
   // A session that ends while the command runs (mairu logout, or refused by its server) is told once,
   // and the endpoint stops reusing credentials of the ended session.
   const watching = new AbortController()
-  void callAgent(paths.socketPath, [{ _tag: "WatchSession", server: server.id }], {
-    version,
-    start: false,
-    env,
-    signal: watching.signal
-  }).then((answer) => {
-    if (answer === "not-running" || answer._tag !== "Answered") return
-    const result = answer.results[0]!
-    if (result.ok || result.failure._tag !== "Unauthenticated") return
-    ecs?.forget()
-    reportWhileRunning(result.failure)
-  })
+  const watch = () =>
+    void callAgent(paths.socketPath, [{ _tag: "WatchSession", server: server.id }], {
+      version,
+      start: false,
+      env,
+      signal: watching.signal
+    }).then((answer) => {
+      if (answer === "not-running" || answer._tag !== "Answered") return
+      const result = answer.results[0]!
+      if (result.ok || result.failure._tag !== "Unauthenticated") return
+      ecs?.forget()
+      reportWhileRunning(result.failure)
+    })
+  const watchDelay = sessionWatchDelayMs(plan.mode)
+  const watchTimer = watchDelay === 0 ? undefined : setTimeout(watch, watchDelay)
+  if (watchTimer === undefined) watch()
   const outcome = await runCommand(
     split.command,
     commandEnv(env, {
@@ -245,6 +250,7 @@ export const runFastExec = async (
       region: plan.region
     })
   )
+  clearTimeout(watchTimer)
   watching.abort()
   stopKeepingWarm()
   await ecs?.close()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as TestClock from "effect/TestClock"
 import { PermissionDenied, Unauthenticated } from "../../src/Schemas/AgentErrors.js"
 import { terminalRecord } from "../../src/Services/Terminal.js"
 import { answering, fakeCredentials, runCli } from "../support/cli.js"
@@ -53,5 +54,54 @@ describe("exec while its command runs", () => {
         "cannot renew credentials for demo from local: logged out of local. Log in with: mairu login local"
       ])
       expect(run.code).toBe(128)
+    }))
+
+  it.effect("in static mode, watches the session once the command has run for a second, and tells an ended one", () =>
+    Effect.gen(function*() {
+      const terminal = terminalRecord()
+      const untilTold = Effect.repeat(Effect.zipRight(Effect.yieldNow(), Effect.sync(() => terminal.messages.length)), {
+        until: (told) => told > 0
+      })
+      const requests: Array<string> = []
+      const run = yield* runCli(["exec", "--server", "local", "--mode", "static", "demo", "sleep", "5"], {
+        servers: [local],
+        terminal,
+        agent: answering({
+          GetCredentials: () => Effect.sync(() => requests.push("GetCredentials")).pipe(Effect.as(fakeCredentials)),
+          WatchSession: () =>
+            Effect.sync(() => requests.push("WatchSession")).pipe(
+              Effect.zipRight(Effect.fail(new Unauthenticated({ serverId: "local", message: "logged out of local" })))
+            )
+        }),
+        // Nothing is watched in the command's first second; after it, the ended session is told.
+        run: () =>
+          Effect.gen(function*() {
+            yield* TestClock.adjust("999 millis")
+            yield* Effect.repeatN(Effect.yieldNow(), 20)
+            expect(requests).toEqual(["GetCredentials"])
+            yield* TestClock.adjust("1 millis")
+            yield* untilTold
+            expect(requests).toEqual(["GetCredentials", "WatchSession"])
+            return { _tag: "Exited", code: 0 } as const
+          })
+      })
+      expect(run.code).toBe(0)
+      expect(run.messages).toEqual([
+        "cannot renew credentials for demo from local: logged out of local. Log in with: mairu login local"
+      ])
+    }))
+
+  it.effect("in static mode, opens no watch for a command that ends within a second", () =>
+    Effect.gen(function*() {
+      const run = yield* runCli(["exec", "--server", "local", "--mode", "static", "demo", "true"], {
+        servers: [local],
+        agent: answering({
+          GetCredentials: () => Effect.succeed(fakeCredentials),
+          WatchSession: () => Effect.never
+        }),
+        run: () => Effect.as(TestClock.adjust("999 millis"), { _tag: "Exited", code: 0 })
+      })
+      expect(run.code).toBe(0)
+      expect(run.requests.map((request) => request._tag)).toEqual(["ResolveServer", "GetCredentials"])
     }))
 })

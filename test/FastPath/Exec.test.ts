@@ -5,7 +5,16 @@ import { autoDigest, trustRecordPath, trustRecordText } from "../../src/AutoConf
 import { BAD_AUTO_CONFIGS } from "../support/autoConfigs.js"
 import type { DevServer } from "../support/devServer.js"
 import { startFakeAgent, stopFakeAgent } from "../support/fakeAgent.js"
-import { cleanupHome, fastExecRuns, type MairuHome, makeHome, runMairu } from "../support/mairu.js"
+import {
+  cleanupHome,
+  collect,
+  fastExecRuns,
+  type MairuHome,
+  makeHome,
+  runMairu,
+  startMairu,
+  waitForStderr
+} from "../support/mairu.js"
 import { writeServerConfig, writeServerFile } from "../support/servers.js"
 import { setUpLocal, tearDownLocal } from "../support/session.js"
 
@@ -131,13 +140,62 @@ describe("the fast exec path", () => {
       ])
       await stopFakeAgent(fake)
       expect(result).toMatchObject({ code: 0, stdout: "AKIDFULLPATH\n", stderr: "" })
-      expect(seen).toEqual([
+      // In static mode, whether the session is watched depends on how long the command runs: it is
+      // watched only after a second (tested on its own below).
+      expect(seen.filter((request) => !request.endsWith(":WatchSession:local"))).toEqual([
         "1:ResolveServer:local",
         "1:GetCredentials:local",
         "2:ResolveServer:local",
-        "3:GetCredentials:local",
-        "4:WatchSession:local"
+        "3:GetCredentials:local"
       ])
+    } finally {
+      fs.rmSync(h.root, { recursive: true, force: true })
+    }
+  })
+
+  it("in static mode, watches the session once the command has run for a second, and tells the user it ended", async () => {
+    const h = makeHome()
+    try {
+      writeServerConfig(h.configDir, server)
+      const told = path.join(h.root, "told")
+      const summary = { id: "local", url: server.url, kind: "mairu_api", file: "/x/local.json" }
+      const credentials = { accessKeyId: "AKIDSTATIC", secretAccessKey: "s", sessionToken: "t", noCache: false }
+      const ended = { _tag: "Unauthenticated", serverId: "local", message: "the session with local was ended" }
+      const seen: Array<string> = []
+      // mairu may close its session watch abruptly when the command ends.
+      const fake = await startFakeAgent(h.socketPath, ({ id, request }, socket, connection) => {
+        seen.push(`${connection}:${request._tag}`)
+        if (request._tag === "WatchSession") {
+          socket.write(JSON.stringify({ id, exit: { _tag: "Failure", cause: { _tag: "Fail", error: ended } } }) + "\n")
+          return
+        }
+        const value = request._tag === "ResolveServer" ? summary : credentials
+        socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
+      })
+      // The command runs until mairu has told the user.
+      const exec = startMairu(h, [
+        "exec",
+        "--server",
+        "local",
+        "--mode",
+        "static",
+        "demo",
+        "sh",
+        "-c",
+        `while [ ! -e ${told} ]; do sleep 0.05; done; echo $AWS_ACCESS_KEY_ID`
+      ])
+      exec.stdin.end()
+      const done = collect(exec)
+      await waitForStderr(
+        exec,
+        /cannot renew credentials for demo from local: the session with local was ended\. Log in with: mairu login local/
+      )
+      fs.writeFileSync(told, "")
+      const result = await done
+      await stopFakeAgent(fake)
+      expect(result).toMatchObject({ code: 0, stdout: "AKIDSTATIC\n" })
+      // The fast path's one connection for the credentials, then one for the watch.
+      expect(seen).toEqual(["1:ResolveServer", "1:GetCredentials", "2:WatchSession"])
     } finally {
       fs.rmSync(h.root, { recursive: true, force: true })
     }
