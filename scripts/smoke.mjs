@@ -207,6 +207,10 @@ try {
       ? exe === fs.realpathSync(mairu)
       : cmdline.includes(mairu) || cmdline.includes(fs.realpathSync(mairu))
     check("the agent is the same mairu", same, `exe: ${exe}\ncmdline: ${cmdline.join(" ")}`)
+    // V8 takes --jitless only at start: node's command line, or the single executable's NODE_OPTIONS.
+    const environ = () => fs.readFileSync(`/proc/${agent.pid}/environ`, "utf8").split("\0")
+    const startFlags = withoutNode ? environ().find((v) => v.startsWith("NODE_OPTIONS=")) ?? "" : cmdline.join(" ")
+    check("the agent runs without V8's compilers (--jitless)", startFlags.includes("--jitless"), startFlags)
     const coreLimit = fs.readFileSync(`/proc/${agent.pid}/limits`, "utf8").match(/^Max core file size\s+(\S+)\s+(\S+)/m)
     check(
       "the agent's core file size is 0 (/proc/PID/limits)",

@@ -62,6 +62,7 @@ const ALLOWED_FLAGS = new Map<string, "value" | "none">([
   ["--optimize-for-size", "none"],
   ["--no-opt", "none"],
   ["--no-maglev", "none"],
+  ["--jitless", "none"],
   ["--disable-sigusr1", "none"],
   ["--secure-heap", "value"],
   ["--secure-heap-min", "value"],

@@ -7,7 +7,7 @@ import { userMessages } from "../Terminal/Messages.js"
 import { aborted, agentUnavailable, type AgentUnavailableFailure, connect } from "../Wire/AgentWire.js"
 import { ownerMarkerPath } from "../Wire/OwnerMarker.js"
 import { agentEnvironment } from "./AgentEnvironment.js"
-import { AGENT_V8_FLAGS } from "./AgentFlags.js"
+import { AGENT_START_FLAGS, AGENT_V8_FLAGS } from "./AgentFlags.js"
 
 // Starting an agent, detached, when none answers on its socket, and the command line it starts with.
 
@@ -18,16 +18,22 @@ const AFTER_EXIT_MS = 100
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
- * The agent's command line: `--disable-sigusr1` where Node has it, so that nothing can open
- * its inspector (see Platform/Inspector.ts). The single executable is started as itself: it
- * has no script path and reads no Node.js options from its arguments, so its agent sets
- * AGENT_V8_FLAGS as it starts (see main.ts) and ignores SIGUSR1 as every agent does.
+ * The agent's command line: its flags (see AgentFlags.ts), and `--disable-sigusr1` where Node
+ * has it, so that nothing can open its inspector (see Platform/Inspector.ts). The single
+ * executable is started as itself: it has no script path and reads no Node.js options from its
+ * arguments, so its agent takes AGENT_START_FLAGS from NODE_OPTIONS, sets AGENT_V8_FLAGS as it
+ * starts (see main.ts) and ignores SIGUSR1 as every agent does.
  */
 export const agentCommand = (): Array<string> => [
   process.execPath,
   ...(IS_SEA
     ? []
-    : [...AGENT_V8_FLAGS, ...disableSigusr1Flags(), ...(process.argv[1] === undefined ? [] : [process.argv[1]])]),
+    : [
+      ...AGENT_V8_FLAGS,
+      ...AGENT_START_FLAGS,
+      ...disableSigusr1Flags(),
+      ...(process.argv[1] === undefined ? [] : [process.argv[1]])
+    ]),
   "agent",
   "--foreground",
   "--log-to-file"
@@ -35,18 +41,17 @@ export const agentCommand = (): Array<string> => [
 
 /**
  * The Node options of the single executable's agent, which takes none from its command line:
- * `--disable-sigusr1` where Node has it, through NODE_OPTIONS (the user's own never reaches the agent).
+ * AGENT_START_FLAGS, and `--disable-sigusr1` where Node has it, through NODE_OPTIONS (the user's
+ * own never reaches the agent).
  */
 const seaAgentNodeOptions = (): NodeJS.ProcessEnv =>
-  IS_SEA && disableSigusr1Flags().length > 0 ? { NODE_OPTIONS: disableSigusr1Flags().join(" ") } : {}
+  IS_SEA ? { NODE_OPTIONS: [...AGENT_START_FLAGS, ...disableSigusr1Flags()].join(" ") } : {}
 
 /**
  * Starts the agent detached from this process, logging to its file. It starts
  * through `ulimit -c 0` so that a crash never writes its memory (and secrets) to
- * a core file. Its resident memory stays low with a small young generation and
- * without V8's optimising compilers (their code is then never paged in): its answers
- * are small and rare, and measured as fast without them. It gets only the
- * variables it uses (never the user's NODE_OPTIONS), see AgentEnvironment.
+ * a core file. It runs with the flags that keep its memory low (see AgentFlags.ts),
+ * and gets only the variables it uses (never the user's NODE_OPTIONS), see AgentEnvironment.
  * Resolves with the exit code if it ends.
  */
 export const spawnAgent = async (env: Readonly<Record<string, string | undefined>>): Promise<number | null> => {

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
+import { AGENT_START_FLAGS, AGENT_V8_FLAGS } from "../../src/Launcher/AgentFlags.js"
 import {
   agentPids,
   cleanupHome,
@@ -45,6 +46,7 @@ const runWithCores = (
   return child
 }
 
+const cmdline = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((v) => v !== "")
 const environ = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter((v) => v !== "")
 
 const coreLimit = (pid: number) =>
@@ -193,6 +195,11 @@ describe("the agent's process", () => {
     }
     expect(listeningPorts(pid)).toEqual([])
     expect(coreLimit(pid)).toEqual(["0", "0"])
+    // Its own flags, those V8 takes only at start among them.
+    expect(cmdline(pid).slice(1, 1 + AGENT_V8_FLAGS.length + AGENT_START_FLAGS.length)).toEqual([
+      ...AGENT_V8_FLAGS,
+      ...AGENT_START_FLAGS
+    ])
 
     const status = await runMairu(home, ["status", "--json"])
     const report = JSON.parse(status.stdout) as { agent: { hardening: unknown } }
@@ -278,7 +285,7 @@ describe("the agent's process", () => {
     // The agent's own flags, and harmless ones (quoted, or with their value apart), are allowed.
     const allowed = spawn(
       process.execPath,
-      ["--max-semi-space-size=1", "--optimize-for-size", "--no-opt", "--no-maglev", mairuBin, "agent", "--foreground"],
+      [...AGENT_V8_FLAGS, ...AGENT_START_FLAGS, mairuBin, "agent", "--foreground"],
       {
         env: { ...home.env, NODE_OPTIONS: "\"--max-old-space-size=256\" --no-warnings --dns-result-order ipv4first" },
         stdio: ["ignore", "ignore", "pipe"]
