@@ -1,7 +1,6 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -138,7 +137,9 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
         )
       )
       const watchDelay = sessionWatchDelayMs(plan.mode)
-      yield* Effect.forkScoped(watchDelay === 0 ? watch : Effect.delay(watch, Duration.millis(watchDelay)))
+      // A watch that starts later starts no agent: one that went away meanwhile holds no session to watch.
+      const later = Effect.delay(Effect.whenEffect(watch, agent.ping), watchDelay)
+      yield* Effect.forkScoped(watchDelay === 0 ? watch : later)
     }
     const env = commandEnv((yield* Settings).environment, {
       ...(plan.mode === "static" && first !== undefined

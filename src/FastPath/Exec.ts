@@ -240,8 +240,9 @@ export const runFastExec = async (
       reportWhileRunning(result.failure)
     })
   const watchDelay = sessionWatchDelayMs(plan.mode)
-  const watchTimer = watchDelay === 0 ? undefined : setTimeout(watch, watchDelay)
-  if (watchTimer === undefined) watch()
+  let watchTimer: ReturnType<typeof setTimeout> | undefined
+  if (watchDelay === 0) watch()
+  else watchTimer = setTimeout(watch, watchDelay)
   const outcome = await runCommand(
     split.command,
     commandEnv(env, {

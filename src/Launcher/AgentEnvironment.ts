@@ -48,11 +48,12 @@ export const agentEnvironment = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
 }
 
 /**
- * The Node flags the agent runs with: its own (AGENT_V8_FLAGS, `--disable-sigusr1`) and a
- * few that only size memory, quiet warnings or choose CA certificates, DNS order and TLS
- * versions. An allow-list: Node has dozens of flags that load code (`--require`, `--import`,
- * loaders, snapshots, `--env-file`), open a debugger (`--inspect*`), or write memory or keys
- * to disk (heap snapshots, reports, profiles, `--tls-keylog`), and every release adds some.
+ * The Node flags the agent runs with: its own (AGENT_V8_FLAGS, AGENT_START_FLAGS,
+ * `--disable-sigusr1`) and a few that only size memory, quiet warnings or choose CA
+ * certificates, DNS order and TLS versions. An allow-list: Node has dozens of flags that
+ * load code (`--require`, `--import`, loaders, snapshots, `--env-file`), open a debugger
+ * (`--inspect*`), or write memory or keys to disk (heap snapshots, reports, profiles,
+ * `--tls-keylog`), and every release adds some.
  * Names are compared as Node compares them, `_` read as `-`. Every flag takes `--flag=value`;
  * those marked "value" are Node's own that also take the next word (unless it is a flag itself).
  */

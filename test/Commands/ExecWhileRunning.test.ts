@@ -60,7 +60,8 @@ describe("exec while its command runs", () => {
     Effect.gen(function*() {
       const terminal = terminalRecord()
       const untilTold = Effect.repeat(Effect.zipRight(Effect.yieldNow(), Effect.sync(() => terminal.messages.length)), {
-        until: (told) => told > 0
+        until: (told) => told > 0,
+        times: 1_000
       })
       const requests: Array<string> = []
       const run = yield* runCli(["exec", "--server", "local", "--mode", "static", "demo", "sleep", "5"], {
@@ -102,6 +103,8 @@ describe("exec while its command runs", () => {
         run: () => Effect.as(TestClock.adjust("999 millis"), { _tag: "Exited", code: 0 })
       })
       expect(run.code).toBe(0)
+      // Nor later: the watch ended with the command.
+      yield* TestClock.adjust("1 second")
       expect(run.requests.map((request) => request._tag)).toEqual(["ResolveServer", "GetCredentials"])
     }))
 })

@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import type * as net from "node:net"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { autoDigest, trustRecordPath, trustRecordText } from "../../src/AutoConfig/AutoFile.js"
@@ -6,6 +7,7 @@ import { BAD_AUTO_CONFIGS } from "../support/autoConfigs.js"
 import type { DevServer } from "../support/devServer.js"
 import { startFakeAgent, stopFakeAgent } from "../support/fakeAgent.js"
 import {
+  agentPids,
   cleanupHome,
   collect,
   fastExecRuns,
@@ -162,9 +164,10 @@ describe("the fast exec path", () => {
       const credentials = { accessKeyId: "AKIDSTATIC", secretAccessKey: "s", sessionToken: "t", noCache: false }
       const ended = { _tag: "Unauthenticated", serverId: "local", message: "the session with local was ended" }
       const seen: Array<string> = []
-      // mairu may close its session watch abruptly when the command ends.
+      const askedAt = new Map<string, number>()
       const fake = await startFakeAgent(h.socketPath, ({ id, request }, socket, connection) => {
         seen.push(`${connection}:${request._tag}`)
+        askedAt.set(request._tag, Date.now())
         if (request._tag === "WatchSession") {
           socket.write(JSON.stringify({ id, exit: { _tag: "Failure", cause: { _tag: "Fail", error: ended } } }) + "\n")
           return
@@ -194,10 +197,45 @@ describe("the fast exec path", () => {
       const result = await done
       await stopFakeAgent(fake)
       expect(result).toMatchObject({ code: 0, stdout: "AKIDSTATIC\n" })
-      // The fast path's one connection for the credentials, then one for the watch.
+      // The fast path's one connection for the credentials, then one for the watch, a second later.
       expect(seen).toEqual(["1:ResolveServer", "1:GetCredentials", "2:WatchSession"])
+      expect(askedAt.get("WatchSession")! - askedAt.get("GetCredentials")!).toBeGreaterThanOrEqual(990)
     } finally {
       fs.rmSync(h.root, { recursive: true, force: true })
+    }
+  })
+
+  it("in static mode, starts no agent for the watch when the agent went away in the command's first second, on both paths", async () => {
+    for (const env of [{}, FULL]) {
+      const h = makeHome()
+      try {
+        writeServerConfig(h.configDir, server)
+        const summary = { id: "local", url: server.url, kind: "mairu_api", file: "/x/local.json" }
+        const credentials = { accessKeyId: "AKIDSTATIC", secretAccessKey: "s", sessionToken: "t", noCache: false }
+        // The agent goes away once it has handed out the credentials (closing removes its socket).
+        const fake: net.Server = await startFakeAgent(h.socketPath, ({ id, request }, socket) => {
+          const value = request._tag === "ResolveServer" ? summary : credentials
+          socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
+          if (request._tag === "GetCredentials") void stopFakeAgent(fake)
+        })
+        // The command outlives the second after which the watch is due.
+        const result = await runMairu(h, [
+          "exec",
+          "--server",
+          "local",
+          "--mode",
+          "static",
+          "demo",
+          "sh",
+          "-c",
+          `while [ -e ${h.socketPath} ]; do sleep 0.05; done; sleep 2; echo $AWS_ACCESS_KEY_ID`
+        ], { env })
+        expect(result).toMatchObject({ code: 0, stdout: "AKIDSTATIC\n", stderr: "" })
+        expect(fs.existsSync(h.socketPath)).toBe(false)
+        expect(agentPids(h)).toEqual([])
+      } finally {
+        await cleanupHome(h)
+      }
     }
   })
 
