@@ -129,7 +129,8 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
     if (first !== undefined) {
       // A session that ends while the command runs (mairu logout, or refused by its server) is told once,
       // and the endpoint stops reusing credentials of the ended session.
-      const watch = agent.call(new WatchSession({ server: plan.server.id })).pipe(
+      // It starts no agent: one that went away holds no session to watch.
+      const watch = agent.call(new WatchSession({ server: plan.server.id }), { start: false }).pipe(
         Effect.catchAll((error) =>
           error._tag === "Unauthenticated"
             ? (ecs === undefined ? Effect.void : ecs.forget).pipe(Effect.zipRight(reportWhileRunning(error)))
@@ -137,9 +138,7 @@ export const execCommand = Command.make("exec", execOptions, (flags) =>
         )
       )
       const watchDelay = sessionWatchDelayMs(plan.mode)
-      // A watch that starts later starts no agent: one that went away meanwhile holds no session to watch.
-      const later = Effect.delay(Effect.whenEffect(watch, agent.ping), watchDelay)
-      yield* Effect.forkScoped(watchDelay === 0 ? watch : later)
+      yield* Effect.forkScoped(watchDelay === 0 ? watch : Effect.delay(watch, watchDelay))
     }
     const env = commandEnv((yield* Settings).environment, {
       ...(plan.mode === "static" && first !== undefined

@@ -138,6 +138,14 @@ const deadSocketOwner = (
  * A connection to the running agent, starting one unless `MAIRU_NO_AUTO_AGENT`
  * forbids it or a dead socket that no agent of this machine made is in the way.
  */
+/** The running agent's socket, or why there is none; never starts one. */
+export const connectRunning = async (socketPath: string): Promise<net.Socket | AgentUnavailableFailure> => {
+  const connection = await connect(socketPath)
+  if (connection._tag === "Connected") return connection.socket
+  if (connection._tag === "Untrusted") return agentUnavailable(`refusing the agent socket: ${connection.message}`)
+  return agentUnavailable(`no agent is running at ${socketPath} (${connection.reason})`)
+}
+
 export const connectOrStart = async (
   socketPath: string,
   env: Readonly<Record<string, string | undefined>>,

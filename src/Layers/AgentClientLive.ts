@@ -5,7 +5,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as net from "node:net"
-import { connectOrStart, startAgent } from "../Launcher/AgentLauncher.js"
+import { connectOrStart, connectRunning, startAgent } from "../Launcher/AgentLauncher.js"
 import { AgentRequest, ResponseEnvelope } from "../Schemas/AgentProtocol.js"
 import { AgentClient, AgentUnavailable, AgentVersionMismatch } from "../Services/AgentClient.js"
 import { Paths } from "../Services/Paths.js"
@@ -71,12 +71,14 @@ export const AgentClientLive = Layer.effect(
         Schema.WithResult.Failure<Req> | AgentUnavailable | AgentVersionMismatch
       >
 
-    const call = <Req extends AgentRequest>(request: Req) =>
+    const call = <Req extends AgentRequest>(request: Req, options?: { readonly start?: boolean }) =>
       Effect.gen(function*() {
         const id = nextId++
         const encoded = yield* Schema.encode(AgentRequest)(request).pipe(Effect.orDie)
         const [answer] = yield* wire(async (signal) => {
-          const socket = await connectOrStart(paths.socketPath, environment, signal)
+          const socket = options?.start === false
+            ? await connectRunning(paths.socketPath)
+            : await connectOrStart(paths.socketPath, environment, signal)
           return socket instanceof net.Socket
             ? exchange(socket, requestLine(id, VERSION, encoded), [id], signal)
             : socket

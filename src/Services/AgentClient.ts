@@ -26,9 +26,13 @@ export class AgentVersionMismatch extends Data.TaggedError("AgentVersionMismatch
 export type AgentCallError = AgentUnavailable | AgentVersionMismatch
 
 export interface AgentClientShape {
-  /** Sends one request to the agent (starting one if needed) and decodes its typed answer. */
+  /**
+   * Sends one request to the agent (starting one if needed, unless `start` is false: then
+   * AgentUnavailable when none runs) and decodes its typed answer.
+   */
   readonly call: <Req extends AgentRequest>(
-    request: Req
+    request: Req,
+    options?: { readonly start?: boolean }
   ) => Effect.Effect<Schema.WithResult.Success<Req>, Schema.WithResult.Failure<Req> | AgentCallError>
   /**
    * Sends one request whose effect lasts as long as its connection (a restricted
@@ -61,8 +65,11 @@ export const layerTest = (answer: FakeAgent, options: { readonly running?: boole
   Layer.sync(AgentClient, () => {
     let running = options.running ?? true
     return {
-      call: (request) =>
+      call: (request, options) =>
         Effect.suspend(() => {
+          if (options?.start === false && !running) {
+            return Effect.fail(new AgentUnavailable({ message: "no agent is running" }))
+          }
           running = true
           return answer(request)
         }) as never,
