@@ -64,6 +64,20 @@ const STATIC_PROBE = [
   "echo \"$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN ${AWS_CONTAINER_CREDENTIALS_FULL_URI:-no-endpoint}\""
 ]
 
+/** `mairu exec` in static mode, for role demo of server local, running `script` in sh. */
+const staticExec = (script: string) => ["exec", "--server", "local", "--mode", "static", "demo", "sh", "-c", script]
+
+/** A fake agent's answers: what it resolves local to, credentials for it, and a request's success. */
+const localSummary = () => ({ id: "local", url: server.url, kind: "mairu_api", file: "/x/local.json" })
+const credentialsOf = (accessKeyId: string) => ({
+  accessKeyId,
+  secretAccessKey: "s",
+  sessionToken: "t",
+  noCache: false
+})
+const succeed = (socket: net.Socket, id: number, value: unknown) =>
+  socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
+
 describe("the fast exec path", () => {
   it("is the path taken: it asks the agent to resolve the server and for credentials at once, then keeps using the resolved server", async () => {
     const h = makeHome()
@@ -81,8 +95,7 @@ describe("the fast exec path", () => {
       // mairu may close its session watch abruptly when the command ends.
       const fake = await startFakeAgent(h.socketPath, ({ id, request }, socket) => {
         seen.push(request)
-        const value = request._tag === "ResolveServer" ? resolved : credentials
-        socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
+        succeed(socket, id, request._tag === "ResolveServer" ? resolved : credentials)
       })
       const statik = await runMairu(h, ["exec", "--server", "local", "--mode", "static", "demo", ...STATIC_PROBE])
       const ecs = await runMairu(h, ["exec", "--server", "local", "demo", ...ECS_PROBE])
@@ -120,26 +133,13 @@ describe("the fast exec path", () => {
     try {
       writeServerConfig(h.configDir, server)
       const seen: Array<string> = []
-      const credentials = { accessKeyId: "AKIDFULLPATH", secretAccessKey: "s", sessionToken: "t", noCache: false }
       // Never answers the first connection (the fast path's), and the full path's at once (but never its watch).
-      const summary = { id: "local", url: server.url, kind: "mairu_api", file: "/x/local.json" }
       const fake = await startFakeAgent(h.socketPath, ({ id, request }, socket, connection) => {
         seen.push(`${connection}:${request._tag}:${String(request.server)}`)
         if (connection === 1 || request._tag === "WatchSession") return
-        const value = request._tag === "ResolveServer" ? summary : credentials
-        socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
+        succeed(socket, id, request._tag === "ResolveServer" ? localSummary() : credentialsOf("AKIDFULLPATH"))
       })
-      const result = await runMairu(h, [
-        "exec",
-        "--server",
-        "local",
-        "--mode",
-        "static",
-        "demo",
-        "sh",
-        "-c",
-        "echo $AWS_ACCESS_KEY_ID"
-      ])
+      const result = await runMairu(h, staticExec("echo $AWS_ACCESS_KEY_ID"))
       await stopFakeAgent(fake)
       expect(result).toMatchObject({ code: 0, stdout: "AKIDFULLPATH\n", stderr: "" })
       // In static mode, whether the session is watched depends on how long the command runs: it is
@@ -160,8 +160,6 @@ describe("the fast exec path", () => {
     try {
       writeServerConfig(h.configDir, server)
       const told = path.join(h.root, "told")
-      const summary = { id: "local", url: server.url, kind: "mairu_api", file: "/x/local.json" }
-      const credentials = { accessKeyId: "AKIDSTATIC", secretAccessKey: "s", sessionToken: "t", noCache: false }
       const ended = { _tag: "Unauthenticated", serverId: "local", message: "the session with local was ended" }
       const seen: Array<string> = []
       const askedAt = new Map<string, number>()
@@ -172,21 +170,10 @@ describe("the fast exec path", () => {
           socket.write(JSON.stringify({ id, exit: { _tag: "Failure", cause: { _tag: "Fail", error: ended } } }) + "\n")
           return
         }
-        const value = request._tag === "ResolveServer" ? summary : credentials
-        socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
+        succeed(socket, id, request._tag === "ResolveServer" ? localSummary() : credentialsOf("AKIDSTATIC"))
       })
       // The command runs until mairu has told the user.
-      const exec = startMairu(h, [
-        "exec",
-        "--server",
-        "local",
-        "--mode",
-        "static",
-        "demo",
-        "sh",
-        "-c",
-        `while [ ! -e ${told} ]; do sleep 0.05; done; echo $AWS_ACCESS_KEY_ID`
-      ])
+      const exec = startMairu(h, staticExec(`while [ ! -e ${told} ]; do sleep 0.05; done; echo $AWS_ACCESS_KEY_ID`))
       exec.stdin.end()
       const done = collect(exec)
       await waitForStderr(
@@ -210,26 +197,14 @@ describe("the fast exec path", () => {
       const h = makeHome()
       try {
         writeServerConfig(h.configDir, server)
-        const summary = { id: "local", url: server.url, kind: "mairu_api", file: "/x/local.json" }
-        const credentials = { accessKeyId: "AKIDSTATIC", secretAccessKey: "s", sessionToken: "t", noCache: false }
         // The agent goes away once it has handed out the credentials (closing removes its socket).
         const fake: net.Server = await startFakeAgent(h.socketPath, ({ id, request }, socket) => {
-          const value = request._tag === "ResolveServer" ? summary : credentials
-          socket.write(JSON.stringify({ id, exit: { _tag: "Success", value } }) + "\n")
+          succeed(socket, id, request._tag === "ResolveServer" ? localSummary() : credentialsOf("AKIDSTATIC"))
           if (request._tag === "GetCredentials") void stopFakeAgent(fake)
         })
         // The command outlives the second after which the watch is due.
-        const result = await runMairu(h, [
-          "exec",
-          "--server",
-          "local",
-          "--mode",
-          "static",
-          "demo",
-          "sh",
-          "-c",
-          `while [ -e ${h.socketPath} ]; do sleep 0.05; done; sleep 2; echo $AWS_ACCESS_KEY_ID`
-        ], { env })
+        const script = `while [ -e ${h.socketPath} ]; do sleep 0.05; done; sleep 2; echo $AWS_ACCESS_KEY_ID`
+        const result = await runMairu(h, staticExec(script), { env })
         expect(result).toMatchObject({ code: 0, stdout: "AKIDSTATIC\n", stderr: "" })
         expect(fs.existsSync(h.socketPath)).toBe(false)
         expect(agentPids(h)).toEqual([])
